@@ -1,0 +1,31 @@
+"""The one REST API: every app mounts its router here. OpenAPI at /api/docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from guomen.core.api import router as core_router
+from guomen.core.apiauth import AUTH
+from guomen.core.apierrors import install_error_handlers
+from guomen.org.api import router as org_router
+from guomen.places.api import router as places_router
+
+api = NinjaAPI(
+    title="guomen API",
+    version="1",
+    description=(
+        "The closed loop and the border controls over HTTP. Every read is limited to the caller's "
+        "units and jurisdictions; objects outside them answer 404. Writes accept an `Idempotency-Key` "
+        "header: a retry with the same key returns the first answer and changes nothing. Errors have "
+        'one shape: `{"error": {"code": "...", "message": "...", "details": ...}}`.'
+    ),
+    auth=AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+install_error_handlers(api)
+api.add_router("/", core_router)
+api.add_router("/places", places_router)
+api.add_router("/org", org_router)

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "guomen.core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from guomen.org.models import Role
+
+        from . import panels, registry
+
+        registry.nav(_("Home"), "home", order=0)
+        registry.nav(_("Places"), "jurisdiction_list", order=80)
+        registry.nav(_("Units"), "unit_list", order=81)
+        registry.nav(_("Access audit"), "access_log", roles=(Role.AUDITOR, Role.ADMINISTRATOR), order=90)
+        registry.nav(_("Administration"), "admin:index", roles=(Role.ADMINISTRATOR,), order=99)
+        panels.register()

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from guomen.org.scoping import Scope
+
+from . import registry
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_entries": []}
+    scope = Scope.of(user)
+    entries = [
+        {"label": e.label, "url": reverse(e.url_name), "active": request.path == reverse(e.url_name)}
+        for e in registry.visible(registry.NAV, scope)
+    ]
+    return {"nav_entries": entries, "scope": scope}

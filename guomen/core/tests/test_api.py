@@ -1,0 +1,97 @@
+import json
+
+import pytest
+from django.test import Client
+
+from guomen.core.models import ApiToken, IdempotentRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_openapi_document_lists_the_routes_and_the_error_shape(client):
+    doc = client.get("/api/openapi.json").json()
+    assert doc["openapi"].startswith("3.")
+    assert "/api/org/units/{code}" in doc["paths"]
+    assert "404" in doc["paths"]["/api/org/units/{code}"]["get"]["responses"]
+    assert "Error" in doc["components"]["schemas"]
+
+
+def test_api_docs_page_is_served_without_a_cdn(client):
+    html = client.get("/api/docs").content.decode()
+    assert "cdn" not in html.lower()
+    assert "/static/ninja/" in html
+
+
+def test_unauthenticated_request_gets_401_in_the_error_shape(world):
+    r = Client().get("/api/me")
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "unauthenticated"
+
+
+def test_a_token_is_shown_once_stored_hashed_and_revocable(client_as, world, user):
+    web = client_as("ruili_port")
+    r = web.post("/api/tokens", data=json.dumps({"name": "port desk"}), content_type="application/json")
+    assert r.status_code == 201
+    body = r.json()
+    raw = body["token"]
+    row = ApiToken.objects.get(public_id=body["id"])
+    assert raw not in (row.digest, row.prefix) and len(row.digest) == 64
+    assert all("token" not in t for t in web.get("/api/tokens").json())
+    bearer = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert bearer.get("/api/me").json()["username"] == "ruili_port"
+    assert web.delete(f"/api/tokens/{body['id']}").status_code == 204
+    assert bearer.get("/api/me").status_code == 401
+
+
+def test_a_wrong_token_is_refused(world):
+    assert Client(HTTP_AUTHORIZATION="Bearer gm_not-a-real-token").get("/api/me").status_code == 401
+
+
+def test_me_tells_roles_and_reach(api_as):
+    me = api_as("dehong").get("/api/me").json()
+    assert me["roles"] == ["prefecture_command"]
+    assert me["subtree_jurisdictions"] == ["533100"]
+    assert api_as("auditor").get("/api/me").json()["read_only"] is True
+
+
+def test_validation_errors_use_the_one_error_shape(api_as):
+    r = api_as("ruili").post("/api/tokens", data=json.dumps({"name": ""}), content_type="application/json")
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "invalid"
+    assert r.json()["error"]["details"]
+
+
+def test_a_retried_write_with_the_same_idempotency_key_applies_once(api_as):
+    api = api_as("ruili_port")
+    headers = {"HTTP_IDEMPOTENCY_KEY": "retry-1"}
+    first = api.post("/api/tokens", data=json.dumps({"name": "tablet"}), content_type="application/json", **headers)
+    second = api.post("/api/tokens", data=json.dumps({"name": "tablet"}), content_type="application/json", **headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert ApiToken.objects.filter(name="tablet").count() == 1
+    assert IdempotentRequest.objects.filter(key="retry-1").count() == 1
+
+
+def test_reusing_an_idempotency_key_for_another_request_is_refused_and_changes_nothing(api_as):
+    api = api_as("ruili_port")
+    api.post("/api/tokens", data=json.dumps({"name": "a"}), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+    r = api.post("/api/tokens", data=json.dumps({"name": "b"}), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "idempotency_key_reused"
+    assert not ApiToken.objects.filter(name="b").exists()
+
+
+def test_session_writes_need_the_csrf_token(world, user):
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(user("ruili"))
+    r = c.post("/api/tokens", data=json.dumps({"name": "x"}), content_type="application/json")
+    assert r.status_code in (401, 403)
+    assert not ApiToken.objects.filter(name="x").exists()
+
+
+def test_errors_speak_the_callers_language(world):
+    r = Client().get("/api/me", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert r.json()["error"]["message"] != "Sign in, or send a valid API token."
+    r = Client().get("/api/me", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.json()["error"]["message"] == "Sign in, or send a valid API token."

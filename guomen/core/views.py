@@ -1,0 +1,62 @@
+"""The shell: home per role, account pages (tokens), the access audit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from guomen.org.models import Role
+from guomen.org.scoping import Scope
+
+from . import registry
+from .queries import access_records
+from .services import token_create, token_revoke
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = Scope.of(request.user)
+    panels = []
+    for p in registry.visible(registry.PANELS, scope):
+        ctx = p.context(request, scope)
+        if ctx is not None:
+            panels.append({"template": p.template, **ctx})
+    return render(request, "core/home.html", {"panels": panels, "no_roles": not scope.roles and not scope.everything})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens(request: HttpRequest) -> HttpResponse:
+    created = None
+    if request.method == "POST":
+        name = (request.POST.get("name") or "").strip()
+        if not name or len(name) > 80:
+            messages.error(request, _("Give the token a name of 1 to 80 characters."))
+        else:
+            _row, created = token_create(user=request.user, name=name)
+    rows = request.user.api_tokens.all()
+    return render(request, "core/tokens.html", {"tokens": rows, "created": created})
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    if token_revoke(user=request.user, public_id=public_id):
+        messages.success(request, _("The token was revoked."))
+    return redirect("tokens")
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    """The audit of full views of personal data — for auditors and administrators."""
+    scope = Scope.of(request.user)
+    if not scope.has_role(Role.AUDITOR, Role.ADMINISTRATOR):
+        raise Http404
+    qs = access_records(scope)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "core/access_log.html", {"page": page})

@@ -1,0 +1,154 @@
+"""Load the real Yunnan border geography shipped in ``places/data`` (see data/SOURCES.md).
+
+Idempotent: rows are matched by code and updated, so loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from .models import Jurisdiction, Level, Passage, PassageKind
+
+DATA = Path(__file__).resolve().parent / "data"
+MODE_KIND = {"road": PassageKind.ROAD_PORT, "rail": PassageKind.RAIL_PORT, "river": PassageKind.RIVER_PORT, "air": PassageKind.AIR_PORT}
+
+
+@cache
+def border_facts() -> dict[str, Any]:
+    with open(DATA / "yunnan_border.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@cache
+def geojson(name: str) -> dict[str, Any]:
+    with open(DATA / name, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _upsert_jurisdiction(*, code: str, level: str, parent: Jurisdiction | None, **fields: Any) -> Jurisdiction:
+    j, _created = Jurisdiction.objects.update_or_create(code=code, defaults={"level": level, "parent": parent, **fields})
+    return j
+
+
+@transaction.atomic
+def load_reference() -> dict[str, int]:
+    """The province, its 8 border prefectures, 25 border counties and the land ports."""
+    facts = border_facts()
+    p = facts["province"]
+    province = _upsert_jurisdiction(
+        code=p["code"], level=Level.PROVINCE, parent=None, name_zh=p["name_zh"], name_en=p["name_en"], borders=["MMR", "LAO", "VNM"]
+    )
+    counties = 0
+    for pref in facts["prefectures"]:
+        seat = pref.get("seat_approx") or {}
+        prefecture = _upsert_jurisdiction(
+            code=pref["code"],
+            level=Level.PREFECTURE,
+            parent=province,
+            name_zh=pref["name_zh"],
+            name_en=pref["name_en"],
+            lon=seat.get("lon"),
+            lat=seat.get("lat"),
+            coord_approximate=True,
+            borders=sorted({c for county in pref["counties"] for c in county["borders"]}),
+        )
+        for c in pref["counties"]:
+            seat = c.get("seat_approx") or {}
+            _upsert_jurisdiction(
+                code=c["code"],
+                level=Level.COUNTY,
+                parent=prefecture,
+                name_zh=c["name_zh"],
+                name_en=c["name_en"],
+                borders=sorted(c["borders"]),
+                lon=seat.get("lon"),
+                lat=seat.get("lat"),
+                coord_approximate=True,
+            )
+            counties += 1
+    ports = 0
+    by_code = {j.code: j for j in Jurisdiction.objects.filter(level=Level.COUNTY)}
+    for port in facts["ports"]:
+        county = by_code[port["county_code"]]
+        cp = port.get("counterpart") or {}
+        mode = (port.get("modes") or ["road"])[0]
+        Passage.objects.update_or_create(
+            code=port["id"],
+            defaults={
+                "name_zh": port["name_zh"],
+                "name_en": port["name_en"],
+                "kind": MODE_KIND.get(mode, PassageKind.ROAD_PORT),
+                "county": county,
+                "neighbour": cp.get("country") or (county.borders[0] if len(county.borders) == 1 else ""),
+                "counterpart_zh": cp.get("name_zh") or "",
+                "counterpart_en": cp.get("name_en") or cp.get("name") or "",
+                "port_class": port.get("class") or "",
+                "lon": port.get("lon") if port.get("lon") is not None else county.lon,
+                "lat": port.get("lat") if port.get("lat") is not None else county.lat,
+                "coord_approximate": True,
+                "coord_note": (
+                    port.get("coord_note")
+                    or ("" if port.get("lat") is not None else "county seat; the port's own position is not in the shipped data")
+                )[:300],
+            },
+        )
+        ports += 1
+    return {"prefectures": len(facts["prefectures"]), "counties": counties, "ports": ports}
+
+
+_ETHNIC = ("哈尼", "傣族", "拉祜", "佤族", "苗族", "瑶族", "傈僳", "独龙", "彝族", "自治")
+
+
+def short_name_zh(name: str) -> str:
+    """腾冲市 → 腾冲, 江城哈尼族彝族自治县 → 江城; a one-character result keeps the suffix (芒市)."""
+    cut = min([name.index(m) for m in _ETHNIC if m in name] or [len(name)])
+    short = name[:cut].rstrip("市县")
+    return short if len(short) > 1 else name[:cut]
+
+
+TOWNSHIPS_PER_COUNTY = 2
+VILLAGES_PER_TOWNSHIP = 3
+_ZH_NUM = "一二三四五六七八九十"
+
+
+@transaction.atomic
+def generate_demo_places(seed: int = 2020) -> int:
+    """Townships and villages below each border county: generated, marked ``is_demo``."""
+    rng = random.Random(seed)
+    made = 0
+    for county in Jurisdiction.objects.filter(level=Level.COUNTY).order_by("code"):
+        base_zh = short_name_zh(county.name_zh)
+        for t in range(1, TOWNSHIPS_PER_COUNTY + 1):
+            lon = (county.lon or 100.0) + rng.uniform(-0.25, 0.25)
+            lat = (county.lat or 23.0) + rng.uniform(-0.2, 0.2)
+            township = _upsert_jurisdiction(
+                code=f"{county.code}{100 + t:03d}",
+                level=Level.TOWNSHIP,
+                parent=county,
+                name_zh=f"{base_zh}边境{_ZH_NUM[t - 1]}乡（示例）",
+                name_en=f"{county.name_en.split()[0]} Border Township {t} (demo)",
+                borders=county.borders,
+                lon=round(lon, 5),
+                lat=round(lat, 5),
+                is_demo=True,
+            )
+            for v in range(1, VILLAGES_PER_TOWNSHIP + 1):
+                _upsert_jurisdiction(
+                    code=f"{township.code}{200 + v:03d}",
+                    level=Level.VILLAGE,
+                    parent=township,
+                    name_zh=f"{base_zh}{_ZH_NUM[t - 1]}乡{_ZH_NUM[v - 1]}村（示例）",
+                    name_en=f"{county.name_en.split()[0]} T{t} Village {v} (demo)",
+                    borders=county.borders,
+                    lon=round(lon + rng.uniform(-0.08, 0.08), 5),
+                    lat=round(lat + rng.uniform(-0.08, 0.08), 5),
+                    is_demo=True,
+                )
+                made += 1
+    return made

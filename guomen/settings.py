@@ -1,0 +1,215 @@
+"""guomen settings: everything that varies comes from the environment (see README, "Configuration")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from guomen.lib.env import Env
+from guomen.lib.secrets import local_secret
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = Env()
+
+ENVIRONMENT = env.choice("GUOMEN_ENV", "development", ("development", "production", "test"))
+PRODUCTION = ENVIRONMENT == "production"
+VAR_DIR = Path(env.str("GUOMEN_VAR_DIR", str(BASE_DIR / "var")) or BASE_DIR / "var")
+
+DEBUG = env.bool("GUOMEN_DEBUG", default=not PRODUCTION)
+
+
+def _secret(name: str, filename: str, kind: str = "token") -> str:
+    value = env.str(name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} (or {name}_FILE) is required when GUOMEN_ENV=production")
+    return local_secret(VAR_DIR / filename, kind=kind)
+
+
+SECRET_KEY = _secret("GUOMEN_SECRET_KEY", "secret_key")
+# Personal identifiers: Fernet keys, newest first (comma separated); older keys still decrypt,
+# `manage.py rotate_identity_keys` re-encrypts everything under the first.
+FIELD_ENCRYPTION_KEYS = [k.strip() for k in _secret("GUOMEN_FIELD_KEYS", "field_key", "fernet").split(",") if k.strip()]
+# Key for the keyed hash (HMAC-SHA256) that finds a document number without decrypting.
+IDENTIFIER_HASH_KEY = _secret("GUOMEN_HASH_KEY", "hash_key")
+
+ALLOWED_HOSTS = env.list("GUOMEN_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("GUOMEN_ALLOWED_HOSTS is required when GUOMEN_ENV=production (comma separated host names)")
+CSRF_TRUSTED_ORIGINS = env.list("GUOMEN_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "guomen.core",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "csp",
+    "auditlog",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "guomen.places",
+    "guomen.org",
+    "guomen.people",
+    "guomen.loop",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    "guomen.core.idempotency.IdempotencyMiddleware",
+]
+
+ROOT_URLCONF = "guomen.urls"
+WSGI_APPLICATION = "guomen.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "guomen.core.context.navigation",
+            ],
+            "builtins": ["django.templatetags.i18n", "django.templatetags.static", "template_partials.templatetags.partials"],
+        },
+    }
+]
+
+# --- database ---------------------------------------------------------------
+_default_sqlite = f"sqlite:///{VAR_DIR / 'guomen.sqlite3'}"
+try:
+    DATABASES = {"default": dj_database_url.parse(env.str("DATABASE_URL", _default_sqlite) or _default_sqlite)}
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL this build understands: {exc}") from exc
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so
+        # two writers queue on busy_timeout instead of failing with "database is locked".
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    if env.bool("GUOMEN_DB_POOL", default=False):
+        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.int("GUOMEN_DB_POOL_SIZE", 8, minimum=1)}
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("GUOMEN_DB_CONN_MAX_AGE", 60, minimum=0)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- background work (Django's Tasks API, database-backed queue) -------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+if ENVIRONMENT == "test":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# --- auth -------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+if ENVIRONMENT == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- language and time --------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # each named in its own language
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env.timezone("GUOMEN_TIME_ZONE", "Asia/Shanghai")
+# Each app keeps its own translations in <app>/locale (see scripts/check_translations.py).
+LOCALE_PATHS: list[Path] = []
+
+# --- static files (served by whitenoise; front-end libraries come from npm) ----
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+_NODE = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/htmx", _NODE / "htmx.org" / "dist"),
+    ("vendor/leaflet", _NODE / "leaflet" / "dist"),
+    ("vendor/echarts", _NODE / "echarts" / "dist"),
+    ("vendor/alpine", _NODE / "@alpinejs" / "csp" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if ENVIRONMENT == "test" or DEBUG:
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+# --- security -----------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("GUOMEN_SESSION_SECONDS", 12 * 3600, minimum=300)
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("GUOMEN_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("GUOMEN_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("GUOMEN_HSTS_PRELOAD", default=False)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF, "blob:"],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- audit --------------------------------------------------------------------
+AUDITLOG_INCLUDE_ALL_MODELS = False
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.choice("GUOMEN_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))},
+}
