@@ -93,7 +93,27 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, live_server, transactional_db, world):
+def flushable_events(transactional_db):
+    """Transactional tests end with a flush. PostgreSQL's TRUNCATE passes the append-only trigger
+    on custody events; SQLite's DELETE does not, so the trigger steps aside for the flush only."""
+    from django.db import connection
+
+    from importlib import import_module
+
+    m = import_module("guomen.loop.migrations.0003_custody_events_append_only")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            for sql in m.SQLITE_DROP + m.SQLITE:
+                cur.execute(sql)
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            for sql in m.SQLITE_DROP:
+                cur.execute(sql)
+
+
+@pytest.fixture
+def page(chromium, live_server, transactional_db, flushable_events, world):
     """A fresh browser page (phone-sized, Chinese by default) against the live test server."""
     context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     pg = context.new_page()

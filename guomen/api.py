@@ -7,7 +7,11 @@ from ninja import NinjaAPI
 from guomen.core.api import router as core_router
 from guomen.core.apiauth import AUTH
 from guomen.core.apierrors import install_error_handlers
+from guomen.command.api import router as command_router
+from guomen.duty.api import router as duty_router
+from guomen.loop.api import router as loop_router
 from guomen.org.api import router as org_router
+from guomen.people.api import router as people_router
 from guomen.places.api import router as places_router
 
 api = NinjaAPI(
@@ -29,3 +33,7 @@ install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/places", places_router)
 api.add_router("/org", org_router)
+api.add_router("/people", people_router)
+api.add_router("/loop", loop_router)
+api.add_router("/duty", duty_router)
+api.add_router("/command", command_router)

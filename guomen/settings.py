@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "guomen.org",
     "guomen.people",
     "guomen.loop",
+    "guomen.duty",
+    "guomen.command",
 ]
 
 MIDDLEWARE = [

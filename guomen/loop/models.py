@@ -1,1 +1,227 @@
-"""Models of this app."""
+"""The closed loop: journeys, their append-only custody events, policies and alerts.
+
+A journey's ``state``, ``custodian`` and ``due_at`` (and the other projected fields) are a
+projection of its events, kept on the row for speed and re-derivable by replay
+(``loop.projection.replay``). Only ``loop.services`` writes any of these tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guomen.org.models import Unit
+from guomen.people.models import Person
+from guomen.places.models import Jurisdiction, Passage
+
+
+class State(models.TextChoices):
+    DECLARED = "declared", _("Declared (pre-arrival)")
+    AT_GATE = "at_gate", _("At the port")
+    INTERCEPTED = "intercepted", _("Intercepted or found locally")
+    HANDOVER_OFFERED = "handover_offered", _("Handover offered")
+    IN_TRANSIT = "in_transit", _("In transfer")
+    IN_FACILITY = "in_facility", _("In centralised quarantine")
+    IN_HOSPITAL = "in_hospital", _("In hospital")
+    HOME_MONITORING = "home_monitoring", _("Home health monitoring")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATES = [s for s in State.values if s != State.CLOSED]
+
+
+class Origin(models.TextChoices):
+    DECLARATION = "declaration", _("Pre-arrival declaration")
+    PORT_ARRIVAL = "port_arrival", _("Arrival at a port")
+    INTERCEPTED = "intercepted", _("Intercepted on the border")
+    FOUND_LOCALLY = "found_locally", _("Found locally by a village")
+
+
+class Risk(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class EventKind(models.TextChoices):
+    DECLARED = "declared", _("Declared before arrival")
+    ARRIVED = "arrived", _("Arrived at the port")
+    INTERCEPTED = "intercepted", _("Intercepted")
+    FOUND_LOCALLY = "found_locally", _("Found locally")
+    DOCUMENT_CHECKED = "document_checked", _("Document checked")
+    SCREENED = "screened", _("Screened")
+    SAMPLED = "sampled", _("Sample taken")
+    TEST_RESULT = "test_result", _("Test result")
+    DISPOSED = "disposed", _("Disposition decided")
+    HANDOVER_OFFERED = "handover_offered", _("Handover offered")
+    HANDOVER_ACCEPTED = "handover_accepted", _("Handover accepted")
+    HANDOVER_REFUSED = "handover_refused", _("Handover refused")
+    HEALTH_CHECK = "health_check", _("Health check")
+    HOSPITAL_REPORT = "hospital_report", _("Hospital status report")
+    RELEASED = "released", _("Released from quarantine")
+    CLOSED = "closed", _("Closed")
+    OVERRIDE_CLOSED = "override_closed", _("Closed by override")
+
+
+class Disposition(models.TextChoices):
+    QUARANTINE = "quarantine", _("Centralised quarantine")
+    HOSPITAL = "hospital", _("Hospital")
+    HOME = "home", _("Home health monitoring")
+    RELEASE = "release", _("Release")
+
+
+class Policy(models.Model):
+    """A versioned set of rules. A journey keeps the version it started under."""
+
+    code = models.SlugField(_("code"), max_length=40)
+    version = models.PositiveIntegerField(_("version"))
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    effective_from = models.DateTimeField(_("effective from"))
+    rules = models.JSONField(_("rules"))  # validated by loop.policy.Rules
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "-version"]
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="policy_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
+class Journey(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("loop code"), max_length=16, unique=True)  # printed on the loop card, scanned to find
+    person = models.ForeignKey(Person, models.PROTECT, related_name="journeys", verbose_name=_("person"))
+    origin = models.CharField(_("began by"), max_length=20, choices=Origin.choices)
+    port = models.ForeignKey(Passage, models.PROTECT, null=True, blank=True, related_name="journeys", verbose_name=_("port or passage"))
+    origin_country = models.CharField(_("coming from (country)"), max_length=3, blank=True)
+    origin_place = models.CharField(_("coming from (place)"), max_length=120, blank=True)
+    destination = models.ForeignKey(
+        Jurisdiction, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("destination (home jurisdiction)")
+    )
+    risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices, default=Risk.MEDIUM)
+    policy = models.ForeignKey(Policy, models.PROTECT, related_name="journeys", verbose_name=_("policy"))
+    opened_at = models.DateTimeField(_("opened"))
+
+    # --- the projection of the events (loop.projection) ---
+    state = models.CharField(_("state"), max_length=20, choices=State.choices)
+    custodian = models.ForeignKey(Unit, models.PROTECT, related_name="custody", verbose_name=_("custodian"))
+    jurisdiction = models.ForeignKey(Jurisdiction, models.PROTECT, related_name="+", verbose_name=_("custodian's jurisdiction"))
+    due_at = models.DateTimeField(_("next step due"), null=True, blank=True)
+    awaiting = models.CharField(_("waiting for"), max_length=30, blank=True)
+    last_seq = models.PositiveIntegerField(default=0)
+    pending_unit = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, related_name="offered", verbose_name=_("offered to"))
+    expected_at = models.DateTimeField(_("expected arrival"), null=True, blank=True)
+    room = models.CharField(_("room"), max_length=20, blank=True)
+    facts = models.JSONField(default=dict, blank=True)  # projection details: start times, checks, tests, offer-from state
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    alert_open = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope_unit_field = ("custodian", "pending_unit", "events__unit")
+    scope_jurisdiction_field = "jurisdiction"
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("journey")
+        verbose_name_plural = _("journeys")
+        indexes = [
+            # The sweep: open journeys past due with no open alert. Its cost grows with those, not with all journeys.
+            models.Index(fields=["due_at"], condition=Q(closed_at__isnull=True, alert_open=False), name="journey_sweep_idx"),
+            models.Index(fields=["custodian", "state"], name="journey_custodian_state_idx"),
+            models.Index(fields=["pending_unit", "state"], name="journey_pending_idx"),
+            models.Index(fields=["jurisdiction", "state"], name="journey_jurisdiction_state_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["custodian", "room"], condition=Q(state="in_facility") & ~Q(room=""), name="journey_one_per_room"
+            ),
+            models.CheckConstraint(condition=Q(closed_at__isnull=True) | Q(state="closed"), name="journey_closed_state"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != State.CLOSED
+
+
+class CustodyEvent(models.Model):
+    """One step of a journey. Appended, never changed or deleted (database triggers enforce it)."""
+
+    journey = models.ForeignKey(Journey, models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="events")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["journey", "seq"]
+        constraints = [models.UniqueConstraint(fields=["journey", "seq"], name="event_seq_unique")]
+        indexes = [models.Index(fields=["kind", "occurred_at"], name="event_kind_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.journey_id}#{self.seq} {self.kind}"
+
+
+class AlertLevel(models.IntegerChoices):
+    UNIT = 0, _("Custodian unit")
+    COUNTY = 1, _("County command")
+    PREFECTURE = 2, _("Prefecture command")
+    PROVINCE = 3, _("Province command")
+
+
+class Alert(models.Model):
+    """A missed deadline. One open alert per overdue journey; it rises up the tree until answered."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    journey = models.ForeignKey(Journey, models.PROTECT, related_name="alerts")
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="alerts", verbose_name=_("custodian unit"))
+    state = models.CharField(_("state when missed"), max_length=20, choices=State.choices)
+    awaiting = models.CharField(_("waiting for"), max_length=30, blank=True)
+    due_at = models.DateTimeField(_("was due"))
+    opened_at = models.DateTimeField(_("opened"))
+    level = models.PositiveSmallIntegerField(_("escalation level"), choices=AlertLevel.choices, default=AlertLevel.UNIT)
+    jurisdiction = models.ForeignKey(Jurisdiction, models.PROTECT, related_name="+", verbose_name=_("raised to"))
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    history = models.JSONField(default=list, blank=True)  # [{"at", "level", "jurisdiction", "what", "by"}]
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by_seq = models.PositiveIntegerField(null=True, blank=True)
+
+    scope_unit_field = "unit"
+    scope_jurisdiction_field = "jurisdiction"
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [models.UniqueConstraint(fields=["journey"], condition=Q(closed_at__isnull=True), name="alert_one_open_per_journey")]
+        indexes = [models.Index(fields=["next_escalation_at"], condition=Q(closed_at__isnull=True), name="alert_escalation_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.journey} · {self.get_level_display()}"
+
+
+class JourneyCount(models.Model):
+    """How many journeys are in each state per custodian jurisdiction, kept in the same
+    transaction as the events so that dashboards read a few rows instead of millions."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, models.CASCADE, related_name="+")
+    state = models.CharField(max_length=20, choices=State.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "state"], name="journey_count_unique")]

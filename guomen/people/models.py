@@ -1,1 +1,88 @@
-"""Models of this app."""
+"""Persons and their identity documents. Minimal data; identifiers encrypted and masked."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guomen.org.models import Unit
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    UNKNOWN = "X", _("Unspecified")
+
+
+class Category(models.TextChoices):
+    TRAVELLER = "traveller", _("Traveller")
+    BORDER_RESIDENT = "border_resident", _("Border resident")
+    DRIVER = "driver", _("Cross-border driver")
+    FOREIGN_NATIONAL = "foreign_national", _("Foreign national")
+    RETURNEE = "returnee", _("Returnee")
+
+
+class DocumentKind(models.TextChoices):
+    PASSPORT = "passport", _("Passport")
+    RESIDENT_ID = "resident_id", _("PRC resident identity card")
+    BORDER_PASS = "border_pass", _("Border pass")
+    ENTRY_EXIT_PERMIT = "entry_exit_permit", _("Entry-exit permit")
+    OTHER = "other", _("Other document")
+
+
+class Person(models.Model):
+    """Someone in the closed loop. Reached through the journeys that hold them (see ``loop``)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name_native = models.CharField(_("name (native script)"), max_length=120)
+    name_latin = models.CharField(_("name (Latin letters)"), max_length=120, blank=True)
+    name_search = models.CharField(max_length=400, blank=True, db_index=True, editable=False)  # pinyin and initials, lower case
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    nationality = models.CharField(_("nationality (ISO 3166 alpha-3)"), max_length=3)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.TRAVELLER)
+    registered_by = models.ForeignKey(Unit, models.PROTECT, related_name="+", verbose_name=_("registered by"))
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    # A person is reached through their journeys' units and jurisdictions.
+    scope_unit_field = ("registered_by", "journeys__custodian", "journeys__events__unit")
+    scope_jurisdiction_field = "registered_by__jurisdiction"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:
+        return self.name_native
+
+
+class IdentityDocument(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, models.CASCADE, related_name="documents", verbose_name=_("person"))
+    kind = models.CharField(_("document type"), max_length=20, choices=DocumentKind.choices)
+    issuing_country = models.CharField(_("issuing country (ISO 3166 alpha-3)"), max_length=3)
+    number_sealed = models.TextField(editable=False)  # Fernet token of the number
+    lookup = models.CharField(max_length=64, db_index=True, editable=False)  # HMAC(kind, country, number)
+    number_lookup = models.CharField(max_length=64, db_index=True, editable=False)  # HMAC(number)
+    last4 = models.CharField(max_length=4, editable=False)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    border_county = models.ForeignKey(
+        "places.Jurisdiction", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("border county (border passes)")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identity document")
+        verbose_name_plural = _("identity documents")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ••••{self.last4}"
+
+    @property
+    def masked(self) -> str:
+        return f"••••{self.last4}"

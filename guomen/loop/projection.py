@@ -1,0 +1,185 @@
+"""A journey's current state as a fold over its events — pure, no database.
+
+``apply(p, event)`` gives the next projection; ``replay(events)`` folds them all. The services
+store the result on the journey row; tests replay the events and compare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from .models import EventKind, State
+from .policy import Rules
+
+# What a journey waits for in each open state (the `awaiting` field).
+AWAIT_ARRIVAL = "arrival"
+AWAIT_DISPOSITION = "disposition"
+AWAIT_ACCEPTANCE = "acceptance"
+AWAIT_DELIVERY = "delivery"
+AWAIT_CHECK = "health_check"
+AWAIT_TEST = "test"
+AWAIT_RELEASE = "release"
+AWAIT_HANDOVER = "onward_handover"
+AWAIT_REPORT = "hospital_report"
+AWAIT_CLOSURE = "closure"
+
+
+@dataclass(frozen=True)
+class Ev:
+    """The parts of a custody event the projection reads."""
+
+    seq: int
+    kind: str
+    occurred_at: datetime
+    unit_id: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Projection:
+    state: str = ""
+    custodian_id: int | None = None
+    due_at: datetime | None = None
+    awaiting: str = ""
+    pending_unit_id: int | None = None
+    expected_at: datetime | None = None
+    room: str = ""
+    closed_at: datetime | None = None
+    last_seq: int = 0
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat()
+
+
+def _t(s: str | None) -> datetime | None:
+    return datetime.fromisoformat(s) if s else None
+
+
+def apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
+    if e.seq != p.last_seq + 1:
+        raise ValueError(f"event #{e.seq} does not follow #{p.last_seq}")
+    f = dict(p.facts)
+    n = replace(p, last_seq=e.seq, facts=f)
+    k, t, d = e.kind, e.occurred_at, e.data
+    if k == EventKind.DECLARED:
+        exp = _t(d["expected_at"])
+        return replace(n, state=State.DECLARED, custodian_id=e.unit_id, expected_at=exp, due_at=exp + rules.hours("declared_grace_hours"), awaiting=AWAIT_ARRIVAL)
+    if k == EventKind.ARRIVED:
+        f["arrived_at"] = _iso(t)
+        return replace(n, state=State.AT_GATE, custodian_id=e.unit_id, expected_at=None, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_DISPOSITION)
+    if k in (EventKind.INTERCEPTED, EventKind.FOUND_LOCALLY):
+        f["held_at"] = _iso(t)
+        return replace(n, state=State.INTERCEPTED, custodian_id=e.unit_id, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_DISPOSITION)
+    if k == EventKind.SCREENED:
+        if d.get("fever") or d.get("symptoms"):
+            f["fever"] = True
+        return n
+    if k in (EventKind.DOCUMENT_CHECKED, EventKind.SAMPLED, EventKind.DISPOSED):
+        if k == EventKind.DISPOSED:
+            f["disposition"] = d["disposition"]
+        return n
+    if k == EventKind.TEST_RESULT:
+        tests = [*f.get("tests", []), {"at": _iso(t), "result": d["result"], "in_facility": p.state == State.IN_FACILITY}]
+        f["tests"] = tests
+        if d["result"] == "positive":
+            f["positive"] = True
+        return _timed(n, rules, risk)
+    if k == EventKind.HANDOVER_OFFERED:
+        if p.state != State.HANDOVER_OFFERED:
+            f["offer_from"] = p.state
+            f["offer_from_awaiting"] = p.awaiting
+        exp = _t(d["expected_at"])
+        return replace(n, state=State.HANDOVER_OFFERED, pending_unit_id=d["to_unit"], expected_at=exp, due_at=exp + rules.hours("handover_grace_hours"), awaiting=AWAIT_ACCEPTANCE)
+    if k == EventKind.HANDOVER_REFUSED:
+        back = f.pop("offer_from", State.AT_GATE)
+        f.pop("offer_from_awaiting", None)
+        return replace(n, state=back, pending_unit_id=None, expected_at=None, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_DISPOSITION)
+    if k == EventKind.HANDOVER_ACCEPTED:
+        to = d["to_state"]
+        f.pop("offer_from", None)
+        f.pop("offer_from_awaiting", None)
+        f["accepted_at"] = _iso(t)
+        if to == State.IN_FACILITY:
+            f.setdefault("quarantine_started_at", _iso(t))
+            f.pop("released_at", None)
+        if to == State.HOME_MONITORING:
+            f.setdefault("monitoring_started_at", _iso(t))
+        room = d.get("room", "") if to == State.IN_FACILITY else ""
+        m = replace(n, state=to, custodian_id=e.unit_id, pending_unit_id=None, expected_at=None, room=room)
+        if to in (State.AT_GATE, State.INTERCEPTED):
+            return replace(m, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_DISPOSITION)
+        return _timed(m, rules, risk)
+    if k == EventKind.HEALTH_CHECK:
+        f["last_check_at"] = _iso(t)
+        if d.get("fever"):
+            f["fever"] = True
+        return _timed(n, rules, risk)
+    if k == EventKind.HOSPITAL_REPORT:
+        f["last_report_at"] = _iso(t)
+        return _timed(n, rules, risk)
+    if k == EventKind.RELEASED:
+        f["released_at"] = _iso(t)
+        return replace(n, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_HANDOVER)
+    if k in (EventKind.CLOSED, EventKind.OVERRIDE_CLOSED):
+        return replace(n, state=State.CLOSED, closed_at=t, due_at=None, awaiting="", pending_unit_id=None, expected_at=None, room="")
+    raise ValueError(f"unknown event kind {k!r}")
+
+
+def _timed(p: Projection, rules: Rules, risk: str) -> Projection:
+    """Due time and what is awaited, for the states whose deadline follows the calendar."""
+    f = p.facts
+    if p.state == State.IN_FACILITY:
+        if f.get("released_at"):
+            return p  # released: waiting for the onward handover, due already set
+        start = _t(f["quarantine_started_at"])
+        last = _t(f.get("last_check_at"))
+        last = max(last, start) if last else start
+        options = [(last + rules.check_interval + rules.hours("check_grace_hours"), AWAIT_CHECK)]
+        taken = sum(1 for x in f.get("tests", []) if x.get("in_facility"))
+        if taken < len(rules.test_days):
+            options.append((start + timedelta(days=rules.test_days[taken]), AWAIT_TEST))
+        options.append((start + timedelta(days=rules.quarantine_days[risk]), AWAIT_RELEASE))
+        due, what = min(options, key=lambda o: o[0])
+        return replace(p, due_at=due, awaiting=what)
+    if p.state == State.HOME_MONITORING:
+        start = _t(f["monitoring_started_at"])
+        last = _t(f.get("last_check_at"))
+        last = max(last, start) if last else start
+        options = [(last + timedelta(days=1) + rules.hours("home_check_grace_hours"), AWAIT_CHECK),
+                   (start + timedelta(days=rules.home_days[risk]), AWAIT_CLOSURE)]
+        due, what = min(options, key=lambda o: o[0])
+        return replace(p, due_at=due, awaiting=what)
+    if p.state == State.IN_HOSPITAL:
+        start = _t(f.get("accepted_at"))
+        last = _t(f.get("last_report_at"))
+        base = max(x for x in (start, last) if x)
+        return replace(p, due_at=base + rules.hours("hospital_report_hours"), awaiting=AWAIT_REPORT)
+    if p.state == State.IN_TRANSIT:
+        return replace(p, due_at=_t(f["accepted_at"]) + rules.hours("transfer_hours"), awaiting=AWAIT_DELIVERY)
+    return p
+
+
+def replay(events: list[Ev], rules: Rules, risk: str) -> Projection:
+    p = Projection()
+    for e in events:
+        p = apply(p, e, rules, risk)
+    return p
+
+
+def quarantine_served(p: Projection, rules: Rules, risk: str, now: datetime) -> bool:
+    start = _t(p.facts.get("quarantine_started_at"))
+    return bool(start) and now >= start + timedelta(days=rules.quarantine_days[risk])
+
+
+def tests_satisfied(p: Projection, rules: Rules) -> bool:
+    tests = [x for x in p.facts.get("tests", []) if x.get("in_facility")]
+    return len(tests) >= len(rules.test_days) and all(x["result"] == "negative" for x in tests)
+
+
+def monitoring_served(p: Projection, rules: Rules, risk: str, now: datetime) -> bool:
+    start = _t(p.facts.get("monitoring_started_at"))
+    return bool(start) and now >= start + timedelta(days=rules.home_days[risk])
