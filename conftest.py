@@ -92,15 +92,38 @@ def chromium():
         browser.close()
 
 
+def _trigger_sql():
+    from importlib import import_module
+
+    return import_module("guomen.loop.migrations.0003_custody_events_append_only")
+
+
+@pytest.fixture(autouse=True)
+def _append_only_events(request, django_db_blocker):
+    """Put the SQLite append-only triggers back if a transactional test's flush took them away."""
+    uses_db = "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db")
+    if not uses_db or "flushable_events" in request.fixturenames:
+        return
+    request.getfixturevalue("django_db_setup")
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor != "sqlite" or not connection.settings_dict["NAME"]:
+            return
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE 'loop_custodyevent_%'")
+            if cur.fetchone()[0] < 2:
+                for sql in _trigger_sql().SQLITE_DROP + _trigger_sql().SQLITE:
+                    cur.execute(sql)
+
+
 @pytest.fixture
 def flushable_events(transactional_db):
     """Transactional tests end with a flush. PostgreSQL's TRUNCATE passes the append-only trigger
     on custody events; SQLite's DELETE does not, so the trigger steps aside for the flush only."""
     from django.db import connection
 
-    from importlib import import_module
-
-    m = import_module("guomen.loop.migrations.0003_custody_events_append_only")
+    m = _trigger_sql()
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             for sql in m.SQLITE_DROP + m.SQLITE:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from guomen.command.api import router as command_router
 from guomen.core.api import router as core_router
 from guomen.core.apiauth import AUTH
 from guomen.core.apierrors import install_error_handlers
-from guomen.command.api import router as command_router
 from guomen.duty.api import router as duty_router
 from guomen.loop.api import router as loop_router
 from guomen.org.api import router as org_router

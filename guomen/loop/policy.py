@@ -24,7 +24,9 @@ class Rules(BaseModel):
     home_check_grace_hours: float = Field(ge=0, description="after a daily home check was due")
     hospital_report_hours: float = Field(gt=0, description="between hospital status reports")
     fever_celsius: float = Field(gt=35, lt=42)
-    escalation_hours: list[float] = Field(min_length=3, max_length=3, description="county, prefecture, province: hours after the alert opened")
+    escalation_hours: list[float] = Field(
+        min_length=3, max_length=3, description="county, prefecture, province: hours after the alert opened"
+    )
 
     @field_validator("quarantine_days", "home_days")
     @classmethod

@@ -67,10 +67,24 @@ def apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
     k, t, d = e.kind, e.occurred_at, e.data
     if k == EventKind.DECLARED:
         exp = _t(d["expected_at"])
-        return replace(n, state=State.DECLARED, custodian_id=e.unit_id, expected_at=exp, due_at=exp + rules.hours("declared_grace_hours"), awaiting=AWAIT_ARRIVAL)
+        return replace(
+            n,
+            state=State.DECLARED,
+            custodian_id=e.unit_id,
+            expected_at=exp,
+            due_at=exp + rules.hours("declared_grace_hours"),
+            awaiting=AWAIT_ARRIVAL,
+        )
     if k == EventKind.ARRIVED:
         f["arrived_at"] = _iso(t)
-        return replace(n, state=State.AT_GATE, custodian_id=e.unit_id, expected_at=None, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_DISPOSITION)
+        return replace(
+            n,
+            state=State.AT_GATE,
+            custodian_id=e.unit_id,
+            expected_at=None,
+            due_at=t + rules.hours("gate_hours"),
+            awaiting=AWAIT_DISPOSITION,
+        )
     if k in (EventKind.INTERCEPTED, EventKind.FOUND_LOCALLY):
         f["held_at"] = _iso(t)
         return replace(n, state=State.INTERCEPTED, custodian_id=e.unit_id, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_DISPOSITION)
@@ -93,11 +107,20 @@ def apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
             f["offer_from"] = p.state
             f["offer_from_awaiting"] = p.awaiting
         exp = _t(d["expected_at"])
-        return replace(n, state=State.HANDOVER_OFFERED, pending_unit_id=d["to_unit"], expected_at=exp, due_at=exp + rules.hours("handover_grace_hours"), awaiting=AWAIT_ACCEPTANCE)
+        return replace(
+            n,
+            state=State.HANDOVER_OFFERED,
+            pending_unit_id=d["to_unit"],
+            expected_at=exp,
+            due_at=exp + rules.hours("handover_grace_hours"),
+            awaiting=AWAIT_ACCEPTANCE,
+        )
     if k == EventKind.HANDOVER_REFUSED:
         back = f.pop("offer_from", State.AT_GATE)
         f.pop("offer_from_awaiting", None)
-        return replace(n, state=back, pending_unit_id=None, expected_at=None, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_DISPOSITION)
+        return replace(
+            n, state=back, pending_unit_id=None, expected_at=None, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_DISPOSITION
+        )
     if k == EventKind.HANDOVER_ACCEPTED:
         to = d["to_state"]
         f.pop("offer_from", None)
@@ -149,8 +172,10 @@ def _timed(p: Projection, rules: Rules, risk: str) -> Projection:
         start = _t(f["monitoring_started_at"])
         last = _t(f.get("last_check_at"))
         last = max(last, start) if last else start
-        options = [(last + timedelta(days=1) + rules.hours("home_check_grace_hours"), AWAIT_CHECK),
-                   (start + timedelta(days=rules.home_days[risk]), AWAIT_CLOSURE)]
+        options = [
+            (last + timedelta(days=1) + rules.hours("home_check_grace_hours"), AWAIT_CHECK),
+            (start + timedelta(days=rules.home_days[risk]), AWAIT_CLOSURE),
+        ]
         due, what = min(options, key=lambda o: o[0])
         return replace(p, due_at=due, awaiting=what)
     if p.state == State.IN_HOSPITAL:
