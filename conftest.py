@@ -95,7 +95,7 @@ def chromium():
 def _trigger_sql():
     from importlib import import_module
 
-    return import_module("guomen.loop.migrations.0003_custody_events_append_only")
+    return import_module("guomen.loop.migrations.0002_custody_events_append_only")
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -38,7 +39,7 @@ class Rules(BaseModel):
     @field_validator("escalation_hours")
     @classmethod
     def _rising(cls, v: list[float]) -> list[float]:
-        if any(b <= a for a, b in zip(v, v[1:], strict=False)) or v[0] <= 0:
+        if any(b <= a for a, b in pairwise(v)) or v[0] <= 0:
             raise ValueError("escalation delays must be positive and rising")
         return v
 

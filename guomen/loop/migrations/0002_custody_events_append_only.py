@@ -33,5 +33,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("loop", "0002_initial")]
+    dependencies = [("loop", "0001_initial")]
     operations = [migrations.RunPython(forwards, backwards)]
