@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
@@ -150,3 +151,80 @@ class Passage(Bilingual):
     def counterpart(self) -> str:
         lang = get_language() or "zh-hans"
         return (self.counterpart_en if lang.startswith("en") else self.counterpart_zh) or self.counterpart_en
+
+
+class Risk(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class BorderSegment(models.Model):
+    """A stretch of the border line with a named person, a responsibility and tasks (分地段、定专人、定责任、定任务).
+
+    ``geometry`` is a GeoJSON LineString in WGS-84 lon/lat; ``length_km`` is computed in a metric projection.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    county = models.ForeignKey(Jurisdiction, models.PROTECT, related_name="segments", verbose_name=_("county"))
+    neighbour = models.CharField(_("neighbour country"), max_length=3, choices=Country.choices)
+    geometry = models.JSONField(_("geometry (GeoJSON LineString)"))
+    length_km = models.FloatField(_("length (km)"))
+    risk = models.CharField(_("risk"), max_length=10, choices=Risk.choices, default=Risk.MEDIUM)
+    responsible_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="border_segments",
+        verbose_name=_("responsible person"),
+    )
+    responsible_unit = models.ForeignKey(
+        "org.Unit", models.SET_NULL, null=True, blank=True, related_name="border_segments", verbose_name=_("responsible unit")
+    )
+    responsibility = models.TextField(_("responsibility"), blank=True)
+    tasks = models.TextField(_("tasks"), blank=True)
+    is_demo = models.BooleanField(_("generated demo data"), default=False)
+
+    scope_unit_field = "responsible_unit"
+    scope_jurisdiction_field = "county"
+
+    class Meta:
+        ordering = ["county__path", "code"]
+        verbose_name = _("border segment")
+        verbose_name_plural = _("border segments")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RecordKind(models.TextChoices):
+    PATROL = "patrol", _("Patrol")
+    INSPECTION = "inspection", _("Inspection")
+    REPAIR = "repair", _("Repair")
+    OBSERVATION = "observation", _("Observation")
+    HANDOVER_OF_DUTY = "handover_of_duty", _("Handover of duty")
+
+
+class SegmentRecord(models.Model):
+    """One entry in a segment's record log (有记录)."""
+
+    segment = models.ForeignKey(BorderSegment, models.CASCADE, related_name="records", verbose_name=_("segment"))
+    at = models.DateTimeField(_("at"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="segment_records", verbose_name=_("author")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=RecordKind.choices)
+    text = models.TextField(_("text"), blank=True)
+
+    scope_unit_field = "segment__responsible_unit"
+    scope_jurisdiction_field = "segment__county"
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("segment record")
+        verbose_name_plural = _("segment records")
+        indexes = [models.Index(fields=["segment", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.segment} · {self.get_kind_display()} · {self.at:%Y-%m-%d %H:%M}"
