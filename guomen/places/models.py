@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -106,6 +108,14 @@ class Jurisdiction(Bilingual):
         return Jurisdiction.objects.filter(path__startswith=self.path)
 
 
+class Allowed(models.TextChoices):
+    """Who or what may go through a passage."""
+
+    PEOPLE = "people", _("People")
+    CARGO = "cargo", _("Cargo")
+    BORDER_RESIDENTS = "border_residents", _("Border residents")
+
+
 class PassageKind(models.TextChoices):
     ROAD_PORT = "road_port", _("Road port")
     RAIL_PORT = "rail_port", _("Railway port")
@@ -133,6 +143,11 @@ class Passage(Bilingual):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     coord_approximate = models.BooleanField(_("coordinates approximate"), default=True)
     coord_note = models.CharField(_("coordinate note"), max_length=300, blank=True)
+    geometry = models.JSONField(_("geometry (GeoJSON Point or LineString)"), null=True, blank=True)
+    segment = models.ForeignKey(
+        "BorderSegment", models.SET_NULL, null=True, blank=True, related_name="passages", verbose_name=_("border segment")
+    )
+    allowed = models.JSONField(_("allowed through"), default=list, blank=True)  # Allowed values
     is_demo = models.BooleanField(_("generated demo data"), default=False)
 
     scope_unit_field = "units"
@@ -228,3 +243,129 @@ class SegmentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.segment} · {self.get_kind_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class PassageStatusKind(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESTRICTED = "restricted", _("Restricted")
+    CLOSED = "closed", _("Closed")
+
+
+class PassageStatus(models.Model):
+    """One period of a passage's status. The open period has no ``valid_to``; a new one closes it."""
+
+    passage = models.ForeignKey(Passage, models.CASCADE, related_name="statuses", verbose_name=_("passage"))
+    status = models.CharField(_("status"), max_length=12, choices=PassageStatusKind.choices)
+    valid_from = models.DateTimeField(_("from"))
+    valid_to = models.DateTimeField(_("until"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    is_demo = models.BooleanField(_("generated demo data"), default=False)
+
+    scope_unit_field = "passage__units"
+    scope_jurisdiction_field = "passage__county"
+
+    class Meta:
+        ordering = ["passage", "-valid_from"]
+        verbose_name = _("passage status")
+        verbose_name_plural = _("passage statuses")
+        indexes = [models.Index(fields=["passage", "valid_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.passage} · {self.get_status_display()} · {self.valid_from:%Y-%m-%d}"
+
+
+class Grid(models.Model):
+    """The smallest management cell of a village, with its named grid worker (网格员)."""
+
+    village = models.ForeignKey(Jurisdiction, models.PROTECT, related_name="grids", verbose_name=_("village"))
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    households = models.PositiveIntegerField(_("households"), default=0)
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="grids", verbose_name=_("grid worker")
+    )
+    is_demo = models.BooleanField(_("generated demo data"), default=False)
+
+    scope_unit_field = "village__units"
+    scope_jurisdiction_field = "village"
+
+    class Meta:
+        ordering = ["village__path", "code"]
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VillageStatusKind(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED_MANAGEMENT = "closed_management", _("Closed management")
+
+
+class VillageStatus(models.Model):
+    """One period of a village's management status (封闭式管理), with its entrance posts."""
+
+    village = models.ForeignKey(Jurisdiction, models.CASCADE, related_name="statuses", verbose_name=_("village"))
+    status = models.CharField(_("status"), max_length=20, choices=VillageStatusKind.choices)
+    entrance_posts = models.PositiveIntegerField(_("entrance posts"), default=0)
+    valid_from = models.DateTimeField(_("from"))
+    valid_to = models.DateTimeField(_("until"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    is_demo = models.BooleanField(_("generated demo data"), default=False)
+
+    scope_unit_field = "village__units"
+    scope_jurisdiction_field = "village"
+
+    class Meta:
+        ordering = ["village", "-valid_from"]
+        verbose_name = _("village status")
+        verbose_name_plural = _("village statuses")
+        indexes = [models.Index(fields=["village", "valid_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.village} · {self.get_status_display()} · {self.valid_from:%Y-%m-%d}"
+
+
+class DeclarationState(models.TextChoices):
+    PENDING = "pending", _("Waiting for the grid worker")
+    CONFIRMED = "confirmed", _("Confirmed into a journey")
+    REJECTED = "rejected", _("Rejected")
+
+
+class SelfDeclaration(models.Model):
+    """A resident's own report of their return, sent from the public page; the grid worker confirms it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=120)
+    phone = models.CharField(_("phone"), max_length=40)
+    village = models.ForeignKey(Jurisdiction, models.PROTECT, related_name="self_declarations", verbose_name=_("village"))
+    came_from_country = models.CharField(_("coming from (country)"), max_length=3, choices=Country.choices, blank=True)
+    came_from = models.CharField(_("coming from (place)"), max_length=200)
+    returned_on = models.DateField(_("date of return"))
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    state = models.CharField(_("state"), max_length=12, choices=DeclarationState.choices, default=DeclarationState.PENDING)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("handled by")
+    )
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    journey_code = models.CharField(_("loop code"), max_length=16, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    scope_unit_field = "village__units"
+    scope_jurisdiction_field = "village"
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("self-declaration of return")
+        verbose_name_plural = _("self-declarations of return")
+        indexes = [models.Index(fields=["village", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.village}"
