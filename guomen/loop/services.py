@@ -1,0 +1,928 @@
+"""Every write of the closed loop. One function per flow, shared by the pages and the API.
+
+Each flow appends custody events to a journey inside one transaction, stores the new projection
+on the journey row, keeps the per-jurisdiction counts, and closes the journey's overdue alert when
+the event it waited for arrives. A broken rule raises ``DomainError`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guomen.lib.errors import Conflict, DomainError
+from guomen.org.models import Role, Unit, UnitKind
+from guomen.org.scoping import Scope
+from guomen.places.models import Jurisdiction, Level, Passage
+
+from . import projection as proj
+from .models import (
+    OPEN_STATES,
+    Alert,
+    AlertKind,
+    AlertLevel,
+    CustodyEvent,
+    Disposition,
+    EventKind,
+    Journey,
+    JourneyCount,
+    Origin,
+    Policy,
+    Risk,
+    State,
+)
+from .policy import DEMO_RULES, Rules
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud and typed on phones
+RECEIVER_STATE = {
+    UnitKind.TRANSFER_TEAM: State.IN_TRANSIT,
+    UnitKind.QUARANTINE_FACILITY: State.IN_FACILITY,
+    UnitKind.HOSPITAL: State.IN_HOSPITAL,
+    UnitKind.VILLAGE_COMMITTEE: State.HOME_MONITORING,
+    UnitKind.PORT_HEALTH_STATION: State.AT_GATE,
+}
+DISPOSITION_KIND = {
+    Disposition.QUARANTINE: UnitKind.QUARANTINE_FACILITY,
+    Disposition.HOSPITAL: UnitKind.HOSPITAL,
+    Disposition.HOME: UnitKind.VILLAGE_COMMITTEE,
+}
+OVERRIDE_ROLES = (Role.COUNTY_COMMAND, Role.PREFECTURE_COMMAND, Role.PROVINCE_COMMAND)
+MAX_CLOCK_SKEW = timedelta(minutes=10)
+
+
+# --- policy -----------------------------------------------------------------------------------
+def policy_current(*, code: str = "yunnan-border") -> Policy:
+    """The newest version in force; the demo policy is created on first use."""
+    now = timezone.now()
+    p = Policy.objects.filter(code=code, effective_from__lte=now).order_by("-version").first()
+    if p is None:
+        p, _created = Policy.objects.get_or_create(
+            code=code,
+            version=1,
+            defaults={
+                "name_zh": "云南边境入境人员闭环管理（示例政策）",
+                "name_en": "Yunnan border inbound closed loop (demo policy)",
+                "effective_from": datetime(2020, 3, 1, tzinfo=UTC),
+                "rules": DEMO_RULES.model_dump(),
+            },
+        )
+    return p
+
+
+def policy_publish(*, code: str, name_zh: str, name_en: str, rules: dict[str, Any], effective_from: datetime | None = None) -> Policy:
+    """A new version of a policy; journeys already open keep theirs."""
+    checked = Rules.model_validate(rules)
+    last = Policy.objects.filter(code=code).order_by("-version").first()
+    return Policy.objects.create(
+        code=code,
+        version=(last.version + 1) if last else 1,
+        name_zh=name_zh,
+        name_en=name_en,
+        effective_from=effective_from or timezone.now(),
+        rules=checked.model_dump(),
+    )
+
+
+def rules_of(journey: Journey) -> Rules:
+    cache = getattr(journey, "_rules", None)
+    if cache is None:
+        cache = Rules.model_validate(journey.policy.rules)
+        journey._rules = cache
+    return cache
+
+
+# --- the engine: append one event ------------------------------------------------------------
+def _now() -> datetime:
+    return timezone.now()
+
+
+def _when(occurred_at: datetime | None) -> datetime:
+    now = _now()
+    if occurred_at is None:
+        return now
+    if timezone.is_naive(occurred_at):
+        raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
+    if occurred_at > now + MAX_CLOCK_SKEW:
+        raise DomainError("time_in_future", _("The time given is in the future."), status=422)
+    return occurred_at
+
+
+def _counts(jurisdiction_id: int, state: str, delta: int) -> None:
+    if JourneyCount.objects.filter(jurisdiction_id=jurisdiction_id, state=state).update(n=F("n") + delta):
+        return
+    try:
+        with transaction.atomic():
+            JourneyCount.objects.create(jurisdiction_id=jurisdiction_id, state=state, n=delta)
+    except IntegrityError:  # created by a concurrent transaction meanwhile
+        JourneyCount.objects.filter(jurisdiction_id=jurisdiction_id, state=state).update(n=F("n") + delta)
+
+
+def _snapshot(j: Journey) -> proj.Projection:
+    return proj.Projection(
+        state=j.state,
+        custodian_id=j.custodian_id,
+        due_at=j.due_at,
+        awaiting=j.awaiting,
+        pending_unit_id=j.pending_unit_id,
+        expected_at=j.expected_at,
+        room=j.room,
+        closed_at=j.closed_at,
+        last_seq=j.last_seq,
+        facts=j.facts,
+    )
+
+
+def _append(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data: dict[str, Any] | None = None) -> CustodyEvent:
+    """Append one event and store the projection. The caller holds the journey row lock."""
+    data = data or {}
+    before_state, before_jur = j.state, j.jurisdiction_id
+    p = proj.apply(_snapshot(j), proj.Ev(j.last_seq + 1, kind, at, unit.pk, data), rules_of(j), j.risk)
+    event = CustodyEvent.objects.create(
+        journey=j, seq=p.last_seq, kind=kind, occurred_at=at, actor=actor if getattr(actor, "pk", None) else None, unit=unit, data=data
+    )
+    if p.custodian_id != j.custodian_id:
+        custodian = unit if unit.pk == p.custodian_id else Unit.objects.get(pk=p.custodian_id)
+        j.custodian = custodian
+        j.jurisdiction_id = custodian.jurisdiction_id
+    j.state, j.due_at, j.awaiting, j.pending_unit_id = p.state, p.due_at, p.awaiting, p.pending_unit_id
+    j.expected_at, j.room, j.closed_at, j.last_seq, j.facts = p.expected_at, p.room, p.closed_at, p.last_seq, p.facts
+    if j.alert_open and (j.closed_at is not None or j.due_at is None or j.due_at > _now()):
+        Alert.objects.filter(journey=j, kind=AlertKind.OVERDUE, closed_at__isnull=True).update(closed_at=_now(), closed_by_seq=event.seq)
+        j.alert_open = False
+    j.save()
+    if before_state and (before_state, before_jur) != (j.state, j.jurisdiction_id):
+        _counts(before_jur, before_state, -1)
+        _counts(j.jurisdiction_id, j.state, +1)
+    return event
+
+
+def _locked(journey: Journey) -> Journey:
+    """The journey row, locked for this transaction (PostgreSQL); SQLite's write lock serialises anyway."""
+    return Journey.objects.select_for_update().select_related("policy", "custodian", "pending_unit").get(pk=journey.pk)
+
+
+def _new_code() -> str:
+    return "GM" + "".join(secrets.choice(CODE_ALPHABET) for _i in range(8))
+
+
+def _open(
+    *,
+    person: Any,
+    origin: str,
+    unit: Unit,
+    risk: str,
+    at: datetime,
+    port: Passage | None = None,
+    origin_country: str = "",
+    origin_place: str = "",
+    destination: Jurisdiction | None = None,
+) -> Journey:
+    if risk not in Risk.values:
+        raise DomainError("invalid_risk", _("Unknown risk level."), status=422)
+    if destination is not None and destination.level not in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE):
+        raise DomainError("invalid_destination", _("The destination must be a county, township or village."), status=422)
+    open_journey = Journey.objects.filter(person=person, closed_at__isnull=True).first()
+    if open_journey is not None:
+        raise Conflict(
+            "journey_open",
+            _("This person already has an open journey (%(code)s).") % {"code": open_journey.code},
+            details={"journey": open_journey.code},
+        )
+    return Journey(
+        code=_new_code(),
+        person=person,
+        origin=origin,
+        port=port,
+        origin_country=origin_country[:3].upper(),
+        origin_place=origin_place[:120],
+        destination=destination,
+        risk=risk,
+        policy=policy_current(),
+        opened_at=at,
+        state="",
+        custodian=unit,
+        jurisdiction_id=unit.jurisdiction_id,
+    )
+
+
+def _start(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data: dict[str, Any]) -> Journey:
+    j.state = ""
+    j.save()
+    _append(j, kind, unit=unit, actor=actor, at=at, data=data)
+    _counts(j.jurisdiction_id, j.state, +1)
+    return j
+
+
+# --- authority ---------------------------------------------------------------------------------
+def _act_for(actor: Any, unit: Unit) -> Scope:
+    scope = Scope.of(actor)
+    scope.require_write()
+    if not scope.acts_for(unit):
+        raise PermissionDenied(_("Only a member of %(unit)s may do this.") % {"unit": unit})
+    return scope
+
+
+def _custodian(actor: Any, j: Journey) -> None:
+    _act_for(actor, j.custodian)
+
+
+def _require_state(j: Journey, *states: str) -> None:
+    if j.state not in states:
+        raise Conflict(
+            "wrong_state",
+            _("Not possible now: the journey is “%(state)s”.") % {"state": State(j.state).label if j.state else "—"},
+            details={"state": j.state, "allowed": list(states)},
+        )
+
+
+def _port_unit(unit: Unit) -> None:
+    if unit.kind != UnitKind.PORT_HEALTH_STATION:
+        raise DomainError("not_a_port", _("Only a port health station can do this."), status=422)
+
+
+# --- flows: beginnings ---------------------------------------------------------------------------
+@transaction.atomic
+def journey_declare(
+    *,
+    actor: Any,
+    port_unit: Unit,
+    person: Any,
+    expected_at: datetime,
+    risk: str = Risk.MEDIUM,
+    origin_country: str = "",
+    origin_place: str = "",
+    destination: Jurisdiction | None = None,
+    source: str = "",
+) -> Journey:
+    _act_for(actor, port_unit)
+    _port_unit(port_unit)
+    if timezone.is_naive(expected_at):
+        raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
+    now = _now()
+    j = _open(
+        person=person,
+        origin=Origin.DECLARATION,
+        unit=port_unit,
+        risk=risk,
+        at=now,
+        port=port_unit.passage,
+        origin_country=origin_country,
+        origin_place=origin_place,
+        destination=destination,
+    )
+    return _start(
+        j, EventKind.DECLARED, unit=port_unit, actor=actor, at=now, data={"expected_at": expected_at.isoformat(), "source": source[:200]}
+    )
+
+
+@transaction.atomic
+def journey_arrive(
+    *,
+    actor: Any,
+    unit: Unit,
+    journey: Journey | None = None,
+    person: Any = None,
+    risk: str = Risk.MEDIUM,
+    origin_country: str = "",
+    origin_place: str = "",
+    destination: Jurisdiction | None = None,
+    occurred_at: datetime | None = None,
+) -> Journey:
+    """Arrival at the port: of a declared journey, or of someone who was not declared."""
+    _act_for(actor, unit)
+    _port_unit(unit)
+    at = _when(occurred_at)
+    if journey is not None:
+        j = _locked(journey)
+        _require_state(j, State.DECLARED)
+        if j.custodian_id != unit.pk:
+            raise DomainError("wrong_port", _("This person was declared at another port."), status=422)
+        _append(j, EventKind.ARRIVED, unit=unit, actor=actor, at=at)
+    else:
+        if person is None:
+            raise DomainError("person_required", _("Register the person first."), status=422)
+        j = _open(
+            person=person,
+            origin=Origin.PORT_ARRIVAL,
+            unit=unit,
+            risk=risk,
+            at=at,
+            port=unit.passage,
+            origin_country=origin_country,
+            origin_place=origin_place,
+            destination=destination,
+        )
+        j = _start(j, EventKind.ARRIVED, unit=unit, actor=actor, at=at, data={})
+    _passage_check(j, unit, at)
+    return j
+
+
+@transaction.atomic
+def journey_intercept(
+    *,
+    actor: Any,
+    unit: Unit,
+    person: Any,
+    place: str = "",
+    passage: Passage | None = None,
+    found_locally: bool = False,
+    risk: str = Risk.HIGH,
+    occurred_at: datetime | None = None,
+    details: dict[str, Any] | None = None,
+    origin_country: str = "",
+    destination: Jurisdiction | None = None,
+) -> Journey:
+    """Someone who came in outside a port: intercepted on the border, or found locally by a village."""
+    _act_for(actor, unit)
+    at = _when(occurred_at)
+    origin = Origin.FOUND_LOCALLY if found_locally else Origin.INTERCEPTED
+    j = _open(
+        person=person,
+        origin=origin,
+        unit=unit,
+        risk=risk,
+        at=at,
+        port=passage,
+        origin_country=origin_country,
+        origin_place=place,
+        destination=destination,
+    )
+    kind = EventKind.FOUND_LOCALLY if found_locally else EventKind.INTERCEPTED
+    j = _start(j, kind, unit=unit, actor=actor, at=at, data={"place": place[:200], **(details or {})})
+    if passage is not None:
+        _passage_check(j, unit, at)
+    return j
+
+
+def _passage_check(j: Journey, unit: Unit, at: datetime) -> None:
+    """A crossing recorded at a passage that is closed at that time is flagged (places owns the rule)."""
+    if j.port_id is None:
+        return
+    try:
+        from guomen.places.services import crossing_check
+    except ImportError:
+        return
+    crossing_check(passage=j.port, at=at, journey=j, unit=unit)
+
+
+# --- flows: at the gate ---------------------------------------------------------------------------
+GATE_STATES = (State.AT_GATE, State.INTERCEPTED)
+
+
+@transaction.atomic
+def document_check(
+    *, actor: Any, journey: Journey, document: Any, occurred_at: datetime | None = None, used_in: Jurisdiction | None = None
+) -> CustodyEvent:
+    j = _locked(journey)
+    _custodian(actor, j)
+    _require_state(j, *GATE_STATES, State.DECLARED)
+    if document.person_id != j.person_id:
+        raise DomainError("wrong_document", _("This document belongs to someone else."), status=422)
+    at = _when(occurred_at)
+    findings: list[dict[str, Any]] = []
+    try:
+        from guomen.people.services import document_findings
+    except ImportError:
+        document_findings = None
+    if document_findings is not None:
+        findings = [dict(f) for f in document_findings(document, used_in=used_in or j.custodian.jurisdiction, journey=j)]
+    expired = bool(document.valid_until and document.valid_until < timezone.localdate(at))
+    if expired and not any(f.get("code") == "expired" for f in findings):
+        findings.append({"code": "expired", "message": _("The document has expired.")})
+    event = _append(
+        j,
+        EventKind.DOCUMENT_CHECKED,
+        unit=j.custodian,
+        actor=actor,
+        at=at,
+        data={
+            "document": str(document.public_id),
+            "kind": document.kind,
+            "last4": document.last4,
+            "expired": expired,
+            "findings": [f.get("code") for f in findings],
+        },
+    )
+    for f in findings:
+        if f.get("alert"):
+            alert_raise(
+                kind=f["alert"],
+                unit=_command_unit(j.custodian) or j.custodian,
+                journey=j,
+                subject=f"{j.code} · {document.get_kind_display()} ••••{document.last4}",
+                details={"finding": f.get("code")},
+            )
+    return event
+
+
+@transaction.atomic
+def journey_screen(
+    *, actor: Any, journey: Journey, temperature: float, symptoms: Sequence[str] = (), occurred_at: datetime | None = None
+) -> CustodyEvent:
+    j = _locked(journey)
+    _custodian(actor, j)
+    _require_state(j, *GATE_STATES)
+    t = _temperature(temperature)
+    fever = t >= rules_of(j).fever_celsius
+    return _append(
+        j,
+        EventKind.SCREENED,
+        unit=j.custodian,
+        actor=actor,
+        at=_when(occurred_at),
+        data={"temperature": t, "symptoms": _symptoms(symptoms), "fever": fever},
+    )
+
+
+@transaction.atomic
+def journey_sample(*, actor: Any, journey: Journey, sample_id: str, occurred_at: datetime | None = None) -> CustodyEvent:
+    j = _locked(journey)
+    _custodian(actor, j)
+    _require_state(j, *GATE_STATES, State.IN_FACILITY, State.HOME_MONITORING, State.IN_HOSPITAL)
+    sid = _text(sample_id, 40, "sample_id")
+    if not sid:
+        raise DomainError("sample_id_required", _("Give the sample's number."), status=422)
+    return _append(j, EventKind.SAMPLED, unit=j.custodian, actor=actor, at=_when(occurred_at), data={"sample_id": sid})
+
+
+@transaction.atomic
+def journey_test_result(*, actor: Any, journey: Journey, sample_id: str, result: str, occurred_at: datetime | None = None) -> CustodyEvent:
+    j = _locked(journey)
+    _custodian(actor, j)
+    _require_state(j, *OPEN_STATES)
+    if result not in ("positive", "negative"):
+        raise DomainError("invalid_result", _("A result is positive or negative."), status=422)
+    event = _append(
+        j,
+        EventKind.TEST_RESULT,
+        unit=j.custodian,
+        actor=actor,
+        at=_when(occurred_at),
+        data={"sample_id": _text(sample_id, 40, "sample_id"), "result": result},
+    )
+    if result == "positive":
+        _to_hospital(j, actor, reason="positive")
+    return event
+
+
+@transaction.atomic
+def journey_dispose(
+    *,
+    actor: Any,
+    journey: Journey,
+    disposition: str,
+    to_unit: Unit | None = None,
+    via_unit: Unit | None = None,
+    expected_at: datetime | None = None,
+    note: str = "",
+) -> Journey:
+    """Decide where the person goes; offers the first handover (or closes the journey on release)."""
+    j = _locked(journey)
+    _custodian(actor, j)
+    _require_state(j, *GATE_STATES)
+    if disposition not in Disposition.values:
+        raise DomainError("invalid_disposition", _("Unknown disposition."), status=422)
+    if j.facts.get("fever") and disposition != Disposition.HOSPITAL:
+        raise DomainError("fever_goes_to_hospital", _("A person with fever or symptoms goes to hospital."), status=422)
+    if j.facts.get("positive") and disposition != Disposition.HOSPITAL:
+        raise DomainError("positive_goes_to_hospital", _("A person with a positive result goes to hospital."), status=422)
+    now = _now()
+    if disposition == Disposition.RELEASE:
+        _append(
+            j,
+            EventKind.DISPOSED,
+            unit=j.custodian,
+            actor=actor,
+            at=now,
+            data={"disposition": disposition, "note": _text(note, 300, "note")},
+        )
+        _append(j, EventKind.CLOSED, unit=j.custodian, actor=actor, at=now, data={"reason": "released_at_gate"})
+        return j
+    if to_unit is None or to_unit.kind != DISPOSITION_KIND[disposition]:
+        raise DomainError("invalid_destination", _("Choose a destination of the right kind for this disposition."), status=422)
+    receiver = via_unit or to_unit
+    if via_unit is not None and via_unit.kind != UnitKind.TRANSFER_TEAM:
+        raise DomainError("invalid_transfer", _("Only a transfer team can carry out a transfer."), status=422)
+    _append(
+        j,
+        EventKind.DISPOSED,
+        unit=j.custodian,
+        actor=actor,
+        at=now,
+        data={
+            "disposition": disposition,
+            "to_unit": to_unit.pk,
+            "to_code": to_unit.code,
+            "via_unit": via_unit.pk if via_unit else None,
+            "note": _text(note, 300, "note"),
+        },
+    )
+    _offer(j, actor, receiver, expected_at or now + rules_of(j).hours("transfer_hours"), destination=to_unit if via_unit else None)
+    return j
+
+
+# --- flows: handover ----------------------------------------------------------------------------------
+def _offer(j: Journey, actor: Any, to_unit: Unit, expected_at: datetime, destination: Unit | None = None) -> CustodyEvent:
+    if to_unit.pk == j.custodian_id:
+        raise DomainError("handover_to_self", _("A unit cannot hand over to itself."), status=422)
+    if to_unit.kind not in RECEIVER_STATE or not to_unit.active:
+        raise DomainError("invalid_receiver", _("This unit cannot take custody of a person."), status=422)
+    if timezone.is_naive(expected_at):
+        raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
+    data: dict[str, Any] = {"to_unit": to_unit.pk, "to_code": to_unit.code, "expected_at": expected_at.isoformat()}
+    if destination is not None:
+        data["destination"] = destination.pk
+        data["destination_code"] = destination.code
+    elif j.state == State.IN_TRANSIT and j.facts.get("destination"):
+        data["destination"] = j.facts["destination"]
+    event = _append(j, EventKind.HANDOVER_OFFERED, unit=j.custodian, actor=actor, at=_now(), data=data)
+    if destination is not None:
+        j.facts = {**j.facts, "destination": destination.pk, "destination_code": destination.code}
+        j.save(update_fields=["facts"])
+    return event
+
+
+@transaction.atomic
+def handover_offer(*, actor: Any, journey: Journey, to_unit: Unit, expected_at: datetime | None = None) -> CustodyEvent:
+    j = _locked(journey)
+    _custodian(actor, j)
+    _require_state(j, State.AT_GATE, State.INTERCEPTED, State.IN_TRANSIT, State.IN_FACILITY, State.IN_HOSPITAL)
+    if j.state == State.IN_FACILITY and not j.facts.get("released_at") and to_unit.kind != UnitKind.HOSPITAL:
+        raise DomainError("not_released", _("Release the person from quarantine before handing them over."), status=422)
+    if j.facts.get("positive") and to_unit.kind not in (UnitKind.HOSPITAL, UnitKind.TRANSFER_TEAM) and j.state != State.IN_HOSPITAL:
+        raise DomainError("positive_goes_to_hospital", _("A person with a positive result goes to hospital."), status=422)
+    return _offer(j, actor, to_unit, expected_at or _now() + rules_of(j).hours("transfer_hours"))
+
+
+@transaction.atomic
+def handover_accept(*, actor: Any, journey: Journey, unit: Unit, room: str = "") -> Journey:
+    """The receiver takes custody — scanning the loop card or from its list. Custody changes only here."""
+    _act_for(actor, unit)
+    j = _locked(journey)
+    _require_state(j, State.HANDOVER_OFFERED)
+    if j.pending_unit_id != unit.pk:
+        raise DomainError("not_offered_to_you", _("This person was not handed over to your unit."), status=422)
+    to_state = RECEIVER_STATE[UnitKind(unit.kind)]
+    room = _text(room, 20, "room")
+    if to_state == State.IN_FACILITY:
+        if not room:
+            raise DomainError("room_required", _("Give the room number."), status=422)
+        occupied = Journey.objects.filter(custodian=unit, state=State.IN_FACILITY).select_for_update()
+        if unit.capacity is not None and occupied.count() >= unit.capacity:
+            raise Conflict("facility_full", _("%(unit)s is full: %(n)d of %(n)d rooms are taken.") % {"unit": unit, "n": unit.capacity})
+        if occupied.filter(room=room).exists():
+            raise Conflict("room_taken", _("Room %(room)s is already taken.") % {"room": room})
+    _append(j, EventKind.HANDOVER_ACCEPTED, unit=unit, actor=actor, at=_now(), data={"to_state": to_state, "room": room})
+    return j
+
+
+@transaction.atomic
+def handover_refuse(*, actor: Any, journey: Journey, unit: Unit, reason: str) -> Journey:
+    """The receiver refuses: the journey returns to the sender, who must decide again."""
+    _act_for(actor, unit)
+    j = _locked(journey)
+    _require_state(j, State.HANDOVER_OFFERED)
+    if j.pending_unit_id != unit.pk:
+        raise DomainError("not_offered_to_you", _("This person was not handed over to your unit."), status=422)
+    reason = _text(reason, 300, "reason")
+    if not reason:
+        raise DomainError("reason_required", _("Say why the handover is refused."), status=422)
+    _append(j, EventKind.HANDOVER_REFUSED, unit=unit, actor=actor, at=_now(), data={"reason": reason})
+    return j
+
+
+# --- flows: quarantine, hospital, home ------------------------------------------------------------------
+@transaction.atomic
+def health_check(
+    *, actor: Any, journey: Journey, temperature: float, symptoms: Sequence[str] = (), occurred_at: datetime | None = None
+) -> CustodyEvent:
+    j = _locked(journey)
+    _custodian(actor, j)
+    return _check(j, actor, temperature, symptoms, _when(occurred_at))
+
+
+def _check(j: Journey, actor: Any, temperature: float, symptoms: Sequence[str], at: datetime) -> CustodyEvent:
+    _require_state(j, State.IN_FACILITY, State.HOME_MONITORING)
+    t = _temperature(temperature)
+    syms = _symptoms(symptoms)
+    fever = t >= rules_of(j).fever_celsius or bool(syms)
+    event = _append(
+        j, EventKind.HEALTH_CHECK, unit=j.custodian, actor=actor, at=at, data={"temperature": t, "symptoms": syms, "fever": fever}
+    )
+    if fever:
+        _to_hospital(j, actor, reason="fever")
+    return event
+
+
+def health_checks_batch(*, actor: Any, unit: Unit, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Many checks from one facility or village at once; each applies on its own (one bad item spoils nothing else)."""
+    _act_for(actor, unit)
+    items = list(items)
+    codes = {str(i.get("journey", "")) for i in items}
+    journeys = {j.code: j for j in Journey.objects.filter(code__in=codes, custodian=unit)}
+    out: list[dict[str, Any]] = []
+    for n, item in enumerate(items):
+        code = str(item.get("journey", ""))
+        j = journeys.get(code)
+        if j is None:
+            out.append(
+                {
+                    "index": n,
+                    "journey": code,
+                    "ok": False,
+                    "code": "not_found",
+                    "message": _("No journey with this code is in your custody."),
+                }
+            )
+            continue
+        try:
+            with transaction.atomic():
+                locked = _locked(j)
+                event = _check(locked, actor, item.get("temperature"), item.get("symptoms") or (), _when(item.get("occurred_at")))
+            out.append({"index": n, "journey": code, "ok": True, "seq": event.seq, "state": locked.state})
+        except DomainError as e:
+            out.append({"index": n, "journey": code, "ok": False, "code": e.code, "message": e.message})
+    return out
+
+
+@transaction.atomic
+def hospital_report(*, actor: Any, journey: Journey, condition: str, note: str = "") -> CustodyEvent:
+    j = _locked(journey)
+    _custodian(actor, j)
+    _require_state(j, State.IN_HOSPITAL)
+    if condition not in ("stable", "improving", "serious", "critical", "recovered"):
+        raise DomainError("invalid_condition", _("Unknown condition."), status=422)
+    return _append(
+        j,
+        EventKind.HOSPITAL_REPORT,
+        unit=j.custodian,
+        actor=actor,
+        at=_now(),
+        data={"condition": condition, "note": _text(note, 300, "note")},
+    )
+
+
+def _may_override(actor: Any, j: Journey) -> bool:
+    scope = Scope.of(actor)
+    return scope.has_role(*OVERRIDE_ROLES) and scope.filter(Journey.objects.filter(pk=j.pk)).exists()
+
+
+@transaction.atomic
+def journey_release(*, actor: Any, journey: Journey, override_reason: str = "") -> CustodyEvent:
+    """Release from centralised quarantine once the policy is satisfied, or by an authorised override."""
+    j = _locked(journey)
+    _require_state(j, State.IN_FACILITY)
+    if j.facts.get("released_at"):
+        raise Conflict("already_released", _("Already released."))
+    override_reason = _text(override_reason, 300, "override_reason")
+    p, rules, now = _snapshot(j), rules_of(j), _now()
+    satisfied = proj.quarantine_served(p, rules, j.risk, now) and proj.tests_satisfied(p, rules)
+    if override_reason:
+        if not _may_override(actor, j):
+            raise PermissionDenied(_("Only county, prefecture or province command may override the policy."))
+    else:
+        _custodian(actor, j)
+        if not satisfied:
+            raise DomainError(
+                "policy_not_satisfied",
+                _("Not yet: the quarantine days are not served or a test is missing or positive."),
+                status=422,
+                details={"served": proj.quarantine_served(p, rules, j.risk, now), "tests": proj.tests_satisfied(p, rules)},
+            )
+    return _append(
+        j, EventKind.RELEASED, unit=j.custodian, actor=actor, at=now, data={"override_reason": override_reason} if override_reason else {}
+    )
+
+
+@transaction.atomic
+def journey_close(*, actor: Any, journey: Journey, override_reason: str = "") -> CustodyEvent:
+    """End of follow-up: home monitoring served (or hospital discharge home), or an authorised override."""
+    j = _locked(journey)
+    _require_state(j, *OPEN_STATES)
+    override_reason = _text(override_reason, 300, "override_reason")
+    if override_reason:
+        if not _may_override(actor, j):
+            raise PermissionDenied(_("Only county, prefecture or province command may override the policy."))
+        return _append(j, EventKind.OVERRIDE_CLOSED, unit=j.custodian, actor=actor, at=_now(), data={"reason": override_reason})
+    _custodian(actor, j)
+    if j.state == State.HOME_MONITORING:
+        if not proj.monitoring_served(_snapshot(j), rules_of(j), j.risk, _now()):
+            raise DomainError("policy_not_satisfied", _("Not yet: the days of home monitoring are not served."), status=422)
+    elif j.state == State.IN_HOSPITAL:
+        last = next((e for e in reversed(list(j.events.filter(kind=EventKind.HOSPITAL_REPORT)))), None)
+        if last is None or last.data.get("condition") != "recovered":
+            raise DomainError("not_recovered", _("Report the person as recovered before discharge."), status=422)
+    else:
+        raise Conflict("wrong_state", _("Only home monitoring or a hospital stay ends with closure."))
+    return _append(j, EventKind.CLOSED, unit=j.custodian, actor=actor, at=_now(), data={})
+
+
+def _to_hospital(j: Journey, actor: Any, *, reason: str) -> None:
+    """A fever or a positive result: offer the person to the county's designated hospital at once."""
+    if j.state in (State.IN_HOSPITAL, State.HANDOVER_OFFERED, State.CLOSED):
+        return
+    county_path = "/".join(j.custodian.jurisdiction.path.split("/")[:4]) + "/"
+    hospital = Unit.objects.filter(kind=UnitKind.HOSPITAL, active=True, jurisdiction__path__startswith=county_path).order_by("code").first()
+    if hospital is None:
+        alert_raise(kind=AlertKind.OTHER, unit=j.custodian, journey=j, subject=f"{j.code} · {reason}", details={"reason": "no_hospital"})
+        return
+    _offer(j, actor, hospital, _now() + timedelta(hours=2))
+    j.facts = {**j.facts, "hospital_reason": reason}
+    j.save(update_fields=["facts"])
+
+
+# --- alerts ----------------------------------------------------------------------------------------------
+def _command_unit(unit: Unit) -> Unit | None:
+    """The command office of the county (or nearest level up) holding ``unit``."""
+    codes = unit.jurisdiction.path.strip("/").split("/")
+    for code in reversed(codes[:3]):
+        cmd = Unit.objects.filter(kind=UnitKind.COMMAND_OFFICE, jurisdiction__code=code, active=True).order_by("code").first()
+        if cmd is not None:
+            return cmd
+    return None
+
+
+def _level_jurisdiction(unit: Unit, level: int) -> Jurisdiction:
+    """Where an alert of ``level`` sits: the custodian's own jurisdiction, then its county, prefecture, province."""
+    if level == AlertLevel.UNIT:
+        return unit.jurisdiction
+    codes = unit.jurisdiction.path.strip("/").split("/")
+    index = {AlertLevel.COUNTY: 2, AlertLevel.PREFECTURE: 1, AlertLevel.PROVINCE: 0}[level]
+    code = codes[min(index, len(codes) - 1)]
+    return Jurisdiction.objects.get(code=code)
+
+
+def _escalation_delays(journey: Journey | None) -> list[float]:
+    rules = rules_of(journey) if journey is not None else Rules.model_validate(policy_current().rules)
+    return rules.escalation_hours
+
+
+@transaction.atomic
+def alert_raise(
+    *,
+    kind: str,
+    unit: Unit,
+    subject: str = "",
+    details: dict[str, Any] | None = None,
+    journey: Journey | None = None,
+    now: datetime | None = None,
+) -> Alert:
+    """Open an alert held by ``unit``; it rises to the county, prefecture and province command if unanswered."""
+    now = now or _now()
+    delays = _escalation_delays(journey)
+    return Alert.objects.create(
+        kind=kind,
+        journey=journey,
+        unit=unit,
+        subject=subject[:200],
+        details=details or {},
+        opened_at=now,
+        level=AlertLevel.UNIT,
+        jurisdiction=unit.jurisdiction,
+        next_escalation_at=now + timedelta(hours=delays[0]),
+        history=[{"at": now.isoformat(), "level": AlertLevel.UNIT, "jurisdiction": unit.jurisdiction.code, "what": "opened"}],
+        state=journey.state if journey else "",
+        awaiting=journey.awaiting if journey else "",
+        due_at=journey.due_at if journey else None,
+    )
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: Any, alert: Alert) -> Alert:
+    scope = Scope.of(actor)
+    scope.require_write()
+    a = scope.get(Alert.objects.select_for_update(), pk=alert.pk)
+    if a.acknowledged_at is None:
+        now = _now()
+        a.acknowledged_at, a.acknowledged_by = now, actor
+        a.history = [
+            *a.history,
+            {
+                "at": now.isoformat(),
+                "level": a.level,
+                "jurisdiction": a.jurisdiction.code,
+                "what": "acknowledged",
+                "by": actor.get_username(),
+            },
+        ]
+        a.save(update_fields=["acknowledged_at", "acknowledged_by", "history"])
+    return a
+
+
+@transaction.atomic
+def alert_close(*, actor: Any, alert: Alert, note: str) -> Alert:
+    """Close a control finding by hand. A missed deadline closes only when the awaited event arrives."""
+    scope = Scope.of(actor)
+    scope.require_write()
+    a = scope.get(Alert.objects.select_for_update(), pk=alert.pk)
+    if a.kind == AlertKind.OVERDUE:
+        raise Conflict("closes_itself", _("A missed deadline closes itself when the awaited step is recorded."))
+    if a.closed_at is not None:
+        return a
+    note = _text(note, 300, "note")
+    if not note:
+        raise DomainError("note_required", _("Say what was done."), status=422)
+    now = _now()
+    a.closed_at, a.closed_by, a.close_note = now, actor, note
+    a.history = [
+        *a.history,
+        {"at": now.isoformat(), "level": a.level, "jurisdiction": a.jurisdiction.code, "what": "closed", "by": actor.get_username()},
+    ]
+    a.save(update_fields=["closed_at", "closed_by", "close_note", "history"])
+    return a
+
+
+def sweep(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Open one alert for each open journey past its due time that has none.
+
+    Reads the partial index on (due_at) over open journeys without an alert, so its cost grows
+    with the overdue journeys, not with all journeys. Safe with several workers: the conditional
+    update claims each journey once.
+    """
+    now = now or _now()
+    opened = 0
+    while True:
+        ids = list(
+            Journey.objects.filter(closed_at__isnull=True, alert_open=False, due_at__lt=now)
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return opened
+        for pk in ids:
+            with transaction.atomic():
+                if Journey.objects.filter(pk=pk, alert_open=False, closed_at__isnull=True, due_at__lt=now).update(alert_open=True) != 1:
+                    continue
+                j = Journey.objects.select_related("custodian__jurisdiction", "policy").get(pk=pk)
+                alert_raise(kind=AlertKind.OVERDUE, unit=j.custodian, journey=j, subject=j.code, now=now)
+                opened += 1
+        if len(ids) < batch:
+            return opened
+
+
+def escalate(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Raise unanswered alerts one level up the jurisdiction tree when their delay has passed."""
+    now = now or _now()
+    raised = 0
+    while True:
+        due = list(
+            Alert.objects.filter(closed_at__isnull=True, next_escalation_at__lte=now)
+            .order_by("next_escalation_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not due:
+            return raised
+        for pk in due:
+            with transaction.atomic():
+                a = Alert.objects.select_for_update().select_related("unit__jurisdiction", "journey__policy").get(pk=pk)
+                if a.closed_at is not None or a.next_escalation_at is None or a.next_escalation_at > now:
+                    continue
+                delays = _escalation_delays(a.journey)
+                level = min(a.level + 1, AlertLevel.PROVINCE)
+                target = _level_jurisdiction(a.unit, level)
+                a.level, a.jurisdiction = level, target
+                a.next_escalation_at = a.opened_at + timedelta(hours=delays[level]) if level < AlertLevel.PROVINCE else None
+                a.history = [*a.history, {"at": now.isoformat(), "level": level, "jurisdiction": target.code, "what": "escalated"}]
+                a.save(update_fields=["level", "jurisdiction", "next_escalation_at", "history"])
+                raised += 1
+        if len(due) < batch:
+            return raised
+
+
+# --- input checks -------------------------------------------------------------------------------------------
+def _temperature(value: Any) -> float:
+    try:
+        t = float(value)
+    except (TypeError, ValueError):
+        raise DomainError("invalid_temperature", _("Give the temperature in degrees Celsius, e.g. 36.6."), status=422)
+    if not 30.0 <= t <= 45.0 or t != t:
+        raise DomainError("invalid_temperature", _("A body temperature is between 30 and 45 °C."), status=422)
+    return round(t, 1)
+
+
+SYMPTOMS = ("cough", "sore_throat", "breathless", "fatigue", "loss_of_smell", "diarrhoea", "other")
+
+
+def _symptoms(values: Sequence[str]) -> list[str]:
+    values = [str(v) for v in values]
+    bad = [v for v in values if v not in SYMPTOMS]
+    if bad:
+        raise DomainError("invalid_symptom", _("Unknown symptoms: %(list)s") % {"list": ", ".join(bad)}, status=422)
+    return sorted(set(values))
+
+
+def _text(value: Any, limit: int, field: str) -> str:
+    s = "" if value is None else str(value).strip()
+    if "\x00" in s or any(ord(c) < 32 and c not in "\t\n\r" for c in s):
+        raise DomainError("invalid_text", _("The text contains characters that are not allowed."), status=422, details={"field": field})
+    if len(s) > limit:
+        raise DomainError("text_too_long", _("At most %(n)d characters.") % {"n": limit}, status=422, details={"field": field})
+    return s
