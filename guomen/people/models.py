@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,15 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.name_native
 
+    def save(self, *args, **kwargs) -> None:
+        from .names import search_text
+
+        # Every write keeps the search column in step with the names.
+        self.name_search = search_text(self.name_native, self.name_latin)
+        if kwargs.get("update_fields") is not None and ({"name_native", "name_latin"} & set(kwargs["update_fields"])):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_search"}
+        super().save(*args, **kwargs)
+
 
 class IdentityDocument(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -79,9 +89,49 @@ class IdentityDocument(models.Model):
     class Meta:
         verbose_name = _("identity document")
         verbose_name_plural = _("identity documents")
+        # One row per (kind, country, number): registering it again finds the same person.
+        constraints = [models.UniqueConstraint(fields=["lookup"], name="identitydocument_lookup_unique")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ••••{self.last4}"
+
+    @property
+    def masked(self) -> str:
+        return f"••••{self.last4}"
+
+
+class WatchReason(models.TextChoices):
+    LOST = "lost", _("Reported lost")
+    STOLEN = "stolen", _("Reported stolen")
+    FORGED = "forged", _("Forged")
+    REVOKED = "revoked", _("Revoked or cancelled")
+
+
+class DocumentWatch(models.Model):
+    """A document to stop at the desk. The number itself is never stored: only its keyed hashes."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("document type"), max_length=20, choices=DocumentKind.choices)
+    issuing_country = models.CharField(_("issuing country (ISO 3166 alpha-3)"), max_length=3)
+    lookup = models.CharField(max_length=64, db_index=True, editable=False)  # HMAC(kind, country, number)
+    number_lookup = models.CharField(max_length=64, db_index=True, editable=False)  # HMAC(number)
+    last4 = models.CharField(max_length=4, editable=False)
+    reason = models.CharField(_("reason"), max_length=10, choices=WatchReason.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("added by"))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
+    deactivated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("watch-listed document")
+        verbose_name_plural = _("document watch-list")
+        constraints = [models.UniqueConstraint(fields=["lookup"], condition=models.Q(active=True), name="documentwatch_one_active")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.issuing_country} ••••{self.last4}"
 
     @property
     def masked(self) -> str:

@@ -1,0 +1,56 @@
+"""The search column of a person: full pinyin, initials and the Latin name, lower case.
+
+"王芳" / "Wang Fang" → "王芳 wangfang wf wangfang" — so "wangfang", "wang fang" (spaces are
+dropped from the query), "wf" and "王芳" all find her.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pypinyin import Style, lazy_pinyin
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents off, spaces and punctuation out: "Nguyễn Văn-An" → "nguyenvanan"."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return _NOT_ALNUM.sub("", plain)
+
+
+def has_han(text: str) -> bool:
+    return bool(_HAN.search(text))
+
+
+def search_text(name_native: str, name_latin: str = "") -> str:
+    parts: list[str] = []
+    native = " ".join(name_native.split()).lower()
+    if native:
+        parts.append(native.replace(" ", ""))
+    if has_han(name_native):
+        syllables = [fold(s) for s in lazy_pinyin(name_native, errors="ignore")]
+        syllables = [s for s in syllables if s]
+        if syllables:
+            parts.append("".join(syllables))
+            initials = [fold(s)[:1] for s in lazy_pinyin(name_native, style=Style.FIRST_LETTER, errors="ignore")]
+            parts.append("".join(i for i in initials if i))
+    latin = fold(name_latin)
+    if latin:
+        parts.append(latin)
+        words = [fold(w) for w in name_latin.split()]
+        if len(words) > 1:
+            parts.append("".join(w[:1] for w in words if w))
+    folded_native = fold(name_native)
+    if folded_native and folded_native not in parts:
+        parts.append(folded_native)
+    return " ".join(dict.fromkeys(parts))[:400]
+
+
+def query_forms(q: str) -> tuple[str, str]:
+    """(the query as typed, compacted; its folded form) for matching against ``search_text``."""
+    typed = " ".join(q.split()).lower().replace(" ", "")
+    return typed, fold(q)
