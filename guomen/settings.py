@@ -164,6 +164,7 @@ STATICFILES_DIRS = [
     ("vendor/leaflet", _NODE / "leaflet" / "dist"),
     ("vendor/echarts", _NODE / "echarts" / "dist"),
     ("vendor/alpine", _NODE / "@alpinejs" / "csp" / "dist"),
+    ("vendor/jsqr", _NODE / "jsqr" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
