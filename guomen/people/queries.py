@@ -73,3 +73,7 @@ def watch_list(*, active: bool | None = True) -> QuerySet[DocumentWatch]:
     if active is not None:
         qs = qs.filter(active=active)
     return qs
+
+
+def watch_get(public_id: Any) -> DocumentWatch:
+    return _one(DocumentWatch.objects.all(), public_id=public_id)

@@ -368,7 +368,7 @@ def identity_reveal(*, actor: Any, document: IdentityDocument, reason: str, requ
 
 
 # --- the documents control: watch-list and findings -------------------------------------------
-def _require_watch_role(scope: Scope) -> None:
+def require_watch_role(scope: Scope) -> None:
     if not scope.has_role(*WATCHLIST_ROLES):
         raise PermissionDenied(_("Only command offices and port officers keep the document watch-list."))
 
@@ -377,7 +377,7 @@ def watch_add(*, actor: Any, kind: str, issuing_country: str, number: str, reaso
     """Watch a document number. Only its keyed hashes and last four characters are kept."""
     scope = Scope.of(actor)
     scope.require_write()
-    _require_watch_role(scope)
+    require_watch_role(scope)
     kind = _choice(kind, DocumentKind, "kind")
     country = clean_country(issuing_country, "issuing_country")
     n = clean_number(kind, number)
@@ -406,7 +406,7 @@ def watch_add(*, actor: Any, kind: str, issuing_country: str, number: str, reaso
 def watch_deactivate(*, actor: Any, entry: DocumentWatch) -> DocumentWatch:
     scope = Scope.of(actor)
     scope.require_write()
-    _require_watch_role(scope)
+    require_watch_role(scope)
     with transaction.atomic():
         DocumentWatch.objects.filter(pk=entry.pk, active=True).update(active=False, deactivated_at=timezone.now(), deactivated_by=actor)
     entry.refresh_from_db()
