@@ -129,7 +129,7 @@ def resident_id_check(number: str) -> dict[str, Any]:
         raise _invalid("resident_id_length", _("A resident ID number has 18 characters."), "number")
     if not n[:17].isdigit() or not (n[17].isdigit() or n[17] == "X"):
         raise _invalid("resident_id_format", _("A resident ID number is 17 digits and a check character (0-9 or X)."), "number")
-    expected = ric.calc_check_digit(n[:17])
+    expected = ric.calc_check_digit(n)
     if expected != n[17]:
         raise _invalid(
             "resident_id_check_digit",
@@ -174,7 +174,7 @@ def _mrz_date(yymmdd: str, *, future: bool) -> dt.date | None:
 
 def mrz_parse(text: str) -> dict[str, Any]:
     """The fields of a passport's two-line machine-readable zone, every check digit verified."""
-    from mrz.base.errors import FieldError, LengthError, LinesError
+    from mrz.base.errors import FieldError
     from mrz.checker.td3 import TD3CodeChecker
 
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
@@ -192,10 +192,10 @@ def mrz_parse(text: str) -> dict[str, Any]:
         raise _invalid("mrz_not_passport", _("This is not a passport's machine-readable zone (the first line starts with P)."), "mrz")
     try:
         checker = TD3CodeChecker("\n".join(lines))
-    except (FieldError, LengthError, LinesError) as exc:
+    except (FieldError, ValueError) as exc:
         raise _invalid("mrz_characters", _("The machine-readable zone holds only A-Z, 0-9 and “<”."), "mrz") from exc
-    failed = [desc for desc, ok in checker.report.fields if ok is False]
-    bad_digits = [_MRZ_CHECKS[d] for d in failed if d in _MRZ_CHECKS]
+    failed = {desc for desc, ok in checker.report.fields if ok is False}
+    bad_digits = [value for desc, value in _MRZ_CHECKS.items() if desc in failed]  # field digits first, the composite last
     if bad_digits:
         names = ", ".join(str(label) for _key, label in bad_digits)
         raise _invalid(
