@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+import datetime as dt
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from guomen.core.schemas import ERRORS
+from guomen.lib.errors import DomainError
 from guomen.org.scoping import Scope
 
-from .models import Jurisdiction, Level, Passage, PassageKind
+from . import queries, services
+from .models import BorderSegment, Jurisdiction, Level, Passage, PassageKind, Risk
+from .reference import geojson
 
 router = Router(tags=["places"])
 
@@ -106,3 +114,116 @@ def passages(request: HttpRequest, kind: PassageKind | None = None):
 @router.get("/passages/{code}", response={200: PassageOut, **ERRORS}, summary="One passage")
 def passage(request: HttpRequest, code: str):
     return _passage_out(Scope.of(request.auth).get(Passage.objects.select_related("county"), code=code))
+
+
+# --- border segments, layers and GeoJSON exchange --------------------------------------------------
+class SegmentOut(Schema):
+    code: str
+    county: str
+    neighbour: str
+    length_km: float
+    risk: Risk
+    responsible_person: str | None
+    responsible_unit: str | None
+    responsibility: str
+    tasks: str
+    is_demo: bool
+
+
+def _segment_out(s: BorderSegment) -> dict:
+    return {
+        "code": s.code,
+        "county": s.county.code,
+        "neighbour": s.neighbour,
+        "length_km": s.length_km,
+        "risk": s.risk,
+        "responsible_person": s.responsible_person.username if s.responsible_person else None,
+        "responsible_unit": s.responsible_unit.code if s.responsible_unit else None,
+        "responsibility": s.responsibility,
+        "tasks": s.tasks,
+        "is_demo": s.is_demo,
+    }
+
+
+@router.get("/segments", response={200: list[SegmentOut], **ERRORS}, summary="Border segments within reach")
+def segments(request: HttpRequest, without_person: bool = False):
+    qs = queries.segments_without_person(request.auth) if without_person else queries.segments(request.auth)
+    return [_segment_out(s) for s in qs]
+
+
+class FeatureCollection(Schema):
+    type: str
+    features: list[dict[str, Any]]
+
+
+def _date(value: str | None) -> dt.datetime:
+    """The end of the given local day (or now): what was in force on that date."""
+    if not value:
+        return timezone.now()
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise DomainError("bad_date", _("The date must be YYYY-MM-DD."), status=422) from exc
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
+
+
+@router.get("/geojson/segments", response={200: FeatureCollection, **ERRORS}, summary="Border segments as a GeoJSON FeatureCollection")
+def segments_geojson(request: HttpRequest, links: bool = False):
+    return queries.segments_geojson(queries.segments(request.auth), links=links)
+
+
+@router.get(
+    "/geojson/passages",
+    response={200: FeatureCollection, **ERRORS},
+    summary="Ports and passages as a GeoJSON FeatureCollection, with their status on a date (YYYY-MM-DD, default today)",
+)
+def passages_geojson(request: HttpRequest, date: str | None = None, links: bool = False):
+    qs = Scope.of(request.auth).filter(Passage.objects.all())
+    return queries.passages_geojson(qs, at=_date(date), links=links)
+
+
+@router.get("/geojson/villages", response={200: FeatureCollection, **ERRORS}, summary="Villages within reach as points")
+def villages_geojson(request: HttpRequest):
+    return queries.villages_geojson(request.auth)
+
+
+@router.get("/geojson/facilities", response={200: FeatureCollection, **ERRORS}, summary="Quarantine facilities within reach as points")
+def facilities_geojson(request: HttpRequest):
+    return queries.facilities_geojson(request.auth)
+
+
+BASE_LAYERS = {"countries": "ne_50m_admin0_chn_mmr_lao_vnm.geojson", "border-lines": "ne_10m_boundary_lines_chn_mmr_lao_vnm.geojson"}
+
+
+@router.get(
+    "/geojson/base/{name}",
+    response={200: FeatureCollection, **ERRORS},
+    summary="Shipped base map: Natural Earth 1:50m countries or 1:10m boundary lines (public domain)",
+)
+def base_layer(request: HttpRequest, name: str):
+    if name not in BASE_LAYERS:
+        raise Http404
+    return geojson(BASE_LAYERS[name])
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+
+
+@router.post(
+    "/geojson/segments",
+    response={200: ImportOut, **ERRORS},
+    summary="Import border segments (a FeatureCollection of LineStrings, matched by code); one bad feature refuses all",
+)
+def segments_import(request: HttpRequest, body: FeatureCollection):
+    return services.segments_import(actor=request.auth, collection=body.dict())
+
+
+@router.post(
+    "/geojson/passages",
+    response={200: ImportOut, **ERRORS},
+    summary="Import passages (a FeatureCollection of Points or LineStrings, matched by code); one bad feature refuses all",
+)
+def passages_import(request: HttpRequest, body: FeatureCollection):
+    return services.passages_import(actor=request.auth, collection=body.dict())

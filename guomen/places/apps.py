@@ -13,6 +13,10 @@ class PlacesConfig(AppConfig):
 
         auditlog.register(models.Jurisdiction)
         auditlog.register(models.Passage)
+        auditlog.register(models.BorderSegment)
+        auditlog.register(models.PassageStatus)
+        auditlog.register(models.VillageStatus)
+        auditlog.register(models.Grid)
 
         from guomen.core import registry
 
@@ -20,3 +24,13 @@ class PlacesConfig(AppConfig):
 
         registry.demo_step("reference: province, border prefectures, counties, ports", reference.load_reference, order=10)
         registry.demo_step("demo townships and villages", reference.generate_demo_places, order=11)
+
+        from . import demo
+
+        registry.demo_step("border segments cut from the Natural Earth line", demo.generate_demo_segments, order=12)
+        registry.demo_step("demo informal paths and fords", demo.generate_demo_passages, order=13)
+        registry.demo_step("demo passage and village status histories", demo.generate_demo_statuses, order=14)
+        # These two name demo users and units, so they run after org's demo units and users (20-21).
+        registry.demo_step("demo segment owners", demo.generate_demo_segment_owners, order=22)
+        registry.demo_step("demo grids and grid workers", demo.generate_demo_grids, order=23)
+        registry.nav(_("Map"), "places_map", order=70)

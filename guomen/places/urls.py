@@ -4,5 +4,17 @@ from . import views
 
 urlpatterns = [
     path("", views.jurisdiction_list, name="jurisdiction_list"),
+    path("map/", views.map_page, name="places_map"),
+    path("segments/", views.segment_list, name="segment_list"),
+    path("segments/<slug:code>/", views.segment_detail, name="segment_detail"),
+    path("passages/<slug:code>/", views.passage_detail, name="passage_detail"),
+    path("grids/without-worker/", views.grids_without_worker, name="grids_without_worker"),
+    path("villages/<str:code>/", views.village_detail, name="village_detail"),
+    path("returnees/new/", views.returnee_new, name="returnee_new"),
+    path("declarations/", views.declaration_list, name="declaration_list"),
+    path("declarations/<uuid:public_id>/confirm/", views.declaration_confirm, name="declaration_confirm"),
+    path("declarations/<uuid:public_id>/reject/", views.declaration_reject, name="declaration_reject"),
+    path("declare/", views.declare, name="declare"),
+    path("declare/thanks/", views.declare_thanks, name="declare_thanks"),
     path("<str:code>/", views.jurisdiction_detail, name="jurisdiction_detail"),
 ]

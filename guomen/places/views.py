@@ -1,14 +1,25 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
 
+from guomen.lib.errors import DomainError
 from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 
-from .models import Jurisdiction, Passage
+from . import queries, services
+from .forms import RejectForm, ReturneeForm, SegmentRecordForm, SelfDeclarationForm
+from .models import BorderSegment, Jurisdiction, Level, Passage, PassageStatus, SelfDeclaration
 
 
 @login_required
@@ -24,6 +35,8 @@ def jurisdiction_list(request: HttpRequest) -> HttpResponse:
 def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
     scope = Scope.of(request.user)
     j = scope.get(Jurisdiction.objects.select_related("parent"), code=code)
+    if j.level == Level.VILLAGE:
+        return redirect("village_detail", code=j.code)
     children = scope.filter(j.children.all()).annotate(
         n_units=Count("units", distinct=True),
     )
@@ -36,9 +49,185 @@ def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
         .order_by("kind")
     ]
     passages = scope.filter(Passage.objects.filter(Q(county__path__startswith=j.path)).select_related("county"))
+    segments = scope.filter(BorderSegment.objects.filter(county__path__startswith=j.path).select_related("responsible_person"))
     ancestors = [a for a in j.ancestors() if scope.filter(Jurisdiction.objects.filter(pk=a.pk)).exists()]
     return render(
         request,
         "places/jurisdiction_detail.html",
-        {"j": j, "children": children, "units": units, "sub_units": sub_units, "passages": passages, "ancestors": ancestors},
+        {
+            "j": j,
+            "children": children,
+            "units": units,
+            "sub_units": sub_units,
+            "passages": passages,
+            "segments": segments,
+            "ancestors": ancestors,
+        },
     )
+
+
+# --- the map ------------------------------------------------------------------------------------
+@login_required
+def map_page(request: HttpRequest) -> HttpResponse:
+    day = request.GET.get("date") or timezone.localdate().isoformat()
+    return render(request, "places/map.html", {"day": day})
+
+
+# --- border segments ----------------------------------------------------------------------------
+@login_required
+def segment_list(request: HttpRequest) -> HttpResponse:
+    without = request.GET.get("without_person") == "1"
+    qs = queries.segments_without_person(request.user) if without else queries.segments(request.user)
+    return render(request, "places/segment_list.html", {"segments": qs, "without": without})
+
+
+@login_required
+def segment_detail(request: HttpRequest, code: str) -> HttpResponse:
+    segment = Scope.of(request.user).get(queries.segments(request.user), code=code)
+    form = SegmentRecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.segment_record_add(actor=request.user, segment=segment, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Record added."))
+            return redirect("segment_detail", code=segment.code)
+    records = segment.records.select_related("author")[:50]
+    passages = Scope.of(request.user).filter(segment.passages.all())
+    return render(request, "places/segment_detail.html", {"segment": segment, "records": records, "form": form, "passages": passages})
+
+
+@login_required
+def passage_detail(request: HttpRequest, code: str) -> HttpResponse:
+    scope = Scope.of(request.user)
+    passage = scope.get(Passage.objects.select_related("county", "segment"), code=code)
+    history = PassageStatus.objects.filter(passage=passage).select_related("decided_by")
+    now = timezone.now()
+    return render(
+        request, "places/passage_detail.html", {"passage": passage, "history": history, "status": services.status_period(passage, now)}
+    )
+
+
+# --- villages and grids -------------------------------------------------------------------------
+@login_required
+def grids_without_worker(request: HttpRequest) -> HttpResponse:
+    return render(request, "places/grids_without_worker.html", {"grids": queries.grids_without_worker(request.user)})
+
+
+@login_required
+def village_detail(request: HttpRequest, code: str) -> HttpResponse:
+    ctx = queries.village_page(request.user, code)
+    ctx["status_now"] = services.village_status_on(ctx["village"], timezone.now())
+    return render(request, "places/village_detail.html", ctx)
+
+
+def _my_villages(user) -> object:
+    """Villages whose committee the user acts for (grid workers)."""
+    scope = Scope.of(user)
+    units = [uid for uid in scope.unit_ids]
+    qs = Jurisdiction.objects.filter(level=Level.VILLAGE, units__kind=UnitKind.VILLAGE_COMMITTEE).select_related("parent", "parent__parent")
+    if not scope.everything:
+        qs = qs.filter(units__in=units)
+    return qs.distinct().order_by("path")
+
+
+@login_required
+def returnee_new(request: HttpRequest) -> HttpResponse:
+    villages = _my_villages(request.user)
+    form = ReturneeForm(request.POST or None, villages=villages)
+    if request.method == "POST" and form.is_valid():
+        try:
+            journey = services.returnee_report(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error((exc.details or {}).get("field") if (exc.details or {}).get("field") in form.fields else None, exc.message)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Returnee reported: loop code %(code)s.") % {"code": journey.code})
+            return redirect("village_detail", code=form.cleaned_data["village"].code)
+    return render(request, "places/returnee_form.html", {"form": form, "no_village": not villages.exists()})
+
+
+@login_required
+def declaration_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "places/declaration_list.html", {"declarations": queries.pending_declarations(request.user)})
+
+
+@login_required
+@require_POST
+def declaration_confirm(request: HttpRequest, public_id: str) -> HttpResponse:
+    d = Scope.of(request.user).get(SelfDeclaration.objects.select_related("village"), public_id=public_id)
+    try:
+        journey = services.self_declaration_confirm(actor=request.user, declaration=d)
+    except (DomainError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", None) or str(exc))
+    else:
+        messages.success(request, _("Confirmed: loop code %(code)s.") % {"code": journey.code})
+    return redirect("declaration_list")
+
+
+@login_required
+@require_POST
+def declaration_reject(request: HttpRequest, public_id: str) -> HttpResponse:
+    d = Scope.of(request.user).get(SelfDeclaration.objects.select_related("village"), public_id=public_id)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the declaration is rejected."))
+        return redirect("declaration_list")
+    try:
+        services.self_declaration_reject(actor=request.user, declaration=d, note=form.cleaned_data["note"])
+    except (DomainError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", None) or str(exc))
+    else:
+        messages.success(request, _("Declaration rejected."))
+    return redirect("declaration_list")
+
+
+# --- public: a resident declares their own return -----------------------------------------------
+DECLARE_LIMIT_PER_HOUR = getattr(settings, "GUOMEN_DECLARE_PER_HOUR", 5)
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _over_limit(request: HttpRequest) -> bool:
+    """Count submissions per IP address per clock hour in the cache."""
+    key = f"places:declare:{_client_ip(request)}:{timezone.now():%Y%m%d%H}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        n = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        n = 1
+    return n > DECLARE_LIMIT_PER_HOUR
+
+
+@csrf_protect
+def declare(request: HttpRequest) -> HttpResponse:
+    """Public page, no sign-in: a resident declares their own return to their village."""
+    form = SelfDeclarationForm(request.POST or None)
+    if request.method == "POST":
+        if _over_limit(request):
+            return render(
+                request,
+                "places/declare.html",
+                {"form": form, "limited": True},
+                status=429,
+            )
+        if form.is_valid():
+            try:
+                services.self_declaration_submit(**form.cleaned_data)
+            except DomainError as exc:
+                field = (exc.details or {}).get("field")
+                form.add_error(field if field in form.fields else None, exc.message)
+            else:
+                return redirect("declare_thanks")
+    return render(request, "places/declare.html", {"form": form})
+
+
+def declare_thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "places/declare_thanks.html")
