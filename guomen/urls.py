@@ -19,6 +19,7 @@ urlpatterns = [
     path("places/", include("guomen.places.urls")),
     path("org/", include("guomen.org.urls")),
     path("people/", include("guomen.people.urls")),
+    path("duty/", include("guomen.duty.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -1,0 +1,151 @@
+"""Reads of the duty app, always through Scope."""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+
+from guomen.org.scoping import Scope
+from guomen.places.models import BorderSegment
+
+from . import coverage as cov
+from .models import (
+    OPEN_TASK_STATUSES,
+    DutyPost,
+    DutyTask,
+    Incident,
+    IncidentStatus,
+    Patrol,
+    PatrolSegment,
+    PatrolStatus,
+    Shift,
+    ShiftMember,
+)
+
+
+def shift_rows(posts: QuerySet[DutyPost], start: datetime, end: datetime) -> list[tuple[int, float, float, int]]:
+    """(post id, start seconds, end seconds, people) of every shift of ``posts`` overlapping [start, end)."""
+    rows = (
+        Shift.objects.filter(post__in=posts, start__lt=end, end__gt=start)
+        .annotate(n=Count("shift_members"))
+        .values_list("post_id", "start", "end", "n")
+    )
+    return [(p, s.timestamp(), e.timestamp(), n) for p, s, e, n in rows]
+
+
+def coverage_for(posts: QuerySet[DutyPost], start: datetime, hours: int) -> tuple[cov.Coverage, dict[int, DutyPost]]:
+    """Coverage of ``posts`` for ``hours`` whole hours from the hour containing ``start``."""
+    h0 = cov.hour_index(start)
+    window_start, window_end = cov.hour_start(h0), cov.hour_start(h0 + hours)
+    by_id = {p.pk: p for p in posts.select_related("unit", "jurisdiction")}
+    staffing = {pk: p.staffing for pk, p in by_id.items()}
+    result = cov.compute(staffing, shift_rows(posts, window_start, window_end), h0, hours, timezone.get_current_timezone())
+    return result, by_id
+
+
+def posts(scope: Scope) -> QuerySet[DutyPost]:
+    return scope.filter(DutyPost.objects.filter(active=True)).select_related("unit", "jurisdiction")
+
+
+@dataclass
+class Roster:
+    first_day: date
+    days: list[date]
+    rows: list[dict[str, Any]]  # {"post", "cells": [{"day", "cls", "short"}]}
+    gaps: list[dict[str, Any]]  # {"post", "start", "end", "hours", "shortfall"}
+
+
+def month_bounds(month: str | None) -> tuple[date, int]:
+    today = timezone.localdate()
+    try:
+        y, m = (int(x) for x in (month or "").split("-"))
+        first = date(y, m, 1)
+    except (ValueError, TypeError):
+        first = today.replace(day=1)
+    return first, calendar.monthrange(first.year, first.month)[1]
+
+
+def roster(post_qs: QuerySet[DutyPost], first_day: date, days: int) -> Roster:
+    """Posts × local days, each cell classed ok / warn / bad, and the gaps listed."""
+    tz = timezone.get_current_timezone()
+    day_starts = cov.local_day_starts(first_day, days, tz)
+    h0, n = day_starts[0], day_starts[-1] - day_starts[0]
+    c, by_id = coverage_for(post_qs, cov.hour_start(h0), n)
+    day_list = [first_day + timedelta(days=k) for k in range(days)]
+    short_by_post: dict[int, dict[int, int]] = {}
+    for g in c.gaps:
+        per_day = short_by_post.setdefault(g.post, {})
+        for h in range(g.start, g.end):
+            k = bisect.bisect_right(day_starts, h) - 1
+            per_day[k] = per_day.get(k, 0) + 1
+    rows = []
+    for pk, post in by_id.items():
+        classes = c.day_classes(pk, day_starts)
+        short = short_by_post.get(pk, {})
+        rows.append({"post": post, "cells": [{"day": d, "cls": classes[k], "short": short.get(k, 0)} for k, d in enumerate(day_list)]})
+    gaps = [
+        {
+            "post": by_id[g.post],
+            "start": timezone.localtime(g.start_at),
+            "end": timezone.localtime(g.end_at),
+            "hours": g.hours,
+            "shortfall": g.shortfall,
+        }
+        for g in c.gaps
+    ]
+    return Roster(first_day, day_list, rows, gaps)
+
+
+def my_shifts(user: Any, since: datetime, days: int = 7) -> QuerySet[Shift]:
+    ids = ShiftMember.objects.filter(user=user, end__gt=since, start__lt=since + timedelta(days=days)).values("shift_id")
+    return Shift.objects.filter(pk__in=ids).select_related("post").order_by("start")
+
+
+def my_patrols(user: Any) -> QuerySet[Patrol]:
+    scope = Scope.of(user)
+    return (
+        scope.filter(Patrol.objects.filter(status__in=[PatrolStatus.PLANNED, PatrolStatus.STARTED]))
+        .select_related("team", "leader")
+        .order_by("window_start")
+    )
+
+
+def patrols(scope: Scope) -> QuerySet[Patrol]:
+    return scope.filter(Patrol.objects.all()).select_related("team", "leader").prefetch_related("segments")
+
+
+def segments(scope: Scope) -> QuerySet[BorderSegment]:
+    return scope.filter(BorderSegment.objects.all()).select_related("county", "responsible_unit", "responsible_person")
+
+
+def segment_effort(scope: Scope, weeks: int = 4) -> list[dict[str, Any]]:
+    """Per segment and week (local Monday): km walked, hours, best coverage of one patrol, patrols."""
+    since = timezone.localdate() - timedelta(days=7 * weeks)
+    rows = (
+        PatrolSegment.objects.filter(segment__in=segments(scope), week__gte=since)
+        .values("segment_id", "week")
+        .annotate(km=Sum("walked_km"), hours=Sum("hours"), n=Count("patrol_id"))
+        .order_by("segment_id", "-week")
+    )
+    best: dict[tuple[int, date], float] = {}
+    for r in PatrolSegment.objects.filter(segment__in=segments(scope), week__gte=since).values("segment_id", "week", "share"):
+        key = (r["segment_id"], r["week"])
+        best[key] = max(best.get(key, 0), r["share"])
+    segs = {s.pk: s for s in segments(scope).filter(pk__in={r["segment_id"] for r in rows})}
+    return [
+        {**r, "segment": segs[r["segment_id"]], "share": best.get((r["segment_id"], r["week"]), 0)} for r in rows if r["segment_id"] in segs
+    ]
+
+
+def open_tasks(scope: Scope) -> QuerySet[DutyTask]:
+    return scope.filter(DutyTask.objects.filter(status__in=OPEN_TASK_STATUSES)).select_related("unit", "assignee")
+
+
+def open_incidents(scope: Scope) -> QuerySet[Incident]:
+    return scope.filter(Incident.objects.exclude(status=IncidentStatus.CLOSED)).select_related("unit", "segment", "passage")
