@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from guomen.lib.errors import Conflict, DomainError
 from guomen.org.models import Role
@@ -43,22 +43,22 @@ def _invalid(code: str, message: str, field_name: str | None = None, **details: 
 
 
 FIELD_LABELS = {
-    "name_native": _lazy("name (native script)"),
-    "name_latin": _lazy("name (Latin letters)"),
-    "phone": _lazy("phone"),
-    "number": _lazy("document number"),
-    "reason": _lazy("reason"),
-    "note": _lazy("note"),
-    "mrz": _lazy("machine-readable zone"),
-    "kind": _lazy("document type"),
-    "sex": _lazy("sex"),
-    "category": _lazy("category"),
-    "nationality": _lazy("nationality"),
-    "issuing_country": _lazy("issuing country"),
-    "birth_date": _lazy("date of birth"),
-    "valid_from": _lazy("valid from"),
-    "valid_until": _lazy("valid until"),
-    "border_county": _lazy("border county"),
+    "name_native": gettext_lazy("name (native script)"),
+    "name_latin": gettext_lazy("name (Latin letters)"),
+    "phone": gettext_lazy("phone"),
+    "number": gettext_lazy("document number"),
+    "reason": gettext_lazy("reason"),
+    "note": gettext_lazy("note"),
+    "mrz": gettext_lazy("machine-readable zone"),
+    "kind": gettext_lazy("document type"),
+    "sex": gettext_lazy("sex"),
+    "category": gettext_lazy("category"),
+    "nationality": gettext_lazy("nationality"),
+    "issuing_country": gettext_lazy("issuing country"),
+    "birth_date": gettext_lazy("date of birth"),
+    "valid_from": gettext_lazy("valid from"),
+    "valid_until": gettext_lazy("valid until"),
+    "border_county": gettext_lazy("border county"),
 }
 
 
@@ -150,11 +150,11 @@ def resident_id_check(number: str) -> dict[str, Any]:
 
 # --- machine-readable zone of a passport (ICAO 9303 TD3) --------------------------------------
 _MRZ_CHECKS = {
-    "document number hash": ("document_number", _lazy("document number")),
-    "birth date hash": ("birth_date", _lazy("date of birth")),
-    "expiry date hash": ("expiry_date", _lazy("date of expiry")),
-    "optional data hash": ("optional_data", _lazy("personal number (optional data)")),
-    "final hash": ("composite", _lazy("composite (whole line)")),
+    "document number hash": ("document_number", gettext_lazy("document number")),
+    "birth date hash": ("birth_date", gettext_lazy("date of birth")),
+    "expiry date hash": ("expiry_date", gettext_lazy("date of expiry")),
+    "optional data hash": ("optional_data", gettext_lazy("personal number (optional data)")),
+    "final hash": ("composite", gettext_lazy("composite (whole line)")),
 }
 
 
