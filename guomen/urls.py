@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("places/", include("guomen.places.urls")),
     path("org/", include("guomen.org.urls")),
+    path("command/", include("guomen.command.urls")),
     path("people/", include("guomen.people.urls")),
     path("duty/", include("guomen.duty.urls")),
     path("admin/", admin.site.urls),

@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class CommandConfig(AppConfig):
     name = "guomen.command"
     verbose_name = _("Command")
+
+    def ready(self) -> None:
+        from guomen.core import registry
+        from guomen.org.models import Role
+
+        from . import panels, tasks
+
+        command_roles = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND, Role.AUDITOR)
+        registry.nav(_("Command"), "command:dashboard", roles=command_roles, order=5)
+        registry.nav(_("Daily reports"), "command:reports", roles=(*command_roles, Role.PORT_OFFICER), order=6)
+        registry.panel("command/panels/command.html", panels.command_panel, roles=command_roles, order=5)
+        registry.periodic("command: flag missing daily reports", tasks.flag_missing_reports, every_seconds=15 * 60)
+        registry.periodic("command: escalate overdue dispatch tasks", tasks.escalate_overdue_tasks, every_seconds=5 * 60)
+        registry.periodic("command: snapshot the loop counts", tasks.take_loop_snapshot, every_seconds=30 * 60)

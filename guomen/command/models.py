@@ -97,7 +97,9 @@ class DispatchTask(models.Model):
         verbose_name = _("dispatch task")
         verbose_name_plural = _("dispatch tasks")
         indexes = [
-            models.Index(fields=["due_at"], condition=Q(state__in=["open", "in_progress"], escalated_at__isnull=True), name="dispatch_overdue_idx"),
+            models.Index(
+                fields=["due_at"], condition=Q(state__in=["open", "in_progress"], escalated_at__isnull=True), name="dispatch_overdue_idx"
+            ),
             models.Index(fields=["jurisdiction", "state"], name="dispatch_jurisdiction_idx"),
         ]
 

@@ -1,0 +1,31 @@
+"""The command's home panel: the figures that matter first, for each jurisdiction the user commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from . import queries
+
+
+def command_panel(request: Any, scope: Any) -> dict[str, Any] | None:
+    if not queries.is_command(scope):
+        return None
+    from guomen.loop.models import OPEN_STATES, State
+
+    now = timezone.now()
+    blocks = []
+    for node in queries.roots(scope)[:3]:
+        counts = queries.state_counts(node)
+        ids = queries.subtree_ids(node)
+        blocks.append(
+            {
+                "node": node,
+                "open": sum(counts[s] for s in OPEN_STATES),
+                "handovers": counts.get(State.HANDOVER_OFFERED, 0),
+                "alerts": sum(queries.alerts_by_level(ids).values()),
+                "tasks": queries.dispatch_figures(ids, now)["open"],
+            }
+        )
+    return {"blocks": blocks}

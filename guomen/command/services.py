@@ -1,0 +1,292 @@
+"""Every write of the command: daily reports, dispatch tasks, the missing-report and overdue-task
+controls, and the daily loop snapshot. One transaction each; authority through Scope."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guomen.lib.errors import Conflict, DomainError
+from guomen.org.models import Role, Unit
+from guomen.org.scoping import Scope
+
+from . import queries
+from .models import OPEN_TASK_STATES, DailyReport, DispatchTask, LoopSnapshot, ReportLevel, ReportState, TaskProgress, TaskState
+
+COMMAND_WRITE_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
+
+
+def _text(value: Any, limit: int, field: str, *, required: bool = False) -> str:
+    text = str(value or "").strip()
+    if "\x00" in text:
+        raise DomainError(
+            "invalid_text", _("The text contains a character that cannot be stored (NUL)."), status=422, details={"field": field}
+        )
+    if len(text) > limit:
+        raise DomainError(
+            "text_too_long",
+            _("Keep %(field)s under %(n)d characters.") % {"field": field, "n": limit},
+            status=422,
+            details={"field": field},
+        )
+    if required and not text:
+        raise DomainError("text_required", _("%(field)s is required.") % {"field": field}, status=422, details={"field": field})
+    return text
+
+
+# --- daily reports ------------------------------------------------------------------------------------
+def _may_report_for(scope: Scope, unit: Unit) -> bool:
+    level = queries.report_level_of(unit)
+    if level == ReportLevel.PORT:
+        return scope.acts_for(unit, Role.PORT_OFFICER)
+    if level in (ReportLevel.COUNTY, ReportLevel.PREFECTURE):
+        return scope.acts_for(unit, Role.COUNTY_COMMAND, Role.PREFECTURE_COMMAND)
+    return False
+
+
+@transaction.atomic
+def report_save(*, actor: Any, unit: Unit, day: date, text: str = "", submit: bool = False) -> DailyReport:
+    """Write (or rewrite) a unit's report for a day, its figures freshly pre-filled; ``submit`` sends it up."""
+    scope = Scope.of(actor)
+    scope.require_write()
+    if queries.report_level_of(unit) is None:
+        raise DomainError("not_a_reporting_unit", _("This unit does not file daily reports."), status=422)
+    if not _may_report_for(scope, unit):
+        raise PermissionDenied(_("Only a member of %(unit)s may do this.") % {"unit": unit})
+    if day > queries.local_today():
+        raise DomainError("day_in_future", _("A daily report cannot be written for a day still to come."), status=422)
+    text = _text(text, 4000, _("the text"))
+    report, _created = DailyReport.objects.select_for_update().get_or_create(
+        unit=unit, day=day, defaults={"level": queries.report_level_of(unit), "jurisdiction": unit.jurisdiction}
+    )
+    if report.state == ReportState.ACKNOWLEDGED:
+        raise Conflict("report_acknowledged", _("This report has been acknowledged and can no longer change."))
+    if report.level == ReportLevel.PREFECTURE:
+        report.figures = queries.rollup(unit.jurisdiction, day)["totals"]
+    else:
+        report.figures = queries.report_prefill(unit, day)
+    report.text = text
+    if submit:
+        report.state = ReportState.SUBMITTED
+        report.submitted_at, report.submitted_by = timezone.now(), actor
+    report.save()
+    return report
+
+
+@transaction.atomic
+def report_acknowledge(*, actor: Any, report: DailyReport, note: str = "") -> DailyReport:
+    scope = Scope.of(actor)
+    scope.require_write()
+    r = scope.get(DailyReport.objects.select_for_update().select_related("jurisdiction", "unit"), pk=report.pk)
+    if not queries.may_acknowledge(scope, r):
+        raise PermissionDenied(_("Only the command one level up acknowledges this report."))
+    if r.state == ReportState.DRAFT:
+        raise Conflict("report_not_submitted", _("The report has not been submitted yet."))
+    if r.state == ReportState.ACKNOWLEDGED:
+        return r
+    r.ack_note = _text(note, 300, _("the note"))
+    r.state = ReportState.ACKNOWLEDGED
+    r.acknowledged_at, r.acknowledged_by = timezone.now(), actor
+    r.save(update_fields=["state", "acknowledged_at", "acknowledged_by", "ack_note"])
+    return r
+
+
+def report_deadline() -> tuple[int, int]:
+    value = str(getattr(settings, "GUOMEN_DAILY_REPORT_DEADLINE", "20:00"))
+    hh, mm = value.split(":")
+    return int(hh), int(mm)
+
+
+def reports_flag_missing(*, now: datetime | None = None) -> int:
+    """After the deadline (20:00 local by default), raise one alert per unit whose report for today is missing."""
+    from guomen.loop.models import Alert, AlertKind
+    from guomen.loop.services import alert_raise
+
+    now = now or timezone.now()
+    local = timezone.localtime(now, queries.tz())
+    hh, mm = report_deadline()
+    if (local.hour, local.minute) < (hh, mm):
+        return 0
+    day = local.date()
+    root_paths = [j.path for j in queries.Jurisdiction.objects.filter(parent__isnull=True)]
+    raised = 0
+    for root in root_paths:
+        node = queries.Jurisdiction.objects.get(path=root)
+        for row in queries.rollup(node, day)["missing"]:
+            unit = row["unit"]
+            with transaction.atomic():
+                already = Alert.objects.filter(kind=AlertKind.REPORT_MISSING, unit=unit, details__day=day.isoformat()).exists()
+                if already:
+                    continue
+                alert_raise(
+                    kind=AlertKind.REPORT_MISSING,
+                    unit=unit,
+                    subject=_("Daily report of %(day)s missing: %(unit)s") % {"day": day.isoformat(), "unit": unit.name_zh},
+                    details={"day": day.isoformat(), "unit": unit.code},
+                    now=now,
+                )
+                raised += 1
+    return raised
+
+
+# --- dispatch tasks ------------------------------------------------------------------------------------
+def _issuing_unit(scope: Scope, unit: Unit) -> Unit:
+    for u in queries.command_units(scope):
+        if unit.jurisdiction.path.startswith(u.jurisdiction.path):
+            return u
+    raise PermissionDenied(_("Only a command over %(unit)s may give it a task.") % {"unit": unit})
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: Any,
+    unit: Unit,
+    title: str,
+    due_at: datetime,
+    details: str = "",
+    source: str = "",
+    source_ref: str = "",
+    alert: Any = None,
+) -> DispatchTask:
+    scope = Scope.of(actor)
+    scope.require_write()
+    if not scope.has_role(*COMMAND_WRITE_ROLES):
+        raise PermissionDenied(_("Only a command gives dispatch tasks."))
+    if not scope.reaches_unit(unit):
+        raise DomainError("unit_not_found", _("No such unit within your reach."), status=404)
+    issuer = _issuing_unit(scope, unit)
+    title = _text(title, 200, _("the task"), required=True)
+    details = _text(details, 4000, _("the details"))
+    source = _text(source, 60, "source")
+    source_ref = _text(source_ref, 120, "reference")
+    if timezone.is_naive(due_at):
+        raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
+    now = timezone.now()
+    if due_at <= now:
+        raise DomainError("due_in_past", _("The due time must be in the future."), status=422)
+    if alert is not None:
+        from guomen.loop.models import Alert
+
+        alert = scope.get(Alert.objects.all(), pk=alert.pk)
+    return DispatchTask.objects.create(
+        title=title,
+        details=details,
+        unit=unit,
+        jurisdiction=unit.jurisdiction,
+        issued_by_unit=issuer,
+        created_by=actor,
+        created_at=now,
+        due_at=due_at,
+        source=source,
+        source_ref=source_ref,
+        alert=alert,
+    )
+
+
+def _may_report_progress(scope: Scope, task: DispatchTask) -> bool:
+    return scope.acts_for(task.unit) or scope.acts_for(task.issued_by_unit)
+
+
+@transaction.atomic
+def task_progress(*, actor: Any, task: DispatchTask, text: str, state: str = TaskState.IN_PROGRESS) -> DispatchTask:
+    """The unit reports progress (or completion); the issuing command may too."""
+    scope = Scope.of(actor)
+    scope.require_write()
+    t = scope.get(DispatchTask.objects.select_for_update().select_related("unit", "issued_by_unit", "escalation_alert"), pk=task.pk)
+    if not _may_report_progress(scope, t):
+        raise PermissionDenied(_("Only a member of %(unit)s may do this.") % {"unit": t.unit})
+    if state not in (TaskState.IN_PROGRESS, TaskState.DONE):
+        raise DomainError("invalid_state", _("Progress moves a task to in progress or done."), status=422)
+    if not t.is_open:
+        raise Conflict("task_finished", _("This task is already finished."))
+    text = _text(text, 2000, _("the progress"), required=True)
+    now = timezone.now()
+    TaskProgress.objects.create(task=t, at=now, by=actor, text=text, state=state)
+    t.state = state
+    if state == TaskState.DONE:
+        t.finished_at = now
+    t.save(update_fields=["state", "finished_at"])
+    if state == TaskState.DONE:
+        _close_escalation(actor, t, text)
+    return t
+
+
+@transaction.atomic
+def task_cancel(*, actor: Any, task: DispatchTask, reason: str) -> DispatchTask:
+    scope = Scope.of(actor)
+    scope.require_write()
+    t = scope.get(DispatchTask.objects.select_for_update().select_related("issued_by_unit", "escalation_alert"), pk=task.pk)
+    if not scope.acts_for(t.issued_by_unit) and not scope.everything:
+        raise PermissionDenied(_("Only the issuing command may cancel a task."))
+    if not t.is_open:
+        raise Conflict("task_finished", _("This task is already finished."))
+    reason = _text(reason, 2000, _("the reason"), required=True)
+    now = timezone.now()
+    TaskProgress.objects.create(task=t, at=now, by=actor, text=reason, state=TaskState.CANCELLED)
+    t.state, t.finished_at = TaskState.CANCELLED, now
+    t.save(update_fields=["state", "finished_at"])
+    _close_escalation(actor, t, reason)
+    return t
+
+
+def _close_escalation(actor: Any, task: DispatchTask, note: str) -> None:
+    alert = task.escalation_alert
+    if alert is None or alert.closed_at is not None:
+        return
+    from guomen.loop.services import alert_close
+
+    # If the alert has risen beyond the actor's reach, the command that holds it closes it.
+    with contextlib.suppress(PermissionDenied, DomainError, Http404):
+        alert_close(actor=actor, alert=alert, note=(_("Task finished: %(note)s") % {"note": note})[:300])
+
+
+def tasks_escalate(*, now: datetime | None = None) -> int:
+    """Raise one alert (task overdue) for each open task past its due time; safe with several workers."""
+    from guomen.loop.models import AlertKind
+    from guomen.loop.services import alert_raise
+
+    now = now or timezone.now()
+    raised = 0
+    ids = list(
+        DispatchTask.objects.filter(state__in=OPEN_TASK_STATES, escalated_at__isnull=True, due_at__lt=now).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            if DispatchTask.objects.filter(pk=pk, escalated_at__isnull=True, state__in=OPEN_TASK_STATES).update(escalated_at=now) != 1:
+                continue
+            t = DispatchTask.objects.select_related("unit__jurisdiction").get(pk=pk)
+            alert = alert_raise(
+                kind=AlertKind.TASK_OVERDUE,
+                unit=t.unit,
+                subject=(_("Dispatch task overdue: %(title)s") % {"title": t.title})[:200],
+                details={"task": str(t.public_id), "due_at": t.due_at.isoformat()},
+                now=now,
+            )
+            DispatchTask.objects.filter(pk=pk).update(escalation_alert=alert)
+            raised += 1
+    return raised
+
+
+# --- the daily snapshot of the loop -------------------------------------------------------------------
+@transaction.atomic
+def snapshot_take(*, now: datetime | None = None) -> int:
+    """Copy the live counts into today's snapshot (rewritten on each run; the day's last run stays)."""
+    from guomen.loop.models import JourneyCount
+
+    day = queries.local_today(now)
+    rows = list(JourneyCount.objects.values("jurisdiction_id", "state").annotate(total=Sum("n")))
+    LoopSnapshot.objects.filter(day=day).delete()
+    LoopSnapshot.objects.bulk_create(
+        [LoopSnapshot(day=day, jurisdiction_id=r["jurisdiction_id"], state=r["state"], n=r["total"]) for r in rows if r["total"]]
+    )
+    return len(rows)

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "command"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("list/<slug:key>/", views.list_view, name="list"),
+    path("trends/", views.trends, name="trends"),
+    path("trends.json", views.trends_json, name="trends_json"),
+    path("map/", views.map_page, name="map"),
+    path("map/figures.geojson", views.map_figures, name="map_figures"),
+    path("map/base/<slug:name>.geojson", views.map_base, name="map_base"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/write/<slug:unit_code>/", views.report_write, name="report_write"),
+    path("reports/<uuid:public_id>/", views.report_detail, name="report_detail"),
+    path("reports/<uuid:public_id>/acknowledge/", views.report_ack, name="report_ack"),
+    path("tasks/new/", views.task_new, name="task_new"),
+    path("tasks/<uuid:public_id>/", views.task_detail, name="task_detail"),
+    path("tasks/<uuid:public_id>/progress/", views.task_progress, name="task_progress"),
+    path("tasks/<uuid:public_id>/cancel/", views.task_cancel, name="task_cancel"),
+    path("sitrep.pdf", views.sitrep_pdf, name="sitrep_pdf"),
+]

@@ -1,0 +1,428 @@
+"""The command's pages: dashboard, lists with exports, trends, map, daily reports, dispatch tasks, the PDF sitrep."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from guomen.lib.errors import DomainError
+from guomen.org.models import Unit
+from guomen.org.scoping import Scope
+
+from . import lists, queries, services
+from .models import TaskState
+
+MAP_FILES = {
+    "countries": "ne_50m_admin0_chn_mmr_lao_vnm.geojson",
+    "border": "ne_10m_boundary_lines_chn_mmr_lao_vnm.geojson",
+}
+
+
+def _node(request: HttpRequest) -> tuple[Scope, Any]:
+    scope = Scope.of(request.user)
+    return scope, queries.node_for(scope, request.GET.get("j") or request.POST.get("j"))
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    return {k: v for k, v in request.GET.items() if k not in ("j", "page", "format") and "\x00" not in v}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    scope, node = _node(request)
+    d = queries.dashboard(scope, node)
+    from guomen.loop.models import AlertLevel, State
+
+    states = [(s, State(s).label, d.states.get(s, 0)) for s in State.values]
+    alerts = [(lvl, AlertLevel(lvl).label, d.alerts.get(lvl, 0)) for lvl in AlertLevel.values]
+    ctx = {
+        "d": d,
+        "node": node,
+        "crumbs": queries.crumbs(scope, node),
+        "states": states,
+        "alert_levels": alerts,
+        "occupancy_pct": round(100 * d.in_facility / d.capacity) if d.capacity else None,
+        "may_dispatch": scope.has_role(*services.COMMAND_WRITE_ROLES),
+    }
+    template = "command/dashboard.html#figures" if request.htmx else "command/dashboard.html"
+    return render(request, template, ctx)
+
+
+@login_required
+def list_view(request: HttpRequest, key: str) -> HttpResponse:
+    scope, node = _node(request)
+    t = lists.table(key, scope, node, _params(request))
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        return lists.export(t, node, fmt)
+    page = Paginator(t.rows, 50).get_page(request.GET.get("page"))
+    query = {"j": node.code, **{k: v for k, v in t.params.items() if v}}
+    from urllib.parse import urlencode
+
+    qs = urlencode(query)
+    ctx = {
+        "t": t,
+        "node": node,
+        "crumbs": queries.crumbs(scope, node),
+        "page": page,
+        "rows": t.cells(page.object_list),
+        "headers": [c.header for c in t.columns],
+        "qs": qs,
+        "total": page.paginator.count,
+    }
+    return render(request, "command/list.html", ctx)
+
+
+@login_required
+def trends(request: HttpRequest) -> HttpResponse:
+    scope, node = _node(request)
+    days = _days(request)
+    data = queries.trends(node, days=days)
+    ctx = {
+        "node": node,
+        "crumbs": queries.crumbs(scope, node),
+        "days": days,
+        "data": data,
+        "chart_labels": {
+            "arrivals": _("Daily arrivals by port"),
+            "in_loop": _("People in the loop"),
+            "alerts": _("Alerts opened and closed"),
+            "opened": _("Opened"),
+            "closed": _("Closed"),
+        },
+    }
+    return render(request, "command/trends.html", ctx)
+
+
+def _days(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("days", 30)), 366))
+    except ValueError:
+        return 30
+
+
+@login_required
+@require_GET
+def trends_json(request: HttpRequest) -> JsonResponse:
+    _scope, node = _node(request)
+    return JsonResponse(queries.trends(node, days=_days(request)))
+
+
+@login_required
+def map_page(request: HttpRequest) -> HttpResponse:
+    scope, node = _node(request)
+    return render(
+        request,
+        "command/map.html",
+        {
+            "node": node,
+            "crumbs": queries.crumbs(scope, node),
+            "map_config": {
+                "figures": reverse("command:map_figures") + f"?j={node.code}",
+                "countries": reverse("command:map_base", args=["countries"]),
+                "border": reverse("command:map_base", args=["border"]),
+                "dashboard": reverse("command:dashboard"),
+                "labels": {
+                    "open": _("In the loop"),
+                    "in_facility": _("In quarantine"),
+                    "handover_offered": _("Handovers waiting"),
+                    "alerts_open": _("Open alerts"),
+                    "arrivals_today": _("Arrivals today"),
+                    "at_gate": _("At the port"),
+                },
+            },
+        },
+    )
+
+
+@login_required
+@require_GET
+def map_figures(request: HttpRequest) -> JsonResponse:
+    scope, node = _node(request)
+    resp = JsonResponse(queries.map_features(scope, node))
+    resp["Content-Type"] = "application/geo+json"
+    return resp
+
+
+@login_required
+@require_GET
+def map_base(request: HttpRequest, name: str) -> FileResponse:
+    filename = MAP_FILES.get(name)
+    if filename is None:
+        raise Http404(_("Not found."))
+    path = Path(settings.BASE_DIR) / "guomen" / "places" / "data" / filename
+    resp = FileResponse(path.open("rb"), content_type="application/geo+json")
+    resp["Cache-Control"] = "private, max-age=86400"
+    return resp
+
+
+# --- daily reports --------------------------------------------------------------------------------
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    scope = Scope.of(request.user)
+    day = queries.parse_day(request.GET.get("day"))
+    mine = queries.reporting_units(scope)
+    if not queries.is_command(scope):
+        if not mine:
+            raise Http404(_("Not found."))
+        return render(request, "command/reports.html", {"day": day, "mine": mine, "node": None})
+    node = queries.node_for(scope, request.GET.get("j"))
+    roll = queries.rollup(node, day)
+    labels = queries.figure_labels()
+    ctx = {
+        "day": day,
+        "prev_day": day - timedelta(days=1),
+        "node": node,
+        "crumbs": queries.crumbs(scope, node),
+        "mine": mine,
+        "roll": roll,
+        "totals": [(labels[k], roll["totals"][k]) for k in queries.FIGURE_KEYS],
+        "deadline": "{:02d}:{:02d}".format(*services.report_deadline()),
+    }
+    return render(request, "command/reports.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_write(request: HttpRequest, unit_code: str) -> HttpResponse:
+    scope = Scope.of(request.user)
+    unit = scope.get(Unit.objects.select_related("jurisdiction"), code=unit_code)
+    if unit not in queries.reporting_units(scope):
+        raise Http404(_("Not found."))
+    day = queries.parse_day(request.POST.get("day") or request.GET.get("day"))
+    from .models import DailyReport
+
+    existing = DailyReport.objects.filter(unit=unit, day=day).first()
+    if request.method == "POST":
+        try:
+            r = services.report_save(
+                actor=request.user, unit=unit, day=day, text=request.POST.get("text", ""), submit=request.POST.get("action") == "submit"
+            )
+        except (DomainError, PermissionDenied) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+        else:
+            messages.success(request, _("The report was submitted.") if r.state != "draft" else _("The draft was saved."))
+            return redirect("command:report_detail", public_id=r.public_id)
+    if existing and existing.level == "prefecture":
+        figures = queries.rollup(unit.jurisdiction, day)["totals"]
+    else:
+        figures = queries.report_prefill(unit, day)
+    labels = queries.figure_labels()
+    return render(
+        request,
+        "command/report_write.html",
+        {
+            "unit": unit,
+            "day": day,
+            "existing": existing,
+            "figures": [(labels[k], figures.get(k, 0)) for k in queries.FIGURE_KEYS],
+            "text": request.POST.get("text", existing.text if existing else ""),
+        },
+    )
+
+
+@login_required
+def report_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    scope = Scope.of(request.user)
+    r = scope.get(
+        queries.DailyReport.objects.select_related("unit", "jurisdiction", "submitted_by", "acknowledged_by"), public_id=public_id
+    )
+    labels = queries.figure_labels()
+    return render(
+        request,
+        "command/report_detail.html",
+        {
+            "r": r,
+            "figures": [(labels[k], r.figures.get(k, 0)) for k in queries.FIGURE_KEYS],
+            "may_ack": r.state == "submitted" and queries.may_acknowledge(scope, r),
+            "may_edit": r.state != "acknowledged" and r.unit in queries.reporting_units(scope),
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_ack(request: HttpRequest, public_id: str) -> HttpResponse:
+    scope = Scope.of(request.user)
+    r = scope.get(queries.DailyReport.objects.all(), public_id=public_id)
+    try:
+        services.report_acknowledge(actor=request.user, report=r, note=request.POST.get("note", ""))
+        messages.success(request, _("The report was acknowledged."))
+    except (DomainError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+    return redirect("command:report_detail", public_id=r.public_id)
+
+
+# --- dispatch tasks -------------------------------------------------------------------------------
+def _parse_due(value: str) -> datetime | None:
+    try:
+        t = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return t if timezone.is_aware(t) else t.replace(tzinfo=queries.tz())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_new(request: HttpRequest) -> HttpResponse:
+    scope, node = _node(request)
+    if not scope.has_role(*services.COMMAND_WRITE_ROLES):
+        raise Http404(_("Not found."))
+    data = request.POST if request.method == "POST" else request.GET
+    units = queries.assignable_units(scope, node)
+    alert = None
+    alert_id = data.get("alert", "")
+    if alert_id:
+        from guomen.loop.models import Alert
+
+        alert = scope.get(Alert.objects.select_related("unit", "journey"), public_id=alert_id)
+    if request.method == "POST":
+        unit = units.filter(code=data.get("unit", "")).first()
+        due = _parse_due(data.get("due_at", ""))
+        if unit is None:
+            messages.error(request, _("Choose the unit that is to do the task."))
+        elif due is None:
+            messages.error(request, _("Give the due time as a date and time."))
+        else:
+            try:
+                t = services.task_create(
+                    actor=request.user,
+                    unit=unit,
+                    title=data.get("title", ""),
+                    details=data.get("details", ""),
+                    due_at=due,
+                    source=data.get("source", ""),
+                    source_ref=data.get("ref", ""),
+                    alert=alert,
+                )
+            except (DomainError, PermissionDenied) as exc:
+                messages.error(request, getattr(exc, "message", str(exc)))
+            else:
+                messages.success(request, _("The task was dispatched."))
+                return redirect("command:task_detail", public_id=t.public_id)
+    default_due = timezone.localtime(timezone.now() + timedelta(hours=4), queries.tz()).strftime("%Y-%m-%dT%H:%M")
+    title = data.get("title", "")
+    if not title and alert is not None:
+        title = _("Deal with the alert: %(alert)s") % {"alert": alert}
+    elif not title and data.get("source"):
+        title = _("Follow up: %(what)s in %(where)s") % {
+            "what": lists.LABELS.get(data.get("source"), data.get("source")),
+            "where": node.name,
+        }
+    return render(
+        request,
+        "command/task_new.html",
+        {
+            "node": node,
+            "units": units.order_by("jurisdiction__path", "kind", "code")[:500],
+            "unit_code": data.get("unit", ""),
+            "title": title,
+            "details": data.get("details", ""),
+            "due_at": data.get("due_at", default_due),
+            "source": data.get("source", ""),
+            "ref": data.get("ref", ""),
+            "alert": alert,
+        },
+    )
+
+
+@login_required
+def task_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    scope = Scope.of(request.user)
+    t = queries.task_get(scope, public_id)
+    return render(
+        request,
+        "command/task_detail.html",
+        {
+            "t": t,
+            "progress": t.progress.select_related("by"),
+            "may_progress": t.is_open and not scope.read_only and (scope.acts_for(t.unit) or scope.acts_for(t.issued_by_unit)),
+            "may_cancel": t.is_open and not scope.read_only and scope.acts_for(t.issued_by_unit),
+            "overdue": t.is_open and t.due_at < timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def task_progress(request: HttpRequest, public_id: str) -> HttpResponse:
+    scope = Scope.of(request.user)
+    t = queries.task_get(scope, public_id)
+    state = TaskState.DONE if request.POST.get("action") == "done" else TaskState.IN_PROGRESS
+    try:
+        services.task_progress(actor=request.user, task=t, text=request.POST.get("text", ""), state=state)
+        messages.success(request, _("Progress recorded."))
+    except (DomainError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+    return redirect("command:task_detail", public_id=t.public_id)
+
+
+@login_required
+@require_POST
+def task_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
+    scope = Scope.of(request.user)
+    t = queries.task_get(scope, public_id)
+    try:
+        services.task_cancel(actor=request.user, task=t, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The task was cancelled."))
+    except (DomainError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+    return redirect("command:task_detail", public_id=t.public_id)
+
+
+# --- the daily situation report as PDF ----------------------------------------------------------------
+def sitrep_pdf_bytes(scope: Scope, node: Any, day: Any, lang: str) -> bytes:
+    from weasyprint import HTML
+
+    from guomen.loop.models import AlertLevel, State
+
+    with translation.override(lang):
+        d = queries.dashboard(scope, node)
+        roll = queries.rollup(node, day)
+        labels = queries.figure_labels()
+        html = render_to_string(
+            "command/sitrep.html",
+            {
+                "node": node,
+                "day": day,
+                "d": d,
+                "lang": lang,
+                "states": [(State(s).label, d.states.get(s, 0)) for s in State.values],
+                "alert_levels": [(AlertLevel(v).label, d.alerts.get(v, 0)) for v in AlertLevel.values],
+                "totals": [(labels[k], roll["totals"][k]) for k in queries.FIGURE_KEYS],
+                "roll": roll,
+                "generated": timezone.localtime(timezone.now(), queries.tz()),
+            },
+        )
+    return HTML(string=html).write_pdf()
+
+
+@login_required
+@require_GET
+def sitrep_pdf(request: HttpRequest) -> HttpResponse:
+    scope, node = _node(request)
+    day = queries.parse_day(request.GET.get("day"))
+    lang = "en" if request.GET.get("lang") == "en" else "zh-hans"
+    pdf = sitrep_pdf_bytes(scope, node, day, lang)
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f'attachment; filename="sitrep-{node.code}-{day.isoformat()}-{lang}.pdf"'
+    return resp
+
+
+def data_island(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
