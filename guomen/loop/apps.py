@@ -5,3 +5,32 @@ from django.utils.translation import gettext_lazy as _
 class LoopConfig(AppConfig):
     name = "guomen.loop"
     verbose_name = _("Closed loop")
+
+    def ready(self) -> None:
+        # --- the sweep and the demo journeys ---
+        from guomen.core import registry
+
+        from . import demo, tasks
+
+        registry.periodic("loop.sweep_and_escalate", tasks.sweep_and_escalate, every_seconds=60)
+        registry.demo_step("demo journeys in every state", demo.generate_demo_journeys, order=40)
+        # --- end of the sweep and the demo journeys ---
+
+        # --- the pages: navigation per role and the home panel ---
+        self._register_pages()
+        # --- end of the pages ---
+
+    def _register_pages(self) -> None:
+        from guomen.core import registry
+        from guomen.org.models import Role
+
+        from . import views
+
+        registry.nav(_("Port desk"), "loop:port", roles=(Role.PORT_OFFICER,), order=20)
+        registry.nav(_("Transfers"), "loop:transfer", roles=(Role.TRANSFER_TEAM,), order=21)
+        registry.nav(_("Quarantine"), "loop:facility", roles=(Role.FACILITY_STAFF,), order=22)
+        registry.nav(_("Hospital"), "loop:hospital", roles=(Role.HOSPITAL_STAFF,), order=23)
+        registry.nav(_("Home monitoring"), "loop:village", roles=(Role.GRID_WORKER,), order=24)
+        registry.nav(_("Accept a handover"), "loop:scan", roles=views.RECEIVING_ROLES, order=25)
+        registry.nav(_("Alerts"), "loop:alerts", roles=views.LOOP_ROLES, order=30)
+        registry.panel("loop/panels/waiting.html", views.panel_waiting, roles=views.LOOP_ROLES, order=15)

@@ -8,7 +8,9 @@ the event it waited for arrives. A broken rule raises ``DomainError`` and change
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -100,8 +102,22 @@ def rules_of(journey: Journey) -> Rules:
 
 
 # --- the engine: append one event ------------------------------------------------------------
+_CLOCK: ContextVar[Callable[[], datetime] | None] = ContextVar("loop_clock", default=None)
+
+
 def _now() -> datetime:
-    return timezone.now()
+    clock = _CLOCK.get()
+    return clock() if clock is not None else timezone.now()
+
+
+@contextmanager
+def clock(now: Callable[[], datetime]) -> Iterator[None]:
+    """Run flows at another time (the demo generator replays weeks of history with it)."""
+    token = _CLOCK.set(now)
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
 
 
 def _when(occurred_at: datetime | None) -> datetime:
@@ -321,7 +337,7 @@ def journey_arrive(
             destination=destination,
         )
         j = _start(j, EventKind.ARRIVED, unit=unit, actor=actor, at=at, data={})
-    _passage_check(j, unit, at)
+    _passage_check(j, at)
     return j
 
 
@@ -358,45 +374,60 @@ def journey_intercept(
     kind = EventKind.FOUND_LOCALLY if found_locally else EventKind.INTERCEPTED
     j = _start(j, kind, unit=unit, actor=actor, at=at, data={"place": place[:200], **(details or {})})
     if passage is not None:
-        _passage_check(j, unit, at)
+        _passage_check(j, at)
     return j
 
 
-def _passage_check(j: Journey, unit: Unit, at: datetime) -> None:
+def _passage_check(j: Journey, at: datetime) -> None:
     """A crossing recorded at a passage that is closed at that time is flagged (places owns the rule)."""
     if j.port_id is None:
         return
-    try:
-        from guomen.places.services import crossing_check
-    except ImportError:
-        return
-    crossing_check(passage=j.port, at=at, journey=j, unit=unit)
+    from guomen.places.services import crossing_check
+
+    crossing_check(j.port, at, journey=j)
 
 
 # --- flows: at the gate ---------------------------------------------------------------------------
 GATE_STATES = (State.AT_GATE, State.INTERCEPTED)
 
 
+FINDING_ALERTS = {
+    "watchlist_hit": AlertKind.WATCHLIST_HIT,
+    "duplicate_document": AlertKind.DUPLICATE_DOCUMENT,
+    "border_pass_outside": AlertKind.BORDER_PASS_OUTSIDE,
+}
+
+
 @transaction.atomic
-def document_check(
-    *, actor: Any, journey: Journey, document: Any, occurred_at: datetime | None = None, used_in: Jurisdiction | None = None
-) -> CustodyEvent:
+def document_check(*, actor: Any, journey: Journey, document: Any, occurred_at: datetime | None = None) -> CustodyEvent:
+    """Check a document at the gate: expired, watch-listed, held by another person or by another
+    open journey, a border pass outside its county. Findings are recorded on the event; those that
+    need command's attention raise an alert to the command of the port's county."""
+    from guomen.people.services import document_findings
+
     j = _locked(journey)
     _custodian(actor, j)
     _require_state(j, *GATE_STATES, State.DECLARED)
     if document.person_id != j.person_id:
         raise DomainError("wrong_document", _("This document belongs to someone else."), status=422)
     at = _when(occurred_at)
-    findings: list[dict[str, Any]] = []
-    try:
-        from guomen.people.services import document_findings
-    except ImportError:
-        document_findings = None
-    if document_findings is not None:
-        findings = [dict(f) for f in document_findings(document, used_in=used_in or j.custodian.jurisdiction, journey=j)]
-    expired = bool(document.valid_until and document.valid_until < timezone.localdate(at))
-    if expired and not any(f.get("code") == "expired" for f in findings):
-        findings.append({"code": "expired", "message": _("The document has expired.")})
+    findings = [
+        (f.kind, f.message, f.details) for f in document_findings(document, used_in=j.custodian.jurisdiction, today=timezone.localdate(at))
+    ]
+    twins = list(
+        Journey.objects.filter(closed_at__isnull=True, person__documents__number_lookup=document.number_lookup)
+        .exclude(pk=j.pk)
+        .values_list("code", flat=True)
+        .distinct()[:5]
+    )
+    if twins:
+        findings.append(
+            (
+                "duplicate_document",
+                _("The same document is used by another open journey: %(codes)s.") % {"codes": ", ".join(twins)},
+                {"journeys": twins},
+            )
+        )
     event = _append(
         j,
         EventKind.DOCUMENT_CHECKED,
@@ -407,18 +438,20 @@ def document_check(
             "document": str(document.public_id),
             "kind": document.kind,
             "last4": document.last4,
-            "expired": expired,
-            "findings": [f.get("code") for f in findings],
+            "expired": any(k == "expired" for k, _m, _d in findings),
+            "findings": [{"kind": k, "message": str(m)} for k, m, _d in findings],
         },
     )
-    for f in findings:
-        if f.get("alert"):
+    raised = set()
+    for kind, message, details in findings:
+        if kind in FINDING_ALERTS and kind not in raised:
+            raised.add(kind)
             alert_raise(
-                kind=f["alert"],
+                kind=FINDING_ALERTS[kind],
                 unit=_command_unit(j.custodian) or j.custodian,
                 journey=j,
                 subject=f"{j.code} · {document.get_kind_display()} ••••{document.last4}",
-                details={"finding": f.get("code")},
+                details={"finding": kind, "message": str(message), **details},
             )
     return event
 
@@ -530,7 +563,7 @@ def journey_dispose(
 
 
 # --- flows: handover ----------------------------------------------------------------------------------
-def _offer(j: Journey, actor: Any, to_unit: Unit, expected_at: datetime, destination: Unit | None = None) -> CustodyEvent:
+def _offer(j: Journey, actor: Any, to_unit: Unit, expected_at: datetime, destination: Unit | None = None, reason: str = "") -> CustodyEvent:
     if to_unit.pk == j.custodian_id:
         raise DomainError("handover_to_self", _("A unit cannot hand over to itself."), status=422)
     if to_unit.kind not in RECEIVER_STATE or not to_unit.active:
@@ -541,13 +574,9 @@ def _offer(j: Journey, actor: Any, to_unit: Unit, expected_at: datetime, destina
     if destination is not None:
         data["destination"] = destination.pk
         data["destination_code"] = destination.code
-    elif j.state == State.IN_TRANSIT and j.facts.get("destination"):
-        data["destination"] = j.facts["destination"]
-    event = _append(j, EventKind.HANDOVER_OFFERED, unit=j.custodian, actor=actor, at=_now(), data=data)
-    if destination is not None:
-        j.facts = {**j.facts, "destination": destination.pk, "destination_code": destination.code}
-        j.save(update_fields=["facts"])
-    return event
+    if reason:
+        data["reason"] = reason
+    return _append(j, EventKind.HANDOVER_OFFERED, unit=j.custodian, actor=actor, at=_now(), data=data)
 
 
 @transaction.atomic
@@ -734,9 +763,7 @@ def _to_hospital(j: Journey, actor: Any, *, reason: str) -> None:
     if hospital is None:
         alert_raise(kind=AlertKind.OTHER, unit=j.custodian, journey=j, subject=f"{j.code} · {reason}", details={"reason": "no_hospital"})
         return
-    _offer(j, actor, hospital, _now() + timedelta(hours=2))
-    j.facts = {**j.facts, "hospital_reason": reason}
-    j.save(update_fields=["facts"])
+    _offer(j, actor, hospital, _now() + timedelta(hours=2), reason=reason)
 
 
 # --- alerts ----------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import pytest
 
 from guomen.org.models import Role, Unit, UnitKind
 from guomen.org.scoping import Scope
-from guomen.places.models import Jurisdiction, Passage
+from guomen.places.models import PORT_KINDS, Jurisdiction, Passage
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +56,9 @@ def test_jurisdiction_reach_follows_the_subtree(world, user):
     ruili = Scope.of(user("ruili")).filter(Jurisdiction.objects.all())
     assert set(ruili.values_list("level", flat=True)) == {"county", "township", "village"}
     assert ruili.filter(code="532823").count() == 0
-    passages = set(Scope.of(user("mengla")).filter(Passage.objects.all()).values_list("code", flat=True))
-    assert passages == {"mohan", "mohan-rail", "mengman"}
+    ports = set(Scope.of(user("mengla")).filter(Passage.objects.filter(kind__in=PORT_KINDS)).values_list("code", flat=True))
+    assert ports == {"mohan", "mohan-rail", "mengman"}
+    assert not Scope.of(user("mengla")).filter(Passage.objects.exclude(county__code="532823")).exists()
 
 
 def test_port_officer_reaches_their_own_port(world, user):

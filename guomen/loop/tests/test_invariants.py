@@ -1,0 +1,226 @@
+"""Property-based: random sequences of flows never break the loop's invariants.
+
+- events of a journey are contiguous (1..n) and the stored projection equals their replay;
+- every open journey has exactly one custodian and a due time;
+- after a sweep, every overdue journey has exactly one open alert, and no journey that is not
+  overdue keeps one (alerts close themselves when the awaited event arrives);
+- the counts by state add up to the number of journeys in each state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from guomen.lib.errors import DomainError
+from guomen.loop import projection as proj
+from guomen.loop import services as s
+from guomen.loop.models import Alert, AlertKind, CustodyEvent, Disposition, Journey, JourneyCount, State
+from guomen.loop.tests.factories import person, u, who
+
+pytestmark = pytest.mark.django_db
+
+UNITS = {
+    "port": "port-ruili",
+    "transfer": "c533102-transfer",
+    "hotel": "c533102-hotel1",
+    "hospital": "c533102-hospital",
+    "village": "v533102101201",
+}
+ACTORS = {"port": "ruili_port", "transfer": "ruili_transfer", "hotel": "ruili_hotel", "hospital": "ruili_hospital", "village": "ruili_grid"}
+
+
+class Clock:
+    def __init__(self, t: datetime) -> None:
+        self.t = t
+
+    def __call__(self) -> datetime:
+        return self.t
+
+
+class LoopMachine(RuleBasedStateMachine):
+    journeys = Bundle("journeys")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        self.clock = Clock(timezone.now())
+        self.clock_ctx = s.clock(self.clock)
+        self.clock_ctx.__enter__()
+        self.units = {k: u(v) for k, v in UNITS.items()}
+        self.actors = {k: who(v) for k, v in ACTORS.items()}
+        self.rooms = 0
+
+    def teardown(self) -> None:
+        self.clock_ctx.__exit__(None, None, None)
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+
+    def _try(self, fn, **kw):
+        """Flows may refuse (wrong state, wrong unit…): a refusal must change nothing."""
+        j = kw.get("journey")
+        before = (j.pk, Journey.objects.filter(pk=j.pk).values_list("last_seq", flat=True).first()) if j else None
+        try:
+            with transaction.atomic():
+                fn(**kw)
+        except (DomainError, PermissionDenied):
+            if before:
+                assert Journey.objects.get(pk=before[0]).last_seq == before[1]
+
+    def _holder(self, j: Journey) -> str:
+        j.refresh_from_db()
+        for key, unit in self.units.items():
+            if unit.pk == j.custodian_id:
+                return key
+        return "port"
+
+    @initialize(target=journeys)
+    def first_arrival(self):
+        return s.journey_arrive(actor=self.actors["port"], unit=self.units["port"], person=person())
+
+    @rule(target=journeys)
+    def arrival(self):
+        return s.journey_arrive(actor=self.actors["port"], unit=self.units["port"], person=person())
+
+    @rule(target=journeys, hours=st.floats(-30, 30))
+    def declaration(self, hours):
+        return s.journey_declare(
+            actor=self.actors["port"], port_unit=self.units["port"], person=person(), expected_at=self.clock.t + timedelta(hours=hours)
+        )
+
+    @rule(j=journeys)
+    def declared_arrives(self, j):
+        self._try(s.journey_arrive, actor=self.actors["port"], unit=self.units["port"], journey=j)
+
+    @rule(j=journeys, t=st.sampled_from([36.4, 36.9, 38.4]))
+    def screen(self, j, t):
+        self._try(s.journey_screen, actor=self.actors["port"], journey=j, temperature=t)
+
+    @rule(j=journeys, where=st.sampled_from(["hotel", "hospital", "village", "release"]), via=st.booleans())
+    def dispose(self, j, where, via):
+        disposition = {
+            "hotel": Disposition.QUARANTINE,
+            "hospital": Disposition.HOSPITAL,
+            "village": Disposition.HOME,
+            "release": Disposition.RELEASE,
+        }[where]
+        self._try(
+            s.journey_dispose,
+            actor=self.actors["port"],
+            journey=j,
+            disposition=disposition,
+            to_unit=None if where == "release" else self.units[where],
+            via_unit=self.units["transfer"] if via else None,
+        )
+
+    @rule(j=journeys)
+    def accept(self, j):
+        j.refresh_from_db()
+        key = next((k for k, unit in self.units.items() if unit.pk == j.pending_unit_id), None)
+        if key is None:
+            return
+        self.rooms += 1
+        self._try(s.handover_accept, actor=self.actors[key], journey=j, unit=self.units[key], room=str(self.rooms))
+
+    @rule(j=journeys)
+    def refuse(self, j):
+        j.refresh_from_db()
+        key = next((k for k, unit in self.units.items() if unit.pk == j.pending_unit_id), None)
+        if key is not None:
+            self._try(s.handover_refuse, actor=self.actors[key], journey=j, unit=self.units[key], reason="no room")
+
+    @rule(j=journeys, to=st.sampled_from(["hotel", "hospital", "village"]))
+    def offer_onward(self, j, to):
+        holder = self._holder(j)
+        self._try(s.handover_offer, actor=self.actors[holder], journey=j, to_unit=self.units[to])
+
+    @rule(j=journeys, t=st.sampled_from([36.5, 36.8, 37.8]))
+    def check(self, j, t):
+        self._try(s.health_check, actor=self.actors[self._holder(j)], journey=j, temperature=t)
+
+    @rule(j=journeys, positive=st.booleans())
+    def test_result(self, j, positive):
+        self._try(
+            s.journey_test_result,
+            actor=self.actors[self._holder(j)],
+            journey=j,
+            sample_id="S",
+            result="positive" if positive else "negative",
+        )
+
+    @rule(j=journeys)
+    def release(self, j):
+        self._try(s.journey_release, actor=self.actors[self._holder(j)], journey=j)
+
+    @rule(j=journeys)
+    def override_close(self, j):
+        self._try(s.journey_close, actor=who("ruili"), journey=j, override_reason="审核 review")
+
+    @rule(j=journeys)
+    def close(self, j):
+        self._try(s.journey_close, actor=self.actors[self._holder(j)], journey=j)
+
+    @rule(hours=st.sampled_from([1, 3, 7, 13, 30]))
+    def time_passes(self, hours):
+        self.clock.t += timedelta(hours=hours)
+
+    @rule()
+    def sweep_and_escalate(self):
+        s.sweep(now=self.clock.t)
+        s.escalate(now=self.clock.t)
+
+    # --- invariants ---------------------------------------------------------------------------------
+    @invariant()
+    def events_contiguous_and_replay_equals_projection(self):
+        for j in Journey.objects.select_related("policy"):
+            events = list(CustodyEvent.objects.filter(journey=j).order_by("seq"))
+            assert [e.seq for e in events] == list(range(1, len(events) + 1)) and j.last_seq == len(events)
+            p = proj.replay([proj.Ev(e.seq, e.kind, e.occurred_at, e.unit_id, e.data) for e in events], s.rules_of(j), j.risk)
+            assert (p.state, p.custodian_id, p.due_at, p.awaiting, p.pending_unit_id, p.room, p.closed_at) == (
+                j.state,
+                j.custodian_id,
+                j.due_at,
+                j.awaiting,
+                j.pending_unit_id,
+                j.room,
+                j.closed_at,
+            )
+            assert p.facts == j.facts
+            assert j.jurisdiction_id == j.custodian.jurisdiction_id
+
+    @invariant()
+    def open_journeys_have_one_custodian_and_a_due_time(self):
+        assert not Journey.objects.filter(closed_at__isnull=True, due_at__isnull=True).exists()
+        assert not Journey.objects.filter(closed_at__isnull=True, custodian__isnull=True).exists()
+        assert not Journey.objects.exclude(state=State.CLOSED).filter(closed_at__isnull=False).exists()
+
+    @invariant()
+    def after_a_sweep_every_overdue_journey_has_exactly_one_open_alert(self):
+        s.sweep(now=self.clock.t)
+        for j in Journey.objects.all():
+            open_alerts = Alert.objects.filter(journey=j, kind=AlertKind.OVERDUE, closed_at__isnull=True).count()
+            overdue = j.closed_at is None and j.due_at < self.clock.t
+            assert open_alerts == (1 if overdue else 0), (j.code, j.state, j.due_at, self.clock.t)
+            assert j.alert_open == bool(open_alerts)
+
+    @invariant()
+    def counts_by_state_add_up(self):
+        counted = {r["state"]: r["n"] for r in Journey.objects.values("state").annotate(n=Count("id"))}
+        kept = {r["state"]: r["n"] for r in JourneyCount.objects.values("state").annotate(n=Sum("n")) if r["n"]}
+        assert counted == kept
+
+
+def test_random_flows_keep_every_invariant(world):
+    run_state_machine_as_test(
+        LoopMachine,
+        settings=settings(max_examples=15, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)),
+    )
