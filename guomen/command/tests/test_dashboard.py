@@ -1,0 +1,113 @@
+"""The dashboard's figures add up, each links to the list behind it, and a command sees only its own jurisdiction."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db.models import Count
+
+from guomen.command import queries
+from guomen.loop.models import Journey, State
+from guomen.org.scoping import Scope
+from guomen.places.models import Jurisdiction
+from guomen.loop.tests.factories import who
+
+pytestmark = pytest.mark.django_db
+
+
+def _counted(path: str) -> dict[str, int]:
+    out = dict.fromkeys(State.values, 0)
+    for r in Journey.objects.filter(jurisdiction__path__startswith=path).values("state").annotate(n=Count("id")):
+        out[r["state"]] = r["n"]
+    return out
+
+
+@pytest.mark.parametrize("code", ["530000", "533100", "533102", "532823"])
+def test_state_counts_from_counters_equal_counting_journeys_by_state(day_of_loop, code):
+    node = Jurisdiction.objects.get(code=code)
+    assert queries.state_counts(node) == _counted(node.path)
+
+
+def test_every_journey_is_counted_in_exactly_one_state(day_of_loop):
+    d = queries.dashboard(Scope.of(who("province")), Jurisdiction.objects.get(code="530000"))
+    assert d.total == Journey.objects.count() == sum(d.states.values()) == 11
+    assert d.open_total == Journey.objects.exclude(state=State.CLOSED).count()
+    ruili = queries.dashboard(Scope.of(who("ruili")), Jurisdiction.objects.get(code="533102"))
+    assert ruili.states[State.AT_GATE] == 3 and ruili.states[State.HANDOVER_OFFERED] == 2
+    assert ruili.states[State.IN_FACILITY] == 1 and ruili.states[State.IN_HOSPITAL] == 1 and ruili.states[State.CLOSED] == 1
+    assert ruili.arrivals_total == 8 and ruili.positives_today == 1 and ruili.handovers == 2
+
+
+def _n(html: str, element_id: str) -> int:
+    tag = re.search(rf'<[^>]*\bid="{element_id}"[^>]*>', html)
+    assert tag, element_id
+    return int(re.search(r'data-n="(\d+)"', tag.group(0)).group(1))
+
+
+@pytest.mark.parametrize(("username", "code"), [("province", "530000"), ("dehong", "533100"), ("ruili", "533102")])
+def test_dashboard_totals_equal_the_totals_of_the_lists_behind_them(day_of_loop, client_as, username, code):
+    c = client_as(username)
+    html = c.get(f"/command/?j={code}").content.decode()
+    for state in State.values:
+        page = c.get(f"/command/list/journeys/?j={code}&state={state}").content.decode()
+        assert _n(html, f"fig-state-{state}") == _n(page, "list-total"), state
+    assert _n(html, "fig-journeys-total") == _n(c.get(f"/command/list/journeys/?j={code}").content.decode(), "list-total")
+    assert _n(html, "fig-arrivals-total") == _n(c.get(f"/command/list/arrivals/?j={code}").content.decode(), "list-total")
+    assert _n(html, "fig-handovers-n") == _n(c.get(f"/command/list/handovers/?j={code}").content.decode(), "list-total")
+    assert _n(html, "fig-alerts-total") == _n(c.get(f"/command/list/alerts/?j={code}").content.decode(), "list-total")
+    assert _n(html, "fig-positives-n") == _n(c.get(f"/command/list/positives/?j={code}").content.decode(), "list-total")
+
+
+def test_province_drills_down_to_prefecture_and_county(day_of_loop, client_as):
+    c = client_as("province")
+    html = c.get("/command/").content.decode()
+    assert 'id="child-533100"' in html and "?j=533100" in html
+    html = c.get("/command/?j=533100").content.decode()
+    assert 'id="child-533102"' in html
+    assert c.get("/command/?j=533102").status_code == 200
+
+
+def test_ruili_county_sees_only_ruili_and_404_outside(day_of_loop, client_as):
+    c = client_as("ruili")
+    assert c.get("/command/").status_code == 200
+    for url in ["/command/?j=532823", "/command/?j=533100", "/command/?j=530000", "/command/list/journeys/?j=532823", "/command/map/figures.geojson?j=530000"]:
+        assert c.get(url).status_code == 404, url
+    page = c.get("/command/list/journeys/").content.decode()
+    codes = set(re.findall(r"<td>([A-Z0-9]{6,16})</td>", page))
+    ruili_codes = {j.code for j in day_of_loop["ruili"]}
+    assert codes and codes <= ruili_codes
+    assert not {j.code for j in day_of_loop["mengla"]} & codes
+
+
+def test_non_command_roles_have_no_dashboard(day_of_loop, client_as):
+    assert client_as("ruili_port").get("/command/").status_code == 404
+
+
+def test_map_figures_are_scoped_points_per_county_and_port(day_of_loop, client_as):
+    data = client_as("ruili").get("/command/map/figures.geojson").json()
+    kinds = {(f["properties"]["kind"], f["properties"]["code"]) for f in data["features"]}
+    assert ("county", "533102") in kinds
+    assert all(f["properties"].get("county", "533102") == "533102" or f["properties"]["code"] == "533102" for f in data["features"])
+    ruili = next(f for f in data["features"] if f["properties"]["code"] == "533102")
+    assert ruili["properties"]["open"] == 7
+    port = next(f for f in data["features"] if f["properties"]["code"] == "ruili")
+    assert port["properties"]["arrivals_today"] == 8
+    province = client_as("province").get("/command/map/figures.geojson").json()
+    assert len([f for f in province["features"] if f["properties"]["kind"] == "county"]) == 25
+
+
+def test_map_base_serves_the_shipped_natural_earth_files(client_as):
+    r = client_as("ruili").get("/command/map/base/countries.geojson")
+    assert r.status_code == 200 and b"FeatureCollection" in b"".join(r.streaming_content)
+    assert client_as("ruili").get("/command/map/base/secrets.geojson").status_code == 404
+    assert client_as("ruili").get("/command/map/").status_code == 200
+
+
+def test_trends_give_daily_series_for_the_period(day_of_loop, client_as):
+    data = client_as("ruili").get("/command/trends.json?days=7").json()
+    assert len(data["days"]) == 7 and data["in_loop"][-1] == 7
+    ruili = next(p for p in data["arrivals_by_port"] if p["port"] == "ruili")
+    assert ruili["data"][-1] == 8
+    html = client_as("ruili").get("/command/trends/?days=7").content.decode()
+    assert 'id="trends-data"' in html and "echarts.min.js" in html and "<script>" not in html
