@@ -1,0 +1,55 @@
+"""The offline map in real Chromium: each layer's features are drawn, limited to the user's reach."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_map_draws_every_layer_within_the_users_reach_without_tiles(page, sign_in):
+    from guomen.org.models import Unit
+    from guomen.places.models import BorderSegment, Jurisdiction, Passage
+
+    sign_in("ruili")
+    ruili = "/530000/533100/533102/"
+    n_segments = BorderSegment.objects.filter(county__path__startswith=ruili).count()
+    n_ports = Passage.objects.filter(county__path__startswith=ruili, kind__endswith="_port").exclude(lon=None).count()
+    n_passages = Passage.objects.filter(county__path__startswith=ruili, kind__in=["informal_path", "ford"]).count()
+    n_villages = Jurisdiction.objects.filter(path__startswith=ruili, level="village").count()
+    n_facilities = Unit.objects.filter(jurisdiction__path__startswith=ruili, kind="quarantine_facility").exclude(lon=None).count()
+    assert min(n_segments, n_ports, n_passages, n_villages, n_facilities) > 0
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+
+    page.goto(page.base_url + "/places/map/?date=2020-04-01")
+    expect(page.locator("#map.gm-loaded")).to_have_count(1)
+    expect(page.locator("path.gm-segment")).to_have_count(n_segments)
+    expect(page.locator("img.leaflet-marker-icon.gm-port")).to_have_count(n_ports)
+    expect(page.locator("img.leaflet-marker-icon.gm-port.gm-status-restricted")).to_have_count(
+        n_ports
+    )  # passenger traffic suspended on 1 April 2020
+    expect(page.locator("path.gm-passage.gm-status-closed")).to_have_count(n_passages)
+    expect(page.locator("path.gm-village")).to_have_count(n_villages)
+    expect(page.locator("path.gm-facility")).to_have_count(n_facilities)
+    expect(page.locator("path.gm-country")).to_have_count(4)
+    expect(page.locator("path.gm-boundary").first).to_be_attached()
+    expect(page.locator("img.leaflet-tile")).to_have_count(0)
+    assert all(u.startswith(page.base_url) for u in requests), [u for u in requests if not u.startswith(page.base_url)]
+
+    # Another date redraws the ports by their status then.
+    page.fill("#map-date", "2020-03-01")
+    page.dispatch_event("#map-date", "change")
+    expect(page.locator("img.leaflet-marker-icon.gm-port.gm-status-open")).to_have_count(n_ports)
+
+    # A popup links to the village's page.
+    page.locator("path.gm-village").first.click(force=True)
+    link = page.locator(".leaflet-popup-content a").first
+    expect(link).to_have_attribute("href", re.compile(r"^/places/villages/533102\d{6}/$"))
+    link.click()
+    page.wait_for_url("**/places/villages/*/")
+    expect(page.locator("h1")).to_contain_text("示例")
+    assert page.console_errors == []
