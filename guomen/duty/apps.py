@@ -14,7 +14,7 @@ class DutyConfig(AppConfig):
 
         from . import demo, models, panels, tasks
 
-        for model in (models.DutyPost, models.Shift, models.RosterTemplate, models.Patrol, models.DutyTask, models.Incident):
+        for model in (models.DutyPost, models.RosterTemplate, models.Patrol, models.DutyTask, models.Incident):
             auditlog.register(model)
 
         command = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)

@@ -4,11 +4,12 @@ patrols with tracks along the demo segments, incidents and tasks. Everything is 
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from shapely.geometry import shape
 
@@ -72,7 +73,7 @@ def generate_demo_duty(seed: int = 2020) -> int:
     now = timezone.now()
     counties = [c for c in Jurisdiction.objects.filter(level=Level.COUNTY).order_by("code") if c.borders]
     units = {u.code: u for u in Unit.objects.filter(code__endswith="-patrol") | Unit.objects.filter(code__endswith="-post")}
-    shifts: list[Shift] = []
+    shifts: list[tuple[Any, ...]] = []
     members: list[list[Any]] = []
     memberships = []
     posts = 0
@@ -134,7 +135,7 @@ def generate_demo_duty(seed: int = 2020) -> int:
                 # ...and every fifth line post is one person short on the evening of the day after tomorrow.
                 if ci % 5 == 1 and post is point and k == 3 * (DAYS_BEFORE + 2) + 1:
                     continue
-                shifts.append(Shift(post=post, start=start, end=end, unit_id=post.unit_id, jurisdiction_id=county.pk, template=t))
+                shifts.append((post.pk, start, end, post.unit_id, county.pk, t.pk))
                 members.append([by_id[i] for i in ids])
         # Patrols: two ended last week with tracks, one under way, one planned for tomorrow.
         if segment is not None and ci % 3 == 0:
@@ -244,8 +245,34 @@ def generate_demo_duty(seed: int = 2020) -> int:
                 is_demo=True,
             )
     Membership.objects.bulk_create(memberships, ignore_conflicts=True)
-    made = Shift.objects.bulk_create(shifts)
-    ShiftMember.objects.bulk_create(
-        [ShiftMember(shift=s, user=u, start=s.start, end=s.end) for s, people in zip(made, members, strict=True) for u in people]
+    _insert(
+        Shift,
+        ["public_id", "post", "start", "end", "unit", "jurisdiction", "template", "created_at"],
+        [(uuid.uuid4(), *s, now) for s in shifts],
+    )
+    ids = {(p, st): pk for pk, p, st in Shift.objects.filter(post__is_demo=True).values_list("pk", "post_id", "start")}
+    _insert(
+        ShiftMember,
+        ["shift", "user", "start", "end"],
+        [(ids[(s[0], s[1])], u.pk, s[1], s[2]) for s, people in zip(shifts, members, strict=True) for u in people],
     )
     return posts
+
+
+def _insert(model: Any, names: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Many rows in one executemany: the month of demo shifts without building thousands of model objects."""
+    fields = [model._meta.get_field(n) for n in names]
+    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({cols}) VALUES ({marks})"  # noqa: S608 - names from the model
+    memo: dict[tuple[int, Any], Any] = {}  # the same few hundred times and ids recur across thousands of rows
+
+    def prep(i: int, v: Any) -> Any:
+        key = (i, v)
+        if key not in memo:
+            memo[key] = fields[i].get_db_prep_save(v, connection)
+        return memo[key]
+
+    prepped = [tuple(prep(i, v) for i, v in enumerate(row)) for row in rows]
+    with connection.cursor() as cur:
+        cur.executemany(sql, prepped)

@@ -8,11 +8,16 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Point
-from shapely.ops import transform
 
 REACH_M = 200.0  # a stretch of border counts as patrolled when the track passed within this distance
+
+
+def transform(fn: Any, geom: Any) -> Any:
+    """Apply a pyproj ``transform`` (x, y arrays → x, y arrays) to a shapely geometry."""
+    return shapely.transform(geom, lambda x, y: fn(x, y), interleaved=False)
 
 
 @lru_cache(maxsize=64)
