@@ -19,6 +19,7 @@ urlpatterns = [
     path("places/", include("guomen.places.urls")),
     path("org/", include("guomen.org.urls")),
     path("command/", include("guomen.command.urls")),
+    path("loop/", include("guomen.loop.urls")),
     path("people/", include("guomen.people.urls")),
     path("duty/", include("guomen.duty.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,70 @@
+"""The release certificate as a PDF (WeasyPrint), in Chinese and English.
+
+The CJK font is the system's Noto Sans CJK SC (Debian: fonts-noto-cjk), named by its family and
+found through fontconfig; nothing is fetched from outside.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from guomen.org.models import Unit, UnitKind
+from guomen.people.models import DocumentKind, Sex
+
+from .models import EventKind, Journey
+
+SEX_BILINGUAL = {Sex.FEMALE: "女 Female", Sex.MALE: "男 Male", Sex.UNKNOWN: "— Unspecified"}
+DOCUMENT_BILINGUAL = {
+    DocumentKind.PASSPORT: "护照 Passport",
+    DocumentKind.RESIDENT_ID: "居民身份证 Resident ID",
+    DocumentKind.BORDER_PASS: "边境通行证 Border pass",
+    DocumentKind.ENTRY_EXIT_PERMIT: "出入境通行证 Entry-exit permit",
+    DocumentKind.OTHER: "其他证件 Other document",
+}
+
+
+def _t(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def certificate_context(j: Journey, *, events: list[Any], document: Any) -> dict[str, Any]:
+    facts = j.facts or {}
+    facility = village = None
+    issuer = j.custodian
+    for e in events:
+        if e.kind == EventKind.HANDOVER_ACCEPTED and e.unit.kind == UnitKind.QUARANTINE_FACILITY:
+            facility = e.unit
+        if e.kind == EventKind.HANDOVER_ACCEPTED and e.unit.kind == UnitKind.VILLAGE_COMMITTEE:
+            village = e.unit
+        if e.kind == EventKind.RELEASED:
+            issuer = e.unit
+    released = next((e.occurred_at for e in events if e.kind == EventKind.RELEASED), None)
+    tests = [{"at": _t(t["at"]), "result": t["result"]} for t in facts.get("tests", [])]
+    return {
+        "j": j,
+        "sex": SEX_BILINGUAL.get(j.person.sex, j.person.sex),
+        "document": document,
+        "document_kind": DOCUMENT_BILINGUAL.get(document.kind, document.kind) if document else "",
+        "arrived": _t(facts.get("arrived_at")) or j.opened_at,
+        "facility": facility,
+        "village": village,
+        "quarantine_start": _t(facts.get("quarantine_started_at")),
+        "released": released or _t(facts.get("released_at")) or j.closed_at,
+        "monitoring_start": _t(facts.get("monitoring_started_at")),
+        "closed": j.closed_at,
+        "tests": tests,
+        "issuer": issuer if isinstance(issuer, Unit) else j.custodian,
+        "issued": timezone.localtime(),
+        "demo": bool(getattr(issuer, "is_demo", False)),
+    }
+
+
+def certificate_pdf(j: Journey, *, events: list[Any], document: Any) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("loop/certificate.html", certificate_context(j, events=events, document=document))
+    return HTML(string=html, base_url=None).write_pdf()

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "loop"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("port/", views.port_desk, name="port"),
+    path("port/register/", views.port_register, name="register"),
+    path("transfer/", views.transfer_desk, name="transfer"),
+    path("facility/", views.facility_desk, name="facility"),
+    path("hospital/", views.hospital_desk, name="hospital"),
+    path("village/", views.village_desk, name="village"),
+    path("accept/", views.scan, name="scan"),
+    path("find/", views.find, name="find"),
+    path("alerts/", views.alerts, name="alerts"),
+    path("alerts/<uuid:public_id>/<str:action>/", views.alert_act, name="alert_act"),
+    path("j/<str:code>/", views.journey_detail, name="journey"),
+    path("j/<str:code>/card/", views.loop_card, name="card"),
+    path("j/<str:code>/certificate.pdf", views.certificate, name="certificate"),
+    path("j/<str:code>/<str:action>/", views.journey_act, name="act"),
+]
