@@ -9,9 +9,9 @@ from django.db.models import Count
 
 from guomen.command import queries
 from guomen.loop.models import Journey, State
+from guomen.loop.tests.factories import who
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
-from guomen.loop.tests.factories import who
 
 pytestmark = pytest.mark.django_db
 
