@@ -644,14 +644,12 @@ def incident_detail(request: HttpRequest, code: str):
 def incident_create(request: HttpRequest, body: IncidentIn):
     scope = _scope(request)
     if body.kind == IncidentKind.INTERCEPTION:
-        raise DomainError("use_interceptions", _("Record an interception with its persons at /incidents/interceptions."), status=422)
+        raise DomainError("use_interceptions", _("Record an interception with its persons at /api/duty/interceptions."), status=422)
     i = services.incident_report(actor=request.auth, unit=_unit(scope, body.unit), kind=body.kind, **_where(scope, body))
     return Status(201, _incident_out(i))
 
 
-@router.post(
-    "/incidents/interceptions", response={201: IncidentOut, **ERRORS}, summary="An interception: the persons enter the closed loop"
-)
+@router.post("/interceptions", response={201: IncidentOut, **ERRORS}, summary="An interception: the persons enter the closed loop")
 def interception_create(request: HttpRequest, body: InterceptionIn):
     scope = _scope(request)
     persons = [p.dict(exclude_none=True) for p in body.persons]

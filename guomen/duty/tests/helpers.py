@@ -69,7 +69,7 @@ def straight_segment(km: float = 20.0, lon0: float = 97.80, lat0: float = 24.00)
 
 def track_along(seg: BorderSegment, share: float, start: datetime, offset_m: float = 50.0, step_m: float = 250.0):
     """(time, lat, lon) points along the first ``share`` of a straight segment, ``offset_m`` to the north."""
-    (lon0, lat0), (lon1, _lat1) = seg.geometry["coordinates"][0], seg.geometry["coordinates"][-1]
+    (lon0, lat0), (_lon1, _lat1) = seg.geometry["coordinates"][0], seg.geometry["coordinates"][-1]
     total = seg.length_km * 1000 * share
     n = int(total // step_m)
     out = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ def _s(y, m, d, h, mi=0):
 
 def test_local_days_are_24_hours_across_month_ends_and_leap_day():
     starts = cov.local_day_starts(date(2020, 1, 30), 33, SH)  # through 31 Jan, 29 Feb (leap), 1 Mar
-    assert all(b - a == 24 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a == 24 for a, b in itertools.pairwise(starts))
     assert cov.hour_start(starts[2]) == datetime(2020, 1, 31, 16, tzinfo=UTC)  # 1 Feb 00:00 in Shanghai
 
 

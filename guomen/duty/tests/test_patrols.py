@@ -1,0 +1,119 @@
+"""Patrols: plan → start → end, tracks from check-ins and GPX, coverage of segments in metres."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import gpxpy
+import pytest
+from django.utils import timezone
+
+from guomen.duty import geo, services
+from guomen.duty.models import PatrolStatus, TrackPoint
+from guomen.lib.errors import Conflict, DomainError
+
+from .helpers import gpx_of, straight_segment, track_along, unit, who
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).parent / "data"
+
+
+def _plan(seg, hours_from_now: float = -1):
+    start = timezone.now() + timedelta(hours=hours_from_now)
+    return services.patrol_plan(
+        actor=who("ruili"),
+        team=unit(),
+        leader=who("ruili_patrol"),
+        segments=[seg],
+        window_start=start,
+        window_end=start + timedelta(hours=6),
+    )
+
+
+def test_track_along_80_percent_of_a_segment_is_measured_as_80_percent(world):
+    seg = straight_segment(km=20)
+    assert seg.length_km == pytest.approx(20, rel=1e-3)
+    points = track_along(seg, 0.8, timezone.now() - timedelta(hours=3))
+    eff = geo.segment_effort(seg.geometry, points)
+    assert eff.share == pytest.approx(0.80, abs=0.02)
+    assert eff.walked_km == pytest.approx(16, abs=0.3)
+    assert eff.hours == pytest.approx((len(points) - 1) * 3 / 60, abs=0.01)
+
+
+def test_a_track_farther_than_the_reach_covers_nothing(world):
+    seg = straight_segment(km=5)
+    points = track_along(seg, 1.0, timezone.now() - timedelta(hours=3), offset_m=400)
+    assert geo.segment_effort(seg.geometry, points).share == 0
+
+
+def test_gpx_upload_records_the_track_and_its_coverage_and_a_second_upload_adds_nothing(world):
+    seg = straight_segment(km=20)
+    p = _plan(seg)
+    data = gpx_of(track_along(seg, 0.8, timezone.now() - timedelta(hours=3)))
+    added = services.patrol_upload_gpx(actor=who("ruili_patrol"), patrol=p, data=data)
+    assert added > 60
+    p.refresh_from_db()
+    assert p.status == PatrolStatus.ENDED and p.started_at < p.ended_at
+    cov = p.coverage.get(segment=seg)
+    assert cov.share == pytest.approx(0.8, abs=0.02)
+    assert services.patrol_upload_gpx(actor=who("ruili_patrol"), patrol=p, data=data) == 0
+
+
+def test_gpx_export_gives_back_the_points(client_as):
+    seg = straight_segment(km=5)
+    p = _plan(seg)
+    points = track_along(seg, 1.0, timezone.now() - timedelta(hours=3))
+    services.patrol_upload_gpx(actor=who("ruili_patrol"), patrol=p, data=gpx_of(points))
+    r = client_as("ruili").get(f"/duty/patrols/{p.public_id}/track.gpx")
+    assert r.status_code == 200 and r["Content-Type"] == "application/gpx+xml"
+    parsed = gpxpy.parse(r.content.decode())
+    assert len(parsed.tracks[0].segments[0].points) == len(points)
+
+
+def test_the_fixture_gpx_file_parses(world):
+    seg = straight_segment(km=5, lon0=97.80, lat0=24.00)
+    p = _plan(seg)
+    assert services.patrol_upload_gpx(actor=who("ruili_patrol"), patrol=p, data=(DATA / "patrol.gpx").read_bytes()) > 10
+
+
+def test_not_a_gpx_file_is_refused_with_a_reason(world):
+    p = _plan(straight_segment(km=5))
+    with pytest.raises(DomainError) as exc:
+        services.patrol_upload_gpx(actor=who("ruili_patrol"), patrol=p, data=b"hello")
+    assert exc.value.code == "bad_gpx"
+    assert TrackPoint.objects.filter(patrol=p).count() == 0
+
+
+def test_checkins_are_idempotent_by_client_id_and_only_while_under_way(api_as):
+    seg = straight_segment(km=5)
+    p = _plan(seg)
+    c = api_as("ruili_patrol")
+    body = {"client_id": str(uuid.uuid4()), "lat": 24.0005, "lon": 97.81, "accuracy": 12}
+    url = f"/api/duty/patrols/{p.public_id}/checkins"
+    r = c.post(url, json.dumps(body), content_type="application/json")
+    assert r.status_code == 409  # not started yet
+    assert c.post(f"/api/duty/patrols/{p.public_id}/start").status_code == 200
+    r1 = c.post(url, json.dumps(body), content_type="application/json")
+    r2 = c.post(url, json.dumps(body), content_type="application/json")
+    assert (r1.status_code, r2.status_code) == (201, 200)
+    assert TrackPoint.objects.filter(patrol=p).count() == 1
+    r = c.post(url, json.dumps({**body, "client_id": "x", "lat": 124}), content_type="application/json")
+    assert r.status_code == 422
+    assert c.post(f"/api/duty/patrols/{p.public_id}/end").json()["status"] == "ended"
+
+
+def test_an_ended_patrol_cannot_start_again(world):
+    p = _plan(straight_segment(km=5))
+    services.patrol_start(actor=who("ruili_patrol"), patrol=p)
+    services.patrol_end(actor=who("ruili_patrol"), patrol=p)
+    with pytest.raises(Conflict):
+        services.patrol_start(actor=who("ruili_patrol"), patrol=p)
+
+
+def test_another_county_cannot_see_the_patrol(api_as):
+    p = _plan(straight_segment(km=5))
+    assert api_as("mengla").get(f"/api/duty/patrols/{p.public_id}").status_code == 404
+    assert api_as("ruili").get(f"/api/duty/patrols/{p.public_id}").status_code == 200
