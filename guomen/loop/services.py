@@ -182,7 +182,7 @@ def _append(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data
 
 def _locked(journey: Journey) -> Journey:
     """The journey row, locked for this transaction (PostgreSQL); SQLite's write lock serialises anyway."""
-    return Journey.objects.select_for_update().select_related("policy", "custodian", "pending_unit").get(pk=journey.pk)
+    return Journey.objects.select_for_update(of=("self",)).select_related("policy", "custodian", "pending_unit").get(pk=journey.pk)
 
 
 def _new_code() -> str:
@@ -909,7 +909,7 @@ def escalate(*, now: datetime | None = None, batch: int = 500) -> int:
             return raised
         for pk in due:
             with transaction.atomic():
-                a = Alert.objects.select_for_update().select_related("unit__jurisdiction", "journey__policy").get(pk=pk)
+                a = Alert.objects.select_for_update(of=("self",)).select_related("unit__jurisdiction", "journey__policy").get(pk=pk)
                 if a.closed_at is not None or a.next_escalation_at is None or a.next_escalation_at > now:
                     continue
                 delays = _escalation_delays(a.journey)
