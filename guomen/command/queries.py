@@ -109,7 +109,10 @@ def child_state_counts(node: Jurisdiction, children: list[Jurisdiction]) -> dict
     if not children:
         return out
     rows = (
-        JourneyCount.objects.filter(jurisdiction__path__startswith=node.path).values("jurisdiction__path", "state").annotate(total=Sum("n"))
+        JourneyCount.objects.filter(jurisdiction__path__startswith=node.path)
+        .values("jurisdiction__path", "state")
+        .order_by()
+        .annotate(total=Sum("n"))
     )
     for r in rows:
         for c in children:
@@ -130,6 +133,7 @@ def arrivals_by_unit(ids: list[int], start: datetime, end: datetime) -> dict[int
     rows = (
         CustodyEvent.objects.filter(kind=EventKind.ARRIVED, occurred_at__gte=start, occurred_at__lt=end, unit__jurisdiction_id__in=ids)
         .values("unit_id")
+        .order_by()
         .annotate(n=Count("id"))
     )
     return {r["unit_id"]: r["n"] for r in rows}
@@ -176,7 +180,7 @@ def alerts_by_level(ids: list[int]) -> dict[int, int]:
     from guomen.loop.models import Alert, AlertLevel
 
     out = dict.fromkeys(AlertLevel.values, 0)
-    for r in Alert.objects.filter(closed_at__isnull=True, jurisdiction_id__in=ids).values("level").annotate(n=Count("id")):
+    for r in Alert.objects.filter(closed_at__isnull=True, jurisdiction_id__in=ids).values("level").order_by().annotate(n=Count("id")):
         out[r["level"]] = r["n"]
     return out
 
@@ -398,9 +402,13 @@ def report_prefill(unit: Unit, day: date) -> dict[str, int]:
         ev = CustodyEvent.objects.filter(unit__jurisdiction_id__in=ids, occurred_at__gte=start, occurred_at__lt=end)
         journeys_q = Q(jurisdiction_id__in=ids)
         alerts_q = Q(jurisdiction_id__in=ids) | Q(unit__jurisdiction_id__in=ids)
-    kinds = dict(ev.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    kinds = dict(ev.values_list("kind").order_by().annotate(n=Count("id")).values_list("kind", "n"))
     dispositions = dict(
-        ev.filter(kind=EventKind.DISPOSED).values_list("data__disposition").annotate(n=Count("id")).values_list("data__disposition", "n")
+        ev.filter(kind=EventKind.DISPOSED)
+        .values_list("data__disposition")
+        .order_by()
+        .annotate(n=Count("id"))
+        .values_list("data__disposition", "n")
     )
     return {
         "arrivals": kinds.get(EventKind.ARRIVED, 0),
@@ -538,6 +546,7 @@ def trends(node: Jurisdiction, *, days: int = 30, now: datetime | None = None) -
     for day, n in (
         LoopSnapshot.objects.filter(jurisdiction__path__startswith=node.path, day__gte=first, day__lte=last, state__in=OPEN_STATES)
         .values_list("day")
+        .order_by()
         .annotate(total=Sum("n"))
         .values_list("day", "total")
     ):
@@ -573,6 +582,7 @@ def map_features(scope: Scope, node: Jurisdiction, *, now: datetime | None = Non
     for path, n in (
         Alert.objects.filter(closed_at__isnull=True, jurisdiction__path__startswith=node.path)
         .values_list("jurisdiction__path")
+        .order_by()
         .annotate(n=Count("id"))
         .values_list("jurisdiction__path", "n")
     ):
@@ -608,6 +618,7 @@ def map_features(scope: Scope, node: Jurisdiction, *, now: datetime | None = Non
     at_gate = dict(
         Journey.objects.filter(state=State.AT_GATE, custodian_id__in=list(port_units))
         .values_list("custodian_id")
+        .order_by()
         .annotate(n=Count("id"))
         .values_list("custodian_id", "n")
     )

@@ -20,7 +20,9 @@ def day_of_loop(world):
     ruili = [arrive("port-ruili", "ruili_port", name="王芳芳") for _ in range(8)]
     port = who("ruili_port")
     for j in ruili[3:5]:
-        s.journey_dispose(actor=port, journey=j, disposition=Disposition.QUARANTINE, to_unit=u("c533102-hotel1"), via_unit=u("c533102-transfer"))
+        s.journey_dispose(
+            actor=port, journey=j, disposition=Disposition.QUARANTINE, to_unit=u("c533102-hotel1"), via_unit=u("c533102-transfer")
+        )
     j = ruili[5]
     s.journey_dispose(actor=port, journey=j, disposition=Disposition.QUARANTINE, to_unit=u("c533102-hotel1"))
     s.handover_accept(actor=who("ruili_hotel"), journey=j, unit=u("c533102-hotel1"), room="101")

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def _counted(path: str) -> dict[str, int]:
     out = dict.fromkeys(State.values, 0)
-    for r in Journey.objects.filter(jurisdiction__path__startswith=path).values("state").annotate(n=Count("id")):
+    for r in Journey.objects.filter(jurisdiction__path__startswith=path).values("state").order_by().annotate(n=Count("id")):
         out[r["state"]] = r["n"]
     return out
 
@@ -71,7 +71,13 @@ def test_province_drills_down_to_prefecture_and_county(day_of_loop, client_as):
 def test_ruili_county_sees_only_ruili_and_404_outside(day_of_loop, client_as):
     c = client_as("ruili")
     assert c.get("/command/").status_code == 200
-    for url in ["/command/?j=532823", "/command/?j=533100", "/command/?j=530000", "/command/list/journeys/?j=532823", "/command/map/figures.geojson?j=530000"]:
+    for url in [
+        "/command/?j=532823",
+        "/command/?j=533100",
+        "/command/?j=530000",
+        "/command/list/journeys/?j=532823",
+        "/command/map/figures.geojson?j=530000",
+    ]:
         assert c.get(url).status_code == 404, url
     page = c.get("/command/list/journeys/").content.decode()
     codes = set(re.findall(r"<td>([A-Z0-9]{6,16})</td>", page))

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _task(hours: float = 2, unit: str = "c533102-hotel1", actor: str = "ruili"):
-    return services.task_create(actor=who(actor), unit=u(unit), title="核查隔离房间", due_at=timezone.now() + timedelta(hours=hours), source="quarantine")
+    return services.task_create(
+        actor=who(actor), unit=u(unit), title="核查隔离房间", due_at=timezone.now() + timedelta(hours=hours), source="quarantine"
+    )
 
 
 def test_task_lifecycle_from_creation_to_done(world):

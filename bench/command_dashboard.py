@@ -1,0 +1,264 @@
+#!/usr/bin/env python
+# ruff: noqa: S608 - the SQL is built from numbers and names computed here, never from input
+"""Benchmark: the command dashboard of the province with N journeys.
+
+Standalone: sets up Django itself. With DATABASE_URL it uses that database as it is (it must be a
+scratch database: rows are added); without it, it creates a throwaway database — PostgreSQL if
+--postgres is given (postgres://postgres@127.0.0.1:5432), otherwise SQLite in a temporary file —
+migrates it, loads the demo geography, units and users, generates the journeys, and drops it at the end.
+
+Generation is set-based (INSERT … SELECT over generate_series on PostgreSQL, a recursive CTE on
+SQLite): journeys spread over the last 365 days at the demo ports, ~97 % closed, the rest in open
+states; an "arrived" event per journey; the per-(jurisdiction, state) counters to match; some
+open alerts. Then 200 GETs of /command/ as the province command user through Django's test
+Client, and p50/p95/max.
+
+    .venv/bin/python bench/command_dashboard.py --postgres                 # 10,000,000 journeys
+    .venv/bin/python bench/command_dashboard.py --journeys 1000000         # SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/scratch .venv/bin/python bench/command_dashboard.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+OPEN_MIX = [  # (state, share of the open journeys, custodian kind)
+    ("at_gate", 0.10, "port_health_station"),
+    ("handover_offered", 0.05, "port_health_station"),
+    ("in_transit", 0.05, "transfer_team"),
+    ("in_facility", 0.45, "quarantine_facility"),
+    ("in_hospital", 0.05, "hospital"),
+    ("home_monitoring", 0.30, "village_committee"),
+]
+
+
+def setup(args: argparse.Namespace) -> tuple[str, callable]:
+    """Point Django at the database; return its vendor and a function that drops it (if we made it)."""
+    drop = lambda: None  # noqa: E731
+    if not os.environ.get("DATABASE_URL"):
+        if args.postgres:
+            import psycopg
+
+            name = f"guomen_bench_{uuid.uuid4().hex[:8]}"
+            admin = "postgres://postgres@127.0.0.1:5432/postgres"
+            with psycopg.connect(admin, autocommit=True) as c:
+                c.execute(f'CREATE DATABASE "{name}"')
+            os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
+
+            def drop() -> None:
+                from django.db import connections
+
+                connections.close_all()
+                with psycopg.connect(admin, autocommit=True) as c:
+                    c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            tmp = tempfile.mkdtemp(prefix="guomen-bench-")
+            os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+
+            def drop() -> None:
+                import shutil
+
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guomen.settings")
+    os.environ.setdefault("GUOMEN_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    return connection.vendor, drop
+
+
+def prepare() -> None:
+    from auditlog.context import disable_auditlog
+    from django.core.management import call_command
+
+    from guomen.core import registry
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from guomen.places.models import Jurisdiction
+
+    if not Jurisdiction.objects.exists():
+        with disable_auditlog():
+            for step in registry.DEMO_STEPS:
+                if step.order < 30:
+                    step.run()
+
+
+def generate(n: int, vendor: str) -> float:
+    """Insert ``n`` journeys (+ persons, arrival events, counters, alerts). Returns seconds taken."""
+    from django.db import connection, transaction
+
+    from guomen.loop.models import Journey
+    from guomen.loop.services import policy_current
+    from guomen.org.models import Unit
+
+    t0 = time.perf_counter()
+    policy = policy_current()
+    ports = list(Unit.objects.filter(kind="port_health_station").values_list("id", "jurisdiction_id", "passage_id").order_by("id"))
+    by_kind = {k: list(Unit.objects.filter(kind=k).values_list("id", "jurisdiction_id").order_by("id")) for k in {m[2] for m in OPEN_MIX}}
+    start_id = (Journey.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    open_n = int(n * 0.03)
+    with connection.cursor() as cur, transaction.atomic():
+        # Helper tables: the ports and the custodians of each open state, numbered from 0.
+        cur.execute("CREATE TEMP TABLE b_port (i integer primary key, unit_id bigint, jur_id bigint, passage_id bigint)")
+        cur.executemany("INSERT INTO b_port VALUES (%s, %s, %s, %s)", [(i, u, j, p) for i, (u, j, p) in enumerate(ports)])
+        cur.execute("CREATE TEMP TABLE b_cust (state varchar(20), i integer, unit_id bigint, jur_id bigint, lo integer, hi integer)")
+        rows, lo = [], 0
+        for state, share, kind in OPEN_MIX:
+            hi = lo + int(open_n * share)
+            for i, (u, j) in enumerate(by_kind[kind]):
+                rows.append((state, i, u, j, lo, hi))
+            lo = hi
+        cur.executemany("INSERT INTO b_cust VALUES (%s, %s, %s, %s, %s, %s)", rows)
+        nports = len(ports)
+        if vendor == "postgresql":
+            series = f"SELECT g AS k FROM generate_series(0, {n - 1}) AS g"
+            now = "now()"
+            ago = "now() - ((k % 525600) * interval '1 minute')"
+            cur.execute(f"CREATE TEMP TABLE b_k AS {series}")
+        else:
+            now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+            ago = "strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || (k % 525600) || ' minutes')"
+            cur.execute(
+                f"CREATE TEMP TABLE b_k AS WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s WHERE k < {n - 1}) SELECT k FROM s"
+            )
+        # Persons: one per journey.
+        uuid_expr = "gen_random_uuid()" if vendor == "postgresql" else "lower(hex(randomblob(16)))"
+        port_join = f"JOIN b_port p ON p.i = b_k.k % {nports}"
+        cur.execute(
+            f"""INSERT INTO people_person (id, public_id, name_native, name_latin, name_search, sex, nationality, phone, category,
+                 registered_by_id, created_at)
+               SELECT {start_id} + k, {uuid_expr}, '测试' || k, '', '', 'X', 'MMR', '', 'traveller', p.unit_id, {now} FROM b_k {port_join}"""
+        )
+        # Journeys: the first 3 % open (spread over OPEN_MIX, custodians of the right kind), the rest closed at their port.
+        false = "false" if vendor == "postgresql" else "0"
+
+        def journeys(state: str, custodian: str, joins: str, where: str) -> None:
+            closed = state == "closed"
+            cur.execute(
+                f"""INSERT INTO loop_journey (id, public_id, code, person_id, origin, port_id, origin_country, origin_place, risk, policy_id,
+                     opened_at, state, custodian_id, jurisdiction_id, due_at, awaiting, last_seq, expected_at, room, facts, closed_at,
+                     alert_open, updated_at, pending_unit_id, destination_id)
+                   SELECT {start_id} + k, {uuid_expr}, 'B' || k, {start_id} + k, 'port_arrival', p.passage_id, 'MMR', '', 'medium', {policy.pk},
+                     {ago}, '{state}', {custodian}.unit_id, {custodian}.jur_id, {"NULL" if closed else now}, '', 1, NULL, '', '{{}}',
+                     {now if closed else "NULL"}, {false}, {now}, NULL, NULL
+                   FROM b_k {port_join} {joins} WHERE {where}"""
+            )
+
+        journeys("closed", "p", "", f"k >= {open_n}")
+        for state, lo, hi in _bounds(open_n):
+            kind = next(k for s_, _sh, k in OPEN_MIX if s_ == state)
+            journeys(state, "c", f"JOIN b_cust c ON c.state = '{state}' AND c.i = b_k.k % {len(by_kind[kind])}", f"k >= {lo} AND k < {hi}")
+        # One arrival event per journey, at its port, when it opened.
+        cur.execute(
+            f"""INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data)
+               SELECT {start_id} + k, 1, 'arrived', {ago}, {now}, NULL, p.unit_id, '{{}}' FROM b_k {port_join}"""
+        )
+        # The counters, as the services keep them.
+        cur.execute("DELETE FROM loop_journeycount")
+        cur.execute(
+            "INSERT INTO loop_journeycount (jurisdiction_id, state, n) SELECT jurisdiction_id, state, count(*) FROM loop_journey GROUP BY jurisdiction_id, state"
+        )
+        # A few hundred open alerts, at every level.
+        cur.execute(
+            f"""INSERT INTO loop_alert (public_id, kind, journey_id, unit_id, subject, details, state, awaiting, due_at, opened_at, level,
+                 jurisdiction_id, next_escalation_at, history, acknowledged_at, acknowledged_by_id, closed_at, closed_by_seq, closed_by_id, close_note)
+               SELECT {uuid_expr}, 'other', NULL, unit_id, 'bench', '{{}}', '', '', NULL, {now}, i % 4, jur_id, NULL, '[]', NULL, NULL, NULL, NULL, NULL, ''
+               FROM b_port, (SELECT k FROM b_k WHERE k < 20) AS t"""
+        )
+        for t in ("b_k", "b_port", "b_cust"):
+            cur.execute(f"DROP TABLE {t}")
+    if vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    return time.perf_counter() - t0
+
+
+def _bounds(open_n: int) -> list[tuple[str, int, int]]:
+    out, lo = [], 0
+    for state, share, _kind in OPEN_MIX:
+        hi = lo + int(open_n * share)
+        out.append((state, lo, hi))
+        lo = hi
+    return out
+
+
+def measure(requests: int) -> list[float]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    c = Client()
+    c.force_login(get_user_model().objects.get(username="province"))
+    r = c.get("/command/")
+    assert r.status_code == 200, r.status_code
+    times = []
+    for _ in range(requests):
+        t0 = time.perf_counter()
+        r = c.get("/command/")
+        times.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200
+    return times
+
+
+def explain() -> None:
+    """Print the plans of the dashboard's heavier reads (PostgreSQL)."""
+    from django.db import connection
+
+    from guomen.command import queries
+    from guomen.loop.models import CustodyEvent
+    from guomen.places.models import Jurisdiction
+
+    node = Jurisdiction.objects.get(level="province")
+    ids = queries.subtree_ids(node)
+    start, end = queries.day_bounds(queries.local_today())
+    qs = (
+        CustodyEvent.objects.filter(kind="arrived", occurred_at__gte=start, occurred_at__lt=end, unit__jurisdiction_id__in=ids)
+        .values("unit_id")
+        .order_by()
+    )
+    print("--- arrivals today:")
+    print(qs.explain(analyze=True) if connection.vendor == "postgresql" else qs.explain())
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument(
+        "--journeys", type=int, default=None, help="journeys to generate (default 10,000,000 on PostgreSQL, 1,000,000 on SQLite)"
+    )
+    p.add_argument("--requests", type=int, default=200)
+    p.add_argument("--postgres", action="store_true", help="without DATABASE_URL: make a throwaway PostgreSQL database")
+    p.add_argument("--keep", action="store_true", help="do not drop the throwaway database")
+    p.add_argument("--explain", action="store_true")
+    args = p.parse_args()
+    vendor, drop = setup(args)
+    try:
+        prepare()
+        n = args.journeys or (10_000_000 if vendor == "postgresql" else 1_000_000)
+        secs = generate(n, vendor)
+        print(f"{vendor}: generated {n:,} journeys (+ persons, arrival events, counters) in {secs:.0f} s")
+        if args.explain:
+            explain()
+        times = measure(args.requests)
+        q = statistics.quantiles(times, n=100)
+        print(
+            f"{vendor}: GET /command/ as the province command, {args.requests} requests: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {max(times):.1f} ms"
+        )
+    finally:
+        if not args.keep:
+            drop()
+
+
+if __name__ == "__main__":
+    main()
