@@ -80,13 +80,12 @@ def test_situation_report_is_a_pdf_with_the_chinese_font_embedded(day_of_loop, c
 
 def _inflated(pdf: bytes) -> bytes:
     """The PDF's streams, decompressed (fonts and their character maps sit in compressed streams)."""
+    import contextlib
     import re
     import zlib
 
     out = [pdf]
     for m in re.finditer(rb"stream\r?\n", pdf):
-        try:
+        with contextlib.suppress(zlib.error):
             out.append(zlib.decompressobj().decompress(pdf[m.end() : m.end() + 500000]))
-        except zlib.error:
-            pass
     return b"".join(out)
