@@ -278,7 +278,7 @@ def _journey_context(request: HttpRequest, scope: Scope, j: Journey, bound: dict
         if j.state == State.DECLARED:
             steps |= {"arrive", "document"}
         if j.state in GATE_STATES:
-            steps |= {"document", "screen", "sample", "result", "dispose"}
+            steps |= {"document", "screen", "sample", "result", "dispose", "offer"}
         if j.state == State.IN_TRANSIT:
             steps |= {"offer"}
         if j.state == State.IN_FACILITY:
