@@ -1,0 +1,489 @@
+"""Health-check ingest over HTTP: events per second, single and batched, beside the no-op endpoint.
+
+A benchmark, not a test: it prints figures. It creates its own throwaway database (a SQLite file
+in a temporary folder, or ``guomen_bench_<random>`` on the PostgreSQL server named by
+DATABASE_URL), migrates it, loads the reference data and the demo units and users, puts N
+journeys in quarantine at one facility, starts the real server (gunicorn, sync workers, DEBUG
+off) on a free port and drives it from this machine with a fixed concurrency: wrk if it is
+installed (a fixed duration), else a pool of Python threads with http.client (a fixed number of
+requests). The database is dropped at the end, also on failure.
+
+    .venv/bin/python bench/loop_ingest.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/loop_ingest.py
+    .venv/bin/python bench/loop_ingest.py --profile     # also cProfile the single-check path in process
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE))
+
+
+# --- throwaway database -----------------------------------------------------------------------------
+@contextlib.contextmanager
+def throwaway_database() -> Iterator[tuple[str, Path]]:
+    """(DATABASE_URL of a new empty database, temporary folder); both removed on exit."""
+    tmp = Path(tempfile.mkdtemp(prefix="guomen-bench-"))
+    base = os.environ.get("DATABASE_URL", "").strip()
+    dropped: tuple[str, str] | None = None
+    try:
+        if base.startswith(("postgres://", "postgresql://", "pgsql://")):
+            import psycopg
+            from psycopg import sql
+
+            parts = urlsplit(base)
+            name = f"guomen_bench_{secrets.token_hex(4)}"
+            admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+            with psycopg.connect(admin, autocommit=True) as c:
+                c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            dropped = (admin, name)
+            url = urlunsplit(parts._replace(path="/" + name))
+        elif not base or base.startswith("sqlite:"):
+            url = f"sqlite:///{tmp / 'bench.sqlite3'}"  # an absolute path: sqlite:////tmp/...
+        else:
+            raise SystemExit(f"unsupported DATABASE_URL for this benchmark: {base.split(':')[0]}")
+        yield url, tmp
+    finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        if dropped:
+            import psycopg
+            from psycopg import sql
+
+            with psycopg.connect(dropped[0], autocommit=True) as c:
+                c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dropped[1])))
+            print(f"dropped database {dropped[1]}")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _on_term(*_a) -> None:
+    raise SystemExit(143)  # let the finally blocks drop the database and stop the server
+
+
+def machine() -> str:
+    model = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}"
+
+
+def db_label() -> str:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            c.execute("SHOW server_version")
+            return f"PostgreSQL {c.fetchone()[0]}"
+    import sqlite3
+
+    return f"SQLite {sqlite3.sqlite_version} (WAL)"
+
+
+# --- the world: N journeys in quarantine at one facility ---------------------------------------------
+FACILITY = "c533102-hotel1"
+STAFF = "ruili_hotel"
+
+
+def build_world(n: int) -> tuple[list[str], str]:
+    from auditlog.context import disable_auditlog
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from guomen.core import registry
+    from guomen.core.services import token_create
+    from guomen.loop import services as s
+    from guomen.loop.models import Disposition, State
+    from guomen.org.models import Unit
+    from guomen.people.models import Person
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    with disable_auditlog():
+        for step in registry.DEMO_STEPS:
+            if step.order < 30:  # reference, places, units, users — not the generated demo journeys
+                step.run()
+    t1 = time.perf_counter()
+    users = get_user_model().objects
+    officer, staff = users.get(username="ruili_port"), users.get(username=STAFF)
+    port = Unit.objects.get(code="port-ruili")
+    Unit.objects.filter(code=FACILITY).update(capacity=n + 100)
+    hotel = Unit.objects.get(code=FACILITY)
+    codes = []
+    for i in range(n):
+        person = Person.objects.create(name_native=f"压测旅客{i}（示例）", nationality="MMR", registered_by=port)
+        j = s.journey_arrive(actor=officer, unit=port, person=person, origin_country="MMR", risk="low")
+        s.journey_dispose(actor=officer, journey=j, disposition=Disposition.QUARANTINE, to_unit=hotel)
+        j = s.handover_accept(actor=staff, journey=j, unit=hotel, room=f"B{i:04d}")
+        assert j.state == State.IN_FACILITY, j.state
+        codes.append(j.code)
+    _row, token = token_create(user=staff, name="bench")
+    print(f"setup: migrate + reference/demo units and users {t1 - t0:.1f} s; {n} journeys in quarantine {time.perf_counter() - t1:.1f} s")
+    return codes, token
+
+
+def checks_recorded() -> int:
+    from guomen.loop.models import CustodyEvent, EventKind
+
+    return CustodyEvent.objects.filter(kind=EventKind.HEALTH_CHECK).count()
+
+
+# --- the server ------------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(url: str, tmp: Path, workers: int) -> Iterator[int]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "guomen.settings",
+        "GUOMEN_ENV": "development",
+        "DATABASE_URL": url,
+        "GUOMEN_DEBUG": "0",
+        "GUOMEN_ALLOWED_HOSTS": "127.0.0.1",
+        "GUOMEN_VAR_DIR": str(tmp / "var"),
+        "GUOMEN_LOG_LEVEL": "WARNING",
+    }
+    cmd = [
+        sys.executable, "-m", "gunicorn", "guomen.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
+        "--backlog", "2048", "--log-level", "warning", "--graceful-timeout", "5",
+    ]  # fmt: skip
+    log = open(tmp / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=BASE, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit("the server stopped:\n" + (tmp / "gunicorn.log").read_text(errors="replace")[-3000:])
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the server did not start in 60 s") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
+
+
+# --- load -------------------------------------------------------------------------------------------------
+class Load:
+    """One kind of request, rotating over prepared (path, body) pairs."""
+
+    def __init__(self, name: str, requests: list[tuple[str, bytes]], events_per_request: int, expect: int) -> None:
+        self.name, self.requests, self.events_per_request, self.expect = name, requests, events_per_request, expect
+
+
+def _one(port: int, token: str, path: str, body: bytes) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("POST", path, body=body, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    r = conn.getresponse()
+    out = r.status, r.read()
+    conn.close()
+    return out
+
+
+def run_python(port: int, token: str, load: Load, total: int, concurrency: int) -> dict:
+    """``total`` requests over ``concurrency`` threads, each with its own connection (reopened when the
+    server closes it: gunicorn's sync workers answer one request per connection)."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    counter = iter(range(total))
+    lock = threading.Lock()
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+
+    def worker(offset: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        seen: dict[int, int] = {}
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            path, body = load.requests[(i + offset) % len(load.requests)]
+            t = time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                r = conn.getresponse()
+                r.read()
+                status = r.status
+                if r.will_close:
+                    conn.close()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                status = 0
+            mine.append(time.perf_counter() - t)
+            seen[status] = seen.get(status, 0) + 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            for k, v in seen.items():
+                statuses[k] = statuses.get(k, 0) + v
+
+    threads = [threading.Thread(target=worker, args=(k * 7919,)) for k in range(concurrency)]
+    t0 = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.perf_counter() - t0
+    latencies.sort()
+    return {
+        "requests": sum(statuses.values()),
+        "seconds": elapsed,
+        "bad": sum(v for k, v in statuses.items() if k != load.expect),
+        "statuses": statuses,
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
+        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1] if latencies else 0.0,
+    }
+
+
+WRK_SCRIPT = """
+local reqs = %(reqs)s
+local token = "%(token)s"
+local expect = %(expect)d
+local counter = 0
+local threads = {}
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  idx = tonumber(id) * 7919
+  bad = 0
+  wrk.headers["Authorization"] = "Bearer " .. token
+  wrk.headers["Content-Type"] = "application/json"
+end
+function request()
+  idx = idx + 1
+  local r = reqs[(idx %% #reqs) + 1]
+  return wrk.format("POST", r[1], nil, r[2])
+end
+function response(status, headers, body)
+  if status ~= expect then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local b = 0
+  for _, t in ipairs(threads) do b = b + t:get("bad") end
+  io.write(string.format("BENCH %%d %%d %%d %%.3f %%.3f\\n", summary.requests, summary.duration, b,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def _lua(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def run_wrk(port: int, token: str, load: Load, seconds: int, concurrency: int, tmp: Path) -> dict:
+    reqs = "{" + ",".join("{" + _lua(p) + "," + _lua(b.decode()) + "}" for p, b in load.requests) + "}"
+    script = tmp / f"{load.name}.lua"
+    script.write_text(WRK_SCRIPT % {"reqs": reqs, "token": token, "expect": load.expect})
+    threads = max(1, min(2, concurrency))
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("BENCH "))
+    n, micros, bad, p50, p99 = line.split()[1:]
+    errors = [x.strip() for x in out.splitlines() if "Socket errors" in x]
+    return {"requests": int(n), "seconds": int(micros) / 1e6, "bad": int(bad), "p50_ms": float(p50), "p99_ms": float(p99), "notes": errors}
+
+
+# --- in-process profile of the service -------------------------------------------------------------------------
+def profile(codes: list[str], token: str, n: int, tmp: Path) -> None:
+    """cProfile the single-check path through Django's full stack (middleware, auth, ninja, service)
+    in this process, and count its SQL statements."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    body = json.dumps({"temperature": 36.5})
+    for path, per in (("ping", 1), ("single", 1), ("batch", 100)):
+        with CaptureQueriesContext(connection) as q:
+            if path == "ping":
+                r = client.post("/api/loop/ping", "{}", content_type="application/json")
+            elif path == "single":
+                r = client.post(f"/api/loop/journeys/{codes[0]}/checks", body, content_type="application/json")
+            else:
+                items = [{"journey": c, "temperature": 36.5} for c in codes[:per]]
+                r = client.post("/api/loop/checks/batch", json.dumps({"unit": FACILITY, "items": items}), content_type="application/json")
+        assert r.status_code in (200, 201), r.content[:300]
+        print(
+            f"SQL statements per request — {path}: {len(q.captured_queries)}"
+            + (f" ({len(q.captured_queries) / per:.1f} per event)" if per > 1 else "")
+        )
+        if path == "single":
+            for x in q.captured_queries:
+                print("    " + x["sql"][:220])
+    prof = cProfile.Profile()
+    prof.enable()
+    for i in range(n):
+        client.post(f"/api/loop/journeys/{codes[i % len(codes)]}/checks", body, content_type="application/json")
+    prof.disable()
+    stats = pstats.Stats(prof, stream=sys.stdout)
+    print(f"\ncProfile of {n} single checks in process (cumulative, top 30):")
+    stats.sort_stats("cumulative").print_stats(30)
+    print("by own time (top 20):")
+    stats.sort_stats("tottime").print_stats(20)
+
+
+# --- main -------------------------------------------------------------------------------------------------------------
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--journeys", type=int, default=400, help="journeys in quarantine at the facility (default 400)")
+    ap.add_argument("--concurrency", type=int, default=8, help="connections at once (default 8)")
+    ap.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    ap.add_argument("--batch-size", type=int, default=100, help="checks per batch request (default 100)")
+    ap.add_argument("--requests", type=int, default=3000, help="Python load: requests for ping and single checks (default 3000)")
+    ap.add_argument("--batches", type=int, default=80, help="Python load: batch requests (default 80)")
+    ap.add_argument("--seconds", type=int, default=10, help="wrk: seconds per measurement (default 10)")
+    ap.add_argument("--no-wrk", action="store_true", help="use the Python load generator even if wrk is installed")
+    ap.add_argument("--profile", type=int, nargs="?", const=300, default=0, help="also cProfile N single checks in process")
+    args = ap.parse_args()
+    signal.signal(signal.SIGTERM, _on_term)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "guomen.settings"
+    os.environ["GUOMEN_ENV"] = "development"
+    use_wrk = bool(shutil.which("wrk")) and not args.no_wrk
+
+    with throwaway_database() as (url, tmp):
+        os.environ["DATABASE_URL"] = url
+        os.environ["GUOMEN_VAR_DIR"] = str(tmp / "var")
+        os.environ["GUOMEN_DEBUG"] = "0"
+        import django
+
+        django.setup()
+        print(f"guomen loop ingest benchmark — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+        print(f"machine: {machine()}; database: {db_label()} (throwaway)")
+        codes, token = build_world(args.journeys)
+
+        temps = [36.2, 36.4, 36.5, 36.6, 36.8, 36.9]  # all below the policy's fever line: nobody goes to hospital
+        ping = Load("noop", [("/api/loop/ping", b"{}")], 0, 200)
+        single = Load(
+            "single",
+            [(f"/api/loop/journeys/{c}/checks", json.dumps({"temperature": temps[i % len(temps)]}).encode()) for i, c in enumerate(codes)],
+            1,
+            201,
+        )
+        groups = max(1, len(codes) // args.batch_size)
+        bodies = []
+        for g in range(max(groups, 8)):
+            chunk = [codes[(g * args.batch_size + k) % len(codes)] for k in range(args.batch_size)]
+            items = [{"journey": c, "temperature": temps[(g + k) % len(temps)]} for k, c in enumerate(chunk)]
+            bodies.append(("/api/loop/checks/batch", json.dumps({"unit": FACILITY, "items": items}).encode()))
+        batch = Load("batch", bodies, args.batch_size, 200)
+
+        results = {}
+        with server(url, tmp, args.workers) as port:
+            for load in (ping, single, batch):  # warm every worker and code path
+                for path, body in load.requests[:4]:
+                    status, content = _one(port, token, path, body)
+                    if status != load.expect:
+                        raise SystemExit(f"{load.name}: HTTP {status} {content[:300]!r}")
+            how = (
+                f"wrk, {args.concurrency} connections, {args.seconds} s per measurement"
+                if use_wrk
+                else f"Python http.client, {args.concurrency} threads, {args.requests} requests ({args.batches} for batches)"
+            )
+            print(f"server: gunicorn, {args.workers} sync workers, DEBUG off, 127.0.0.1:{port}; load: {how}")
+            for load in (ping, single, batch):
+                before = checks_recorded()
+                if use_wrk:
+                    r = run_wrk(port, token, load, args.seconds, args.concurrency, tmp)
+                else:
+                    r = run_python(port, token, load, args.batches if load is batch else args.requests, args.concurrency)
+                r["events"] = checks_recorded() - before
+                results[load.name] = r
+
+        print()
+        print(f"{'endpoint':<34}{'requests':>9}{'seconds':>9}{'req/s':>9}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+        label = {
+            "noop": "POST /api/loop/ping (no-op)",
+            "single": "POST /journeys/{code}/checks",
+            "batch": f"POST /checks/batch ({args.batch_size}/req)",
+        }
+        for name, r in results.items():
+            rps = r["requests"] / r["seconds"]
+            eps = r["events"] / r["seconds"]
+            print(
+                f"{label[name]:<34}{r['requests']:>9}{r['seconds']:>9.1f}{rps:>9.0f}{(eps if name != 'noop' else 0):>10.0f}"
+                f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['bad']:>8}"
+            )
+            for note in r.get("notes", []):
+                print(f"    {name}: {note}")
+        noop_rps = results["noop"]["requests"] / results["noop"]["seconds"]
+        single_eps = results["single"]["events"] / results["single"]["seconds"]
+        batch_eps = results["batch"]["events"] / results["batch"]["seconds"]
+        ratio = single_eps / noop_rps if noop_rps else 0.0
+        print()
+        print(f"single / no-op: {ratio:.2f}  (goal ≥ 0.50: {'met' if ratio >= 0.5 else 'MISSED'})")
+        print(f"batched ingest: {batch_eps:.0f} events/s  (goal ≥ 2000: {'met' if batch_eps >= 2000 else 'MISSED'})")
+        print(f"batched / single events/s: {batch_eps / single_eps if single_eps else 0:.1f}x")
+        print("events counted in the database (health_check custody events written), not assumed from HTTP answers")
+
+        if args.profile:
+            print()
+            profile(codes, token, args.profile, tmp)
+
+
+if __name__ == "__main__":
+    main()
