@@ -13,13 +13,16 @@ covers the whole hour: a shift from 08:30 leaves 08:00–09:00 short (gaps are n
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from itertools import accumulate, compress, pairwise
+from itertools import accumulate, compress, pairwise, repeat
 from typing import Any
 
+import numpy as np
+
 HOUR = 3600
+HOURS_OF_DAY = 24
 
 
 def hour_index(t: datetime) -> int:
@@ -110,12 +113,28 @@ def gaps_of(post: Any, staffed: Sequence[int], required: Sequence[int], h0: int)
     return out
 
 
+class _Rows(Mapping[Any, list[int]]):
+    """Post → list of hourly values, read from one row of a matrix."""
+
+    def __init__(self, index: dict[Any, int], matrix: np.ndarray) -> None:
+        self._index, self._m = index, matrix
+
+    def __getitem__(self, post: Any) -> list[int]:
+        return self._m[self._index[post]].tolist()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 @dataclass
 class Coverage:
     h0: int
     n: int
-    staffed: dict[Any, list[int]]
-    required: dict[Any, list[int]]
+    staffed: Mapping[Any, list[int]]
+    required: Mapping[Any, list[int]]
     gaps: list[Gap]
 
     def day_classes(self, post: Any, day_starts: Sequence[int]) -> list[str]:
@@ -149,24 +168,45 @@ def compute(
 
     ``staffing``: post → 24 required counts by local hour of day; ``shifts``: (post, start seconds,
     end seconds, people). Shifts of posts not in ``staffing`` are ignored.
+
+    Vectorised: one difference array per post (a row of a matrix) filled with ``bincount``, a running
+    sum along the hours, a comparison with the requirement, and the runs of equal shortfall found
+    from the points where the shortfall changes — no Python loop over hours or shifts.
     """
-    hods = hours_of_day(h0, n, tz)
-    by_post: dict[Any, list[tuple[float, float, int]]] = {p: [] for p in staffing}
-    for post, start, end, people in shifts:
-        bucket = by_post.get(post)
-        if bucket is not None:
-            bucket.append((start, end, people))
-    required_cache: dict[tuple[int, ...], list[int]] = {}
-    staffed_out: dict[Any, list[int]] = {}
-    required_out: dict[Any, list[int]] = {}
+    posts = list(staffing)
+    index = {post: r for r, post in enumerate(posts)}
+    hods = np.asarray(hours_of_day(h0, n, tz), dtype=np.intp)
+    stride = n + 1
+    by_post = np.asarray([list(staffing[p]) for p in posts], dtype=np.int64).reshape(len(posts), HOURS_OF_DAY)
+    required = by_post[:, hods]
+    diff = np.zeros(len(posts) * stride, dtype=np.int64)
+    rows_in = list(shifts)
+    if rows_in and posts:
+        ps, starts, ends, people = (list(map(operator.itemgetter(k), rows_in)) for k in range(4))  # zip(*rows) is slow here
+        r = np.fromiter(map(index.get, ps, repeat(-1)), dtype=np.int64, count=len(ps))
+        a = -np.floor_divide(-np.asarray(starts, dtype=np.float64), HOUR).astype(np.int64) - h0  # first whole hour
+        b = np.floor_divide(np.asarray(ends, dtype=np.float64), HOUR).astype(np.int64) - h0  # end of the last whole hour
+        a = np.clip(a, 0, n)
+        b = np.clip(b, 0, n)
+        w = np.asarray(people, dtype=np.int64)
+        ok = (r >= 0) & (a < b)
+        r, a, b, w = r[ok], a[ok], b[ok], w[ok]
+        size = len(posts) * stride
+        diff += np.bincount(r * stride + a, weights=w, minlength=size).astype(np.int64)
+        diff -= np.bincount(r * stride + b, weights=w, minlength=size).astype(np.int64)
+    staffed = np.cumsum(diff.reshape(len(posts), stride)[:, :n], axis=1)
     gaps: list[Gap] = []
-    for post, req in staffing.items():
-        key = tuple(req)
-        required = required_cache.get(key)
-        if required is None:
-            required = required_cache[key] = required_hours(key, hods)
-        staffed = staffed_hours(by_post[post], h0, n)
-        staffed_out[post] = staffed
-        required_out[post] = required
-        gaps.extend(gaps_of(post, staffed, required, h0))
-    return Coverage(h0, n, staffed_out, required_out, gaps)
+    short_rows = np.flatnonzero((staffed < required).any(axis=1))
+    if len(short_rows):
+        sf = np.zeros((len(short_rows), n + 2), dtype=np.int64)
+        sf[:, 1:-1] = np.maximum(required[short_rows] - staffed[short_rows], 0)
+        rr, cc = np.nonzero(sf[:, 1:] != sf[:, :-1])  # where the shortfall changes: run boundaries
+        same = rr[:-1] == rr[1:]
+        run_rows, run_starts, run_ends = rr[:-1][same], cc[:-1][same], cc[1:][same]
+        values = sf[run_rows, run_starts + 1]
+        keep = values > 0
+        for row, s0, s1, v in zip(
+            run_rows[keep].tolist(), run_starts[keep].tolist(), run_ends[keep].tolist(), values[keep].tolist(), strict=True
+        ):
+            gaps.append(Gap(posts[short_rows[row]], h0 + s0, h0 + s1, v))
+    return Coverage(h0, n, _Rows(index, staffed), _Rows(index, required), gaps)
