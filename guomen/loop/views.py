@@ -685,7 +685,7 @@ def port_register(request: HttpRequest) -> HttpResponse:
         mrz = True
     except Exception:
         mrz = False
-    return render(request, "loop/register.html", {"form": form, "units": units, "unit": unit, "mrz": mrz}, status=status)
+    return render(request, "loop/register.html", {"form": form, "units": units, "unit": unit, "mrz_reader": mrz}, status=status)
 
 
 def _offered_to(scope: Scope, units: Iterable[Unit]) -> list[Journey]:
@@ -718,6 +718,7 @@ def _quarantine_rows(scope: Scope, unit: Unit, now: datetime) -> list[Journey]:
         j.tests_ok = tests_satisfied(p, rules)
         j.due_today = j.due_at is not None and j.due_at < _end_of_today()
         j.awaiting_text = awaiting_label(j.awaiting)
+        j.test_due = j.awaiting == "test"
     return rows
 
 
@@ -739,7 +740,8 @@ def facility_desk(request: HttpRequest) -> HttpResponse:
                 "occupied": len(rows),
                 "free": (unit.capacity - len(rows)) if unit.capacity is not None else None,
                 "rows": rows,
-                "due": [j for j in staying if j.due_today],
+                "due": sorted(staying, key=lambda j: j.due_at or now),
+                "due_today": sum(1 for j in staying if j.due_today),
                 "releases": [j for j in staying if j.release_due],
                 "released": [j for j in rows if j.released],
                 "offered": _offered_to(scope, [unit]),
