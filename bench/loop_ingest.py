@@ -375,6 +375,19 @@ def profile(codes: list[str], token: str, n: int, tmp: Path) -> None:
         if path == "single":
             for x in q.captured_queries:
                 print("    " + x["sql"][:220])
+    # The same requests timed in this process, interleaved so that other load on the machine hits both alike.
+    spent = {"ping": 0.0, "single": 0.0}
+    for i in range(n):
+        t = time.perf_counter()
+        client.post("/api/loop/ping", "{}", content_type="application/json")
+        spent["ping"] += time.perf_counter() - t
+        t = time.perf_counter()
+        client.post(f"/api/loop/journeys/{codes[i % len(codes)]}/checks", body, content_type="application/json")
+        spent["single"] += time.perf_counter() - t
+    print(
+        f"in process, {n} of each interleaved: ping {1000 * spent['ping'] / n:.2f} ms, single check {1000 * spent['single'] / n:.2f} ms "
+        f"(ratio of rates {spent['ping'] / spent['single']:.2f})"
+    )
     prof = cProfile.Profile()
     prof.enable()
     for i in range(n):

@@ -117,6 +117,9 @@ def generate(first: int, last: int, *, overdue: int, now: dt.datetime, unit_id: 
     from django.db import connection, transaction
 
     n = last - first + 1
+    if connection.vendor == "sqlite":
+        with connection.cursor() as c:
+            c.execute("PRAGMA cache_size = -262144")  # 256 MB: the random uuid and code indexes stay in memory while inserting
     with transaction.atomic(), connection.cursor() as c:
         c.execute("SELECT COALESCE(MAX(id), 0) FROM people_person")
         before = c.fetchone()[0]
