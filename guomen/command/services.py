@@ -202,7 +202,9 @@ def task_progress(*, actor: Any, task: DispatchTask, text: str, state: str = Tas
     """The unit reports progress (or completion); the issuing command may too."""
     scope = Scope.of(actor)
     scope.require_write()
-    t = scope.get(DispatchTask.objects.select_for_update().select_related("unit", "issued_by_unit", "escalation_alert"), pk=task.pk)
+    t = scope.get(
+        DispatchTask.objects.select_for_update(of=("self",)).select_related("unit", "issued_by_unit", "escalation_alert"), pk=task.pk
+    )
     if not _may_report_progress(scope, t):
         raise PermissionDenied(_("Only a member of %(unit)s may do this.") % {"unit": t.unit})
     if state not in (TaskState.IN_PROGRESS, TaskState.DONE):
@@ -225,7 +227,7 @@ def task_progress(*, actor: Any, task: DispatchTask, text: str, state: str = Tas
 def task_cancel(*, actor: Any, task: DispatchTask, reason: str) -> DispatchTask:
     scope = Scope.of(actor)
     scope.require_write()
-    t = scope.get(DispatchTask.objects.select_for_update().select_related("issued_by_unit", "escalation_alert"), pk=task.pk)
+    t = scope.get(DispatchTask.objects.select_for_update(of=("self",)).select_related("issued_by_unit", "escalation_alert"), pk=task.pk)
     if not scope.acts_for(t.issued_by_unit) and not scope.everything:
         raise PermissionDenied(_("Only the issuing command may cancel a task."))
     if not t.is_open:
