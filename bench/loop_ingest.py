@@ -366,6 +366,7 @@ def profile(codes: list[str], token: str, n: int, tmp: Path) -> None:
                 r = client.post(f"/api/loop/journeys/{codes[0]}/checks", body, content_type="application/json")
             else:
                 items = [{"journey": c, "temperature": 36.5} for c in codes[:per]]
+                per = len(items)
                 r = client.post("/api/loop/checks/batch", json.dumps({"unit": FACILITY, "items": items}), content_type="application/json")
         assert r.status_code in (200, 201), r.content[:300]
         print(
