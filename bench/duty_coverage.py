@@ -168,10 +168,20 @@ def time_database(posts: int, days: int, runs: int) -> None:
         pk = {p: r.pk for p, r in zip(staffing, rows, strict=True)}
         now = datetime.now(UTC)
         shift_rows = [
-            (uuid.uuid4(), pk[p], datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC), unit.pk, unit.jurisdiction_id, None, now)
-            for p, s, e, _n in shifts
+            (
+                uuid.uuid4(),
+                pk[p],
+                datetime.fromtimestamp(s, UTC),
+                datetime.fromtimestamp(e, UTC),
+                unit.pk,
+                unit.jurisdiction_id,
+                None,
+                now,
+                n,
+            )
+            for p, s, e, n in shifts
         ]
-        _insert(Shift, ["public_id", "post", "start", "end", "unit", "jurisdiction", "template", "created_at"], shift_rows)
+        _insert(Shift, ["public_id", "post", "start", "end", "unit", "jurisdiction", "template", "created_at", "headcount"], shift_rows)
         ids = {(p, s): i for i, p, s in Shift.objects.values_list("pk", "post_id", "start")}
         member_rows = [
             (ids[(pk[p], datetime.fromtimestamp(s, UTC))], people[k].pk, datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC))

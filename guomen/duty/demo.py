@@ -247,8 +247,8 @@ def generate_demo_duty(seed: int = 2020) -> int:
     Membership.objects.bulk_create(memberships, ignore_conflicts=True)
     _insert(
         Shift,
-        ["public_id", "post", "start", "end", "unit", "jurisdiction", "template", "created_at"],
-        [(uuid.uuid4(), *s, now) for s in shifts],
+        ["public_id", "post", "start", "end", "unit", "jurisdiction", "template", "created_at", "headcount"],
+        [(uuid.uuid4(), *s, now, len(people)) for s, people in zip(shifts, members, strict=True)],
     )
     ids = {(p, st): pk for pk, p, st in Shift.objects.filter(post__is_demo=True).values_list("pk", "post_id", "start")}
     _insert(

@@ -18,6 +18,7 @@ from guomen.places.models import Bilingual, BorderSegment, Jurisdiction, Passage
 
 HOURS_PER_DAY = 24
 DEFAULT_STAFFING = 2
+MAX_SHIFT_HOURS = 24  # a shift is never longer: coverage reads only shifts that start in the 24 h before a window
 
 
 def default_staffing() -> list[int]:
@@ -65,6 +66,7 @@ class Shift(models.Model):
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="ShiftMember", related_name="duty_shifts", verbose_name=_("members"))
+    headcount = models.PositiveSmallIntegerField(_("people on duty"), default=0)  # = number of members, kept by shift_create
     # Copied from the post: scoping and sharding read them without a join.
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="+")
     jurisdiction = models.ForeignKey(Jurisdiction, models.PROTECT, related_name="+")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, FloatField, Func, QuerySet, Sum
 from django.utils import timezone
 
 from guomen.org.scoping import Scope
@@ -16,6 +16,7 @@ from guomen.places.models import BorderSegment
 
 from . import coverage as cov
 from .models import (
+    MAX_SHIFT_HOURS,
     OPEN_TASK_STATUSES,
     DutyPost,
     DutyTask,
@@ -29,14 +30,30 @@ from .models import (
 )
 
 
+class Epoch(Func):
+    """Seconds since 1970 of a datetime column, computed by the database (no datetime objects to build)."""
+
+    output_field = FloatField()
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # julianday is a double: round to milliseconds so that a whole hour stays a whole hour.
+        return self.as_sql(compiler, connection, template="ROUND((julianday(%(expressions)s) - 2440587.5) * 86400.0, 3)", **extra)
+
+
 def shift_rows(posts: QuerySet[DutyPost], start: datetime, end: datetime) -> list[tuple[int, float, float, int]]:
-    """(post id, start seconds, end seconds, people) of every shift of ``posts`` overlapping [start, end)."""
+    """(post id, start seconds, end seconds, people) of every shift of ``posts`` overlapping [start, end).
+
+    No shift is longer than MAX_SHIFT_HOURS, so the start is bounded on both sides: one tight range
+    of the (start, end) index, whatever the number of older shifts.
+    """
     rows = (
-        Shift.objects.filter(post__in=posts, start__lt=end, end__gt=start)
-        .annotate(n=Count("shift_members"))
-        .values_list("post_id", "start", "end", "n")
+        Shift.objects.filter(post__in=posts, start__lt=end, start__gte=start - timedelta(hours=MAX_SHIFT_HOURS), end__gt=start)
+        .order_by()
+        .annotate(s=Epoch("start"), e=Epoch("end"))
+        .values_list("post_id", "s", "e", "headcount")
     )
-    return [(p, s.timestamp(), e.timestamp(), n) for p, s, e, n in rows]
+    return list(rows)
 
 
 def coverage_for(posts: QuerySet[DutyPost], start: datetime, hours: int) -> tuple[cov.Coverage, dict[int, DutyPost]]:

@@ -24,6 +24,7 @@ from guomen.places.models import BorderSegment, Jurisdiction, Passage
 from . import geo
 from .models import (
     HOURS_PER_DAY,
+    MAX_SHIFT_HOURS,
     OPEN_TASK_STATUSES,
     DutyLogEntry,
     DutyPost,
@@ -49,7 +50,6 @@ from .models import (
 # The least rest a person must have between two shifts (hours). Override with the setting
 # GUOMEN_DUTY_MIN_REST_HOURS (settings.DUTY_MIN_REST_HOURS) if a command sets another rule.
 MIN_REST_HOURS = 8
-MAX_SHIFT_HOURS = 24
 PATROL_START_GRACE = timedelta(minutes=30)  # a planned patrol not started this long after its window opens raises an alert
 COMMAND_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -227,7 +227,14 @@ def shift_create(
     get_user_model().objects.select_for_update().filter(pk__in=[u.pk for u in users]).exists()
     _member_conflicts(users, start, end)
     shift = Shift.objects.create(
-        post=post, start=start, end=end, unit_id=post.unit_id, jurisdiction_id=post.jurisdiction_id, template=template, created_by=actor
+        post=post,
+        start=start,
+        end=end,
+        headcount=len(users),
+        unit_id=post.unit_id,
+        jurisdiction_id=post.jurisdiction_id,
+        template=template,
+        created_by=actor,
     )
     ShiftMember.objects.bulk_create([ShiftMember(shift=shift, user=u, start=start, end=end) for u in users])
     return shift
