@@ -804,6 +804,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     for a in rows:
         a.age = _duration(now - a.opened_at)
         a.closable = a.kind != AlertKind.OVERDUE and a.closed_at is None
+        a.left_text, a.left_class = time_left(a.due_at, now)
     ctx = {"rows": rows, "closed": closed, "write": not scope.read_only, "close_form": f.AlertCloseForm(), "levels": AlertLevel}
     if request.htmx and request.GET.get("part") == "list":
         return render(request, "loop/alerts.html#list", ctx)
