@@ -304,6 +304,8 @@ def test_alerts_show_in_the_jurisdiction_with_level_and_close_with_a_note(client
     page = c.get(reverse("loop:alerts")).content.decode()
     assert f'id="alert-{a.public_id}"' in page and f'id="alert-{other.public_id}"' not in page
     assert "badge info" in page  # the escalation level is shown
+    part = c.get(reverse("loop:alerts"), {"part": "list"}, HTTP_HX_REQUEST="true").content.decode()
+    assert f'id="alert-{a.public_id}"' in part and "<html" not in part
     assert client_as("mengla").post(reverse("loop:alert_act", args=[a.public_id, "acknowledge"])).status_code == 404
     c = client_as("ruili")
     assert c.post(reverse("loop:alert_act", args=[a.public_id, "acknowledge"])).status_code == 302
