@@ -150,10 +150,10 @@ def generate(n: int, vendor: str) -> float:
             cur.execute(
                 f"""INSERT INTO loop_journey (id, public_id, code, person_id, origin, port_id, origin_country, origin_place, risk, policy_id,
                      opened_at, state, custodian_id, jurisdiction_id, due_at, awaiting, last_seq, expected_at, room, facts, closed_at,
-                     alert_open, updated_at, pending_unit_id, destination_id)
+                     alert_open, updated_at, pending_unit_id, destination_id, state_since)
                    SELECT {start_id} + k, {uuid_expr}, 'B' || k, {start_id} + k, 'port_arrival', p.passage_id, 'MMR', '', 'medium', {policy.pk},
                      {ago}, '{state}', {custodian}.unit_id, {custodian}.jur_id, {"NULL" if closed else now}, '', 1, NULL, '', '{{}}',
-                     {now if closed else "NULL"}, {false}, {now}, NULL, NULL
+                     {now if closed else "NULL"}, {false}, {now}, NULL, NULL, {ago}
                    FROM b_k {port_join} {joins} WHERE {where}"""
             )
 

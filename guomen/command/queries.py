@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -164,13 +164,11 @@ def quarantine_capacity(node: Jurisdiction) -> int:
 
 
 def handover_ages(ids: list[int], now: datetime) -> dict[str, Any]:
-    from guomen.loop.models import CustodyEvent, EventKind, Journey, State
+    """Handovers waiting: the oldest offer's age and how many are overdue (index on jurisdiction, state, state_since)."""
+    from guomen.loop.models import Journey, State
 
-    offered = (
-        CustodyEvent.objects.filter(journey=OuterRef("pk"), kind=EventKind.HANDOVER_OFFERED).order_by("-seq").values("occurred_at")[:1]
-    )
     agg = Journey.objects.filter(state=State.HANDOVER_OFFERED, jurisdiction_id__in=ids).aggregate(
-        oldest=Min(Subquery(offered)), overdue=Count("id", filter=Q(due_at__lt=now))
+        oldest=Min("state_since"), overdue=Count("id", filter=Q(due_at__lt=now))
     )
     oldest = agg["oldest"]
     return {"oldest_hours": round((now - oldest).total_seconds() / 3600, 1) if oldest else None, "overdue": agg["overdue"] or 0}

@@ -114,6 +114,7 @@ class Journey(models.Model):
     state = models.CharField(_("state"), max_length=20, choices=State.choices)
     custodian = models.ForeignKey(Unit, models.PROTECT, related_name="custody", verbose_name=_("custodian"))
     jurisdiction = models.ForeignKey(Jurisdiction, models.PROTECT, related_name="+", verbose_name=_("custodian's jurisdiction"))
+    state_since = models.DateTimeField(_("in this state since"), null=True, blank=True)
     due_at = models.DateTimeField(_("next step due"), null=True, blank=True)
     awaiting = models.CharField(_("waiting for"), max_length=30, blank=True)
     last_seq = models.PositiveIntegerField(default=0)
@@ -137,7 +138,7 @@ class Journey(models.Model):
             models.Index(fields=["due_at"], condition=Q(closed_at__isnull=True, alert_open=False), name="journey_sweep_idx"),
             models.Index(fields=["custodian", "state"], name="journey_custodian_state_idx"),
             models.Index(fields=["pending_unit", "state"], name="journey_pending_idx"),
-            models.Index(fields=["jurisdiction", "state"], name="journey_jurisdiction_state_idx"),
+            models.Index(fields=["jurisdiction", "state", "state_since"], name="journey_jur_state_since_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

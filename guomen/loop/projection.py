@@ -40,6 +40,7 @@ class Ev:
 @dataclass(frozen=True)
 class Projection:
     state: str = ""
+    state_since: datetime | None = None
     custodian_id: int | None = None
     due_at: datetime | None = None
     awaiting: str = ""
@@ -60,6 +61,11 @@ def _t(s: str | None) -> datetime | None:
 
 
 def apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
+    n = _apply(p, e, rules, risk)
+    return n if n.state == p.state else replace(n, state_since=e.occurred_at)
+
+
+def _apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
     if e.seq != p.last_seq + 1:
         raise ValueError(f"event #{e.seq} does not follow #{p.last_seq}")
     f = dict(p.facts)

@@ -144,6 +144,7 @@ def _counts(jurisdiction_id: int, state: str, delta: int) -> None:
 def _snapshot(j: Journey) -> proj.Projection:
     return proj.Projection(
         state=j.state,
+        state_since=j.state_since,
         custodian_id=j.custodian_id,
         due_at=j.due_at,
         awaiting=j.awaiting,
@@ -168,7 +169,7 @@ def _append(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data
         custodian = unit if unit.pk == p.custodian_id else Unit.objects.get(pk=p.custodian_id)
         j.custodian = custodian
         j.jurisdiction_id = custodian.jurisdiction_id
-    j.state, j.due_at, j.awaiting, j.pending_unit_id = p.state, p.due_at, p.awaiting, p.pending_unit_id
+    j.state, j.state_since, j.due_at, j.awaiting, j.pending_unit_id = p.state, p.state_since, p.due_at, p.awaiting, p.pending_unit_id
     j.expected_at, j.room, j.closed_at, j.last_seq, j.facts = p.expected_at, p.room, p.closed_at, p.last_seq, p.facts
     if j.alert_open and (j.closed_at is not None or j.due_at is None or j.due_at > _now()):
         Alert.objects.filter(journey=j, kind=AlertKind.OVERDUE, closed_at__isnull=True).update(closed_at=_now(), closed_by_seq=event.seq)

@@ -185,8 +185,9 @@ class LoopMachine(RuleBasedStateMachine):
             events = list(CustodyEvent.objects.filter(journey=j).order_by("seq"))
             assert [e.seq for e in events] == list(range(1, len(events) + 1)) and j.last_seq == len(events)
             p = proj.replay([proj.Ev(e.seq, e.kind, e.occurred_at, e.unit_id, e.data) for e in events], s.rules_of(j), j.risk)
-            assert (p.state, p.custodian_id, p.due_at, p.awaiting, p.pending_unit_id, p.room, p.closed_at) == (
+            assert (p.state, p.state_since, p.custodian_id, p.due_at, p.awaiting, p.pending_unit_id, p.room, p.closed_at) == (
                 j.state,
+                j.state_since,
                 j.custodian_id,
                 j.due_at,
                 j.awaiting,
