@@ -42,3 +42,33 @@ def test_patrol_member_sees_my_duty_and_the_roster(page, sign_in):
     page.goto(page.base_url + "/duty/roster/")
     expect(page.locator("table.roster")).to_be_visible()
     assert page.console_errors == []
+
+
+def test_patrol_member_starts_a_patrol_and_checks_in_with_the_phone_position(page, sign_in):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from guomen.duty import services
+    from guomen.duty.models import TrackPoint
+
+    from .helpers import unit, who
+
+    seg = straight_segment(km=5, lon0=97.80, lat0=24.00)
+    now = timezone.now()
+    p = services.patrol_plan(
+        actor=who("ruili"), team=unit(), leader=who("ruili_patrol"), segments=[seg], window_start=now, window_end=now + timedelta(hours=4)
+    )
+    page.context.grant_permissions(["geolocation"], origin=page.base_url)
+    page.context.set_geolocation({"latitude": 24.0004, "longitude": 97.81, "accuracy": 10})
+    sign_in("ruili_patrol")
+    page.goto(page.base_url + f"/duty/patrols/{p.public_id}/")
+    page.click("text=开始巡逻")
+    expect(page.locator("#patrol-status")).to_have_text("进行中")
+    page.click("[data-checkin]")
+    expect(page.locator("#checkin-status")).to_have_text("已签到。")
+    point = TrackPoint.objects.get(patrol=p)
+    assert abs(point.lat - 24.0004) < 1e-6 and point.accuracy == 10
+    page.reload()
+    expect(page.locator("#coverage .coverage-row .share")).not_to_have_text("0%")
+    assert page.console_errors == []
