@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guomen.org.models import Unit
 from guomen.people.models import Person
@@ -28,7 +29,7 @@ class State(models.TextChoices):
     IN_FACILITY = "in_facility", _("In centralised quarantine")
     IN_HOSPITAL = "in_hospital", _("In hospital")
     HOME_MONITORING = "home_monitoring", _("Home health monitoring")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("journey state", "Closed")
 
 
 OPEN_STATES = [s for s in State.values if s != State.CLOSED]
@@ -63,7 +64,7 @@ class EventKind(models.TextChoices):
     HEALTH_CHECK = "health_check", _("Health check")
     HOSPITAL_REPORT = "hospital_report", _("Hospital status report")
     RELEASED = "released", _("Released from quarantine")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("journey event", "Closed")
     OVERRIDE_CLOSED = "override_closed", _("Closed by override")
 
 
