@@ -56,13 +56,23 @@ def shift_rows(posts: QuerySet[DutyPost], start: datetime, end: datetime) -> lis
     return list(rows)
 
 
-def coverage_for(posts: QuerySet[DutyPost], start: datetime, hours: int) -> tuple[cov.Coverage, dict[int, DutyPost]]:
-    """Coverage of ``posts`` for ``hours`` whole hours from the hour containing ``start``."""
+def coverage_for(
+    posts: QuerySet[DutyPost], start: datetime, hours: int, *, all_posts: bool = False
+) -> tuple[cov.Coverage, dict[int, DutyPost]]:
+    """Coverage of ``posts`` for ``hours`` whole hours from the hour containing ``start``, and the post
+    rows by id — of the posts with a gap only, unless ``all_posts`` (thousands of model objects cost
+    more than the whole computation)."""
     h0 = cov.hour_index(start)
     window_start, window_end = cov.hour_start(h0), cov.hour_start(h0 + hours)
-    by_id = {p.pk: p for p in posts.select_related("unit", "jurisdiction")}
-    staffing = {pk: p.staffing for pk, p in by_id.items()}
+    staffing = dict(posts.values_list("pk", "staffing"))
     result = cov.compute(staffing, shift_rows(posts, window_start, window_end), h0, hours, timezone.get_current_timezone())
+    if all_posts:
+        by_id = {p.pk: p for p in posts.select_related("unit", "jurisdiction")}
+    else:
+        wanted = sorted({g.post for g in result.gaps})
+        by_id = {}
+        for k in range(0, len(wanted), 500):
+            by_id.update(DutyPost.objects.select_related("unit", "jurisdiction").in_bulk(wanted[k : k + 500]))
     return result, by_id
 
 
@@ -93,7 +103,7 @@ def roster(post_qs: QuerySet[DutyPost], first_day: date, days: int) -> Roster:
     tz = timezone.get_current_timezone()
     day_starts = cov.local_day_starts(first_day, days, tz)
     h0, n = day_starts[0], day_starts[-1] - day_starts[0]
-    c, by_id = coverage_for(post_qs, cov.hour_start(h0), n)
+    c, by_id = coverage_for(post_qs, cov.hour_start(h0), n, all_posts=True)
     day_list = [first_day + timedelta(days=k) for k in range(days)]
     short_by_post: dict[int, dict[int, int]] = {}
     for g in c.gaps:
