@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("port/", views.port_desk, name="port"),
     path("port/register/", views.port_register, name="register"),
+    path("port/manifest/", views.port_manifest, name="manifest"),
     path("transfer/", views.transfer_desk, name="transfer"),
     path("facility/", views.facility_desk, name="facility"),
     path("hospital/", views.hospital_desk, name="hospital"),

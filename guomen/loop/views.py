@@ -688,6 +688,50 @@ def port_register(request: HttpRequest) -> HttpResponse:
     return render(request, "loop/register.html", {"form": form, "units": units, "unit": unit, "mrz_reader": mrz}, status=status)
 
 
+@loop_page
+@require_http_methods(["GET", "POST"])
+def port_manifest(request: HttpRequest) -> HttpResponse:
+    """Upload a pre-arrival manifest (CSV or XLSX): valid rows become declarations at the port;
+    the report lists the rows taken (with their loop codes), those already declared, and those refused."""
+    from .manifest import MAX_BYTES, manifest_import
+
+    scope = Scope.of(request.user)
+    _require_role(scope, Role.PORT_OFFICER)
+    units = list(_my_units(scope, UnitKind.PORT_HEALTH_STATION))
+    if not units:
+        raise PermissionDenied(_("You are not a member of a port health station."))
+    unit = next((u for u in units if u.code == request.POST.get("unit")), units[0])
+    ctx: dict[str, Any] = {"units": units, "unit": unit, "report": None, "error": "", "file_name": ""}
+    status = 200
+    if request.method == "POST":
+        scope.require_write()
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise DomainError("file_required", _("Choose a manifest file (.csv or .xlsx)."), status=422)
+            if upload.size > MAX_BYTES:
+                raise DomainError("file_too_large", _("A manifest is at most 5 MB."), status=422)
+            name = upload.name or ""
+            if "\x00" in name:
+                raise DomainError("unsupported_file", _("Send a .csv or .xlsx file."), status=422)
+            report = manifest_import(actor=request.user, port_unit=unit, file_name=name, content=upload.read())
+        except DomainError as e:
+            ctx["error"] = e.message
+            status = 422
+        else:
+            codes = [r["journey"] for r in (*report.taken, *report.unchanged)]
+            by_code = {j.code: j for j in Journey.objects.filter(code__in=codes).select_related("person")}
+            for r in (*report.taken, *report.unchanged):
+                r["j"] = by_code.get(r["journey"])
+            ctx.update({"report": report, "file_name": name})
+            if report.taken:
+                messages.success(
+                    request,
+                    ngettext("%(n)d arrival declared.", "%(n)d arrivals declared.", len(report.taken)) % {"n": len(report.taken)},
+                )
+    return render(request, "loop/manifest.html", ctx, status=status)
+
+
 def _offered_to(scope: Scope, units: Iterable[Unit]) -> list[Journey]:
     return _decorate(_journeys(scope).filter(state=State.HANDOVER_OFFERED, pending_unit__in=list(units)).order_by("expected_at"))
 
