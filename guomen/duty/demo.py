@@ -38,6 +38,7 @@ from .models import (
 from .services import patrol_recompute, roster_plan
 
 DAYS_BEFORE, DAYS = 14, 30
+FEATURED = {"533102", "532823"}  # Ruili and Mengla, the demo users' counties
 
 
 def _short(name_zh: str) -> str:
@@ -52,9 +53,9 @@ def _users(specs: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def _track(segment: BorderSegment, start: datetime, rng: random.Random, upto: float = 1.0) -> list[tuple[datetime, float, float]]:
-    """Points along the segment (lon/lat) with offsets of a few tens of metres, two minutes apart."""
+    """Points along the segment (lon/lat), about 400 m and two minutes apart, offset by a few tens of metres."""
     line = shape(segment.geometry)
-    n = max(int(segment.length_km * 4 * upto), 8)
+    n = max(int(segment.length_km * 2.5 * upto), 8)
     out = []
     for i in range(n + 1):
         p = line.interpolate(upto * i / n, normalized=True)
@@ -82,6 +83,7 @@ def generate_demo_duty(seed: int = 2020) -> int:
         if team is None or station is None:
             continue
         zh, en = _short(county.name_zh), county.name_en.split()[0]
+        featured = ci % 6 == 0 or county.code in FEATURED  # patrols, incidents and tasks here
         passage = Passage.objects.filter(county=county).order_by("kind", "code").first()
         segment = BorderSegment.objects.filter(county=county).order_by("-risk", "code").first()
         specs = [(f"duty_{county.code}_{k}", f"{zh}执勤队员{k}（示例）") for k in range(1, 8)]
@@ -138,7 +140,7 @@ def generate_demo_duty(seed: int = 2020) -> int:
                 shifts.append((post.pk, start, end, post.unit_id, county.pk, t.pk))
                 members.append([by_id[i] for i in ids])
         # Patrols: two ended last week with tracks, one under way, one planned for tomorrow.
-        if segment is not None and ci % 3 == 0:
+        if segment is not None and featured:
             leader = roster[4]
             for d, share, status in (
                 (-6, 1.0, PatrolStatus.ENDED),
@@ -185,7 +187,7 @@ def generate_demo_duty(seed: int = 2020) -> int:
                         text="沿线巡查完毕，未发现异常（示例）",
                     )
         # Incidents and tasks in a few counties.
-        if ci % 3 == 0:
+        if featured:
             finder = roster[0]
             for kind, status, hours_ago, text in (
                 (IncidentKind.SUSPICIOUS, IncidentStatus.FOUND, 3, "便道附近发现不明人员活动痕迹（示例）"),
