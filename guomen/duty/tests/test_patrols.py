@@ -117,3 +117,29 @@ def test_another_county_cannot_see_the_patrol(api_as):
     p = _plan(straight_segment(km=5))
     assert api_as("mengla").get(f"/api/duty/patrols/{p.public_id}").status_code == 404
     assert api_as("ruili").get(f"/api/duty/patrols/{p.public_id}").status_code == 200
+
+
+def test_api_plans_a_patrol_takes_a_gpx_upload_and_exports_it(api_as):
+    seg = straight_segment(km=5)
+    c = api_as("ruili")
+    body = {
+        "team": unit().code,
+        "leader": "ruili_patrol",
+        "segments": [seg.code],
+        "window_start": "2020-04-02T08:00:00+08:00",
+        "window_end": "2020-04-02T14:00:00+08:00",
+    }
+    r = c.post("/api/duty/patrols", json.dumps(body), content_type="application/json")
+    assert r.status_code == 201, r.content
+    pid = r.json()["id"]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("patrol.gpx", (DATA / "patrol.gpx").read_bytes(), content_type="application/gpx+xml")
+    r = c.post(f"/api/duty/patrols/{pid}/gpx", {"file": upload})
+    assert r.status_code == 200, r.content
+    assert r.json()["added"] == 21 and r.json()["patrol"]["status"] == "ended"
+    assert r.json()["patrol"]["coverage"][0]["share"] == pytest.approx(0.84, abs=0.02)
+    r = c.get(f"/api/duty/patrols/{pid}/gpx")
+    assert r.status_code == 200 and len(gpxpy.parse(r.content.decode()).tracks[0].segments[0].points) == 21
+    r = c.get("/api/duty/coverage/gaps?hours=24")
+    assert r.status_code == 200 and isinstance(r.json(), list)
