@@ -34,7 +34,7 @@ class Epoch(Func):
     """Seconds since 1970 of a datetime column, computed by the database (no datetime objects to build)."""
 
     output_field = FloatField()
-    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+    template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS double precision)"
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # julianday is a double: round to milliseconds so that a whole hour stays a whole hour.
