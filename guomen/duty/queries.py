@@ -176,3 +176,22 @@ def open_tasks(scope: Scope) -> QuerySet[DutyTask]:
 
 def open_incidents(scope: Scope) -> QuerySet[Incident]:
     return scope.filter(Incident.objects.exclude(status=IncidentStatus.CLOSED)).select_related("unit", "segment", "passage")
+
+
+def command_figures(*, scope: Scope, jurisdiction: Any, now: datetime) -> dict[str, Any]:
+    """The duty figures on the command dashboard, for ``jurisdiction``'s subtree.
+
+    - ``patrol_coverage_week``: the share (percent) of the border line's length covered by this
+      week's patrols (from local Monday), each segment counted by its best patrol, weighted by length;
+    - ``uncovered_post_hours_24h``: post-hours short of their required staffing in the next 24 hours.
+    """
+    local_monday = timezone.localdate(now) - timedelta(days=timezone.localdate(now).weekday())
+    segs = dict(scope.filter(BorderSegment.objects.filter(county__path__startswith=jurisdiction.path)).values_list("pk", "length_km"))
+    best: dict[int, float] = {}
+    for seg_id, share in PatrolSegment.objects.filter(segment_id__in=list(segs), week__gte=local_monday).values_list("segment_id", "share"):
+        best[seg_id] = max(best.get(seg_id, 0.0), share)
+    total_km = sum(segs.values())
+    coverage = round(100 * sum(segs[k] * v for k, v in best.items()) / total_km, 1) if total_km else None
+    post_qs = posts(scope).filter(jurisdiction__path__startswith=jurisdiction.path)
+    result, _by_id = coverage_for(post_qs, now, 24)
+    return {"patrol_coverage_week": coverage, "uncovered_post_hours_24h": sum(g.hours for g in result.gaps)}

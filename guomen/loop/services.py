@@ -93,12 +93,15 @@ def policy_publish(*, code: str, name_zh: str, name_en: str, rules: dict[str, An
     )
 
 
+_RULES: dict[int, Rules] = {}
+
+
 def rules_of(journey: Journey) -> Rules:
-    cache = getattr(journey, "_rules", None)
-    if cache is None:
-        cache = Rules.model_validate(journey.policy.rules)
-        journey._rules = cache
-    return cache
+    """The journey's policy rules, validated once per policy version (versions are never edited)."""
+    rules = _RULES.get(journey.policy_id)
+    if rules is None:
+        rules = _RULES[journey.policy_id] = Rules.model_validate(journey.policy.rules)
+    return rules
 
 
 # --- the engine: append one event ------------------------------------------------------------
@@ -157,12 +160,29 @@ def _snapshot(j: Journey) -> proj.Projection:
     )
 
 
-def _append(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data: dict[str, Any] | None = None) -> CustodyEvent:
-    """Append one event and store the projection. The caller holds the journey row lock."""
-    data = data or {}
-    before_state, before_jur = j.state, j.jurisdiction_id
+PROJECTED_FIELDS = [
+    "custodian",
+    "jurisdiction",
+    "state",
+    "state_since",
+    "due_at",
+    "awaiting",
+    "pending_unit",
+    "expected_at",
+    "room",
+    "closed_at",
+    "last_seq",
+    "facts",
+    "alert_open",
+    "updated_at",
+]
+
+
+def _advance(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data: dict[str, Any]) -> tuple[CustodyEvent, bool]:
+    """Apply one event to the journey in memory. Returns the unsaved event, and whether the
+    journey's open overdue alert is answered by it."""
     p = proj.apply(_snapshot(j), proj.Ev(j.last_seq + 1, kind, at, unit.pk, data), rules_of(j), j.risk)
-    event = CustodyEvent.objects.create(
+    event = CustodyEvent(
         journey=j, seq=p.last_seq, kind=kind, occurred_at=at, actor=actor if getattr(actor, "pk", None) else None, unit=unit, data=data
     )
     if p.custodian_id != j.custodian_id:
@@ -171,10 +191,25 @@ def _append(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data
         j.jurisdiction_id = custodian.jurisdiction_id
     j.state, j.state_since, j.due_at, j.awaiting, j.pending_unit_id = p.state, p.state_since, p.due_at, p.awaiting, p.pending_unit_id
     j.expected_at, j.room, j.closed_at, j.last_seq, j.facts = p.expected_at, p.room, p.closed_at, p.last_seq, p.facts
-    if j.alert_open and (j.closed_at is not None or j.due_at is None or j.due_at > _now()):
-        Alert.objects.filter(journey=j, kind=AlertKind.OVERDUE, closed_at__isnull=True).update(closed_at=_now(), closed_by_seq=event.seq)
+    j.updated_at = timezone.now()
+    answered = j.alert_open and (j.closed_at is not None or j.due_at is None or j.due_at > _now())
+    if answered:
         j.alert_open = False
-    j.save()
+    return event, answered
+
+
+def _close_overdue_alert(j: Journey, seq: int) -> None:
+    Alert.objects.filter(journey=j, kind=AlertKind.OVERDUE, closed_at__isnull=True).update(closed_at=_now(), closed_by_seq=seq)
+
+
+def _append(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data: dict[str, Any] | None = None) -> CustodyEvent:
+    """Append one event and store the projection. The caller holds the journey row lock."""
+    before_state, before_jur = j.state, j.jurisdiction_id
+    event, answered = _advance(j, kind, unit=unit, actor=actor, at=at, data=data or {})
+    event.save()
+    if answered:
+        _close_overdue_alert(j, event.seq)
+    j.save(update_fields=PROJECTED_FIELDS)
     if before_state and (before_state, before_jur) != (j.state, j.jurisdiction_id):
         _counts(before_jur, before_state, -1)
         _counts(j.jurisdiction_id, j.state, +1)
@@ -653,33 +688,73 @@ def _check(j: Journey, actor: Any, temperature: float, symptoms: Sequence[str], 
 
 
 def health_checks_batch(*, actor: Any, unit: Unit, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Many checks from one facility or village at once; each applies on its own (one bad item spoils nothing else)."""
+    """Many checks from one facility or village at once, in one transaction: the journeys are locked
+    in one query and the events written in bulk. A bad item is reported and spoils no other; an item
+    with fever takes the full path (the offer to hospital)."""
     _act_for(actor, unit)
     items = list(items)
-    codes = {str(i.get("journey", "")) for i in items}
-    journeys = {j.code: j for j in Journey.objects.filter(code__in=codes, custodian=unit)}
     out: list[dict[str, Any]] = []
-    for n, item in enumerate(items):
-        code = str(item.get("journey", ""))
-        j = journeys.get(code)
-        if j is None:
-            out.append(
-                {
-                    "index": n,
-                    "journey": code,
-                    "ok": False,
-                    "code": "not_found",
-                    "message": _("No journey with this code is in your custody."),
-                }
+    with transaction.atomic():
+        codes = sorted({str(i.get("journey", "")) for i in items})
+        journeys = {
+            j.code: j
+            for j in Journey.objects.select_for_update(of=("self",))
+            .select_related("policy")
+            .filter(code__in=codes, custodian=unit)
+            .order_by("pk")
+        }
+        events: list[CustodyEvent] = []
+        touched: dict[int, Journey] = {}
+        answered: list[tuple[Journey, int]] = []
+        feverish: list[tuple[int, Journey, dict[str, Any]]] = []
+        for n, item in enumerate(items):
+            code = str(item.get("journey", ""))
+            j = journeys.get(code)
+            if j is None:
+                out.append(
+                    {
+                        "index": n,
+                        "journey": code,
+                        "ok": False,
+                        "code": "not_found",
+                        "message": _("No journey with this code is in your custody."),
+                    }
+                )
+                continue
+            try:
+                _require_state(j, State.IN_FACILITY, State.HOME_MONITORING)
+                t = _temperature(item.get("temperature"))
+                syms = _symptoms(item.get("symptoms") or ())
+                at = _when(item.get("occurred_at"))
+            except DomainError as e:
+                out.append({"index": n, "journey": code, "ok": False, "code": e.code, "message": e.message})
+                continue
+            fever = t >= rules_of(j).fever_celsius or bool(syms)
+            if fever:
+                feverish.append((n, j, {"temperature": t, "symptoms": syms, "at": at}))
+                out.append({"index": n, "journey": code, "ok": True})
+                continue
+            j.custodian = unit
+            event, closes = _advance(
+                j, EventKind.HEALTH_CHECK, unit=unit, actor=actor, at=at, data={"temperature": t, "symptoms": syms, "fever": False}
             )
-            continue
-        try:
-            with transaction.atomic():
-                locked = _locked(j)
-                event = _check(locked, actor, item.get("temperature"), item.get("symptoms") or (), _when(item.get("occurred_at")))
-            out.append({"index": n, "journey": code, "ok": True, "seq": event.seq, "state": locked.state})
-        except DomainError as e:
-            out.append({"index": n, "journey": code, "ok": False, "code": e.code, "message": e.message})
+            events.append(event)
+            touched[j.pk] = j
+            if closes:
+                answered.append((j, event.seq))
+            out.append({"index": n, "journey": code, "ok": True, "seq": event.seq, "state": j.state})
+        CustodyEvent.objects.bulk_create(events)
+        if touched:
+            Journey.objects.bulk_update(list(touched.values()), PROJECTED_FIELDS)
+        for j, seq in answered:
+            _close_overdue_alert(j, seq)
+        for n, j, check in feverish:
+            try:
+                with transaction.atomic():
+                    event = _check(j, actor, check["temperature"], check["symptoms"], check["at"])
+                out[n] = {"index": n, "journey": j.code, "ok": True, "seq": event.seq, "state": j.state}
+            except DomainError as e:
+                out[n] = {"index": n, "journey": j.code, "ok": False, "code": e.code, "message": e.message}
     return out
 
 

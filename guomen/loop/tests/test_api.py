@@ -169,3 +169,24 @@ def test_openapi_lists_every_flow(client):
         "/api/loop/alerts",
     ]:
         assert p in paths, p
+
+
+def test_a_fever_in_a_batch_sends_that_person_to_hospital_and_the_rest_are_applied(port, api_as):
+    hotel = api_as("ruili_hotel")
+    codes = []
+    for n in range(2):
+        code = arrive(port)
+        post(port, f"/api/loop/journeys/{code}/disposition", {"disposition": "quarantine", "to_unit": "c533102-hotel1"})
+        post(hotel, f"/api/loop/journeys/{code}/handover/accept", {"room": f"F{n}"})
+        codes.append(code)
+    items = [
+        {"journey": codes[0], "temperature": 38.6},
+        {"journey": codes[1], "temperature": 36.4},
+        {"journey": codes[1], "temperature": 36.5},
+    ]
+    body = post(hotel, "/api/loop/checks/batch", {"unit": "c533102-hotel1", "items": items}).json()
+    assert body["accepted"] == 3 and body["rejected"] == 0
+    sick, well = Journey.objects.get(code=codes[0]), Journey.objects.get(code=codes[1])
+    assert sick.state == State.HANDOVER_OFFERED and sick.pending_unit.code == "c533102-hospital"
+    assert well.state == State.IN_FACILITY and well.events.filter(kind="health_check").count() == 2
+    assert [e.seq for e in well.events.order_by("seq")] == list(range(1, well.last_seq + 1))
