@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from guomen.lib.errors import DomainError
@@ -134,16 +134,16 @@ def _decorate(journeys: Iterable[Journey], now: datetime | None = None) -> list[
 
 
 AWAITING_LABELS = {
-    "arrival": _("arrival at the port"),
-    "disposition": _("a decision at the gate"),
-    "acceptance": _("the receiver to accept the handover"),
-    "delivery": _("delivery to the destination"),
-    "health_check": _("the next health check"),
-    "test": _("the next test"),
-    "release": _("release from quarantine"),
-    "onward_handover": _("the onward handover"),
-    "hospital_report": _("the hospital's status report"),
-    "closure": _("closure at the end of monitoring"),
+    "arrival": gettext_lazy("arrival at the port"),
+    "disposition": gettext_lazy("a decision at the gate"),
+    "acceptance": gettext_lazy("the receiver to accept the handover"),
+    "delivery": gettext_lazy("delivery to the destination"),
+    "health_check": gettext_lazy("the next health check"),
+    "test": gettext_lazy("the next test"),
+    "release": gettext_lazy("release from quarantine"),
+    "onward_handover": gettext_lazy("the onward handover"),
+    "hospital_report": gettext_lazy("the hospital's status report"),
+    "closure": gettext_lazy("closure at the end of monitoring"),
 }
 
 
@@ -232,11 +232,11 @@ def _event_summary(e: CustodyEvent, unit_names: dict[int, str]) -> str:
 
 
 FINDING_LABELS = {
-    "watchlist_hit": _("watch-listed"),
-    "duplicate_document": _("number held by another person"),
-    "expired": _("expired"),
-    "border_pass_outside": _("border pass outside its county"),
-    "open_elsewhere": _("document in another open journey"),
+    "watchlist_hit": gettext_lazy("watch-listed"),
+    "duplicate_document": gettext_lazy("number held by another person"),
+    "expired": gettext_lazy("expired"),
+    "border_pass_outside": gettext_lazy("border pass outside its county"),
+    "open_elsewhere": gettext_lazy("document in another open journey"),
 }
 
 
