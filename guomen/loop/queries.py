@@ -20,6 +20,13 @@ def journey_get(scope: Scope, code: str) -> Journey:
     return scope.get(Journey.objects.select_related("person", "custodian__jurisdiction", "pending_unit", "port", "policy"), code=code)
 
 
+def journey_for_update(scope: Scope, code: str) -> Journey:
+    """One journey within reach, locked for the caller's transaction (which must be open)."""
+    j = scope.get(Journey.objects.select_for_update(of=("self",)).select_related("policy", "custodian", "pending_unit"), code=code)
+    j._row_locked = True
+    return j
+
+
 def journey_search(
     scope: Scope, *, state: str = "", unit_code: str = "", q: str = "", overdue: bool = False, now: Any = None
 ) -> QuerySet[Journey]:
