@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -873,6 +873,25 @@ def _escalation_delays(journey: Journey | None) -> list[float]:
     return rules.escalation_hours
 
 
+def _new_alert(*, kind: str, unit: Unit, subject: str, details: dict[str, Any] | None, journey: Journey | None, now: datetime) -> Alert:
+    delays = _escalation_delays(journey)
+    return Alert(
+        kind=kind,
+        journey=journey,
+        unit=unit,
+        subject=subject[:200],
+        details=details or {},
+        opened_at=now,
+        level=AlertLevel.UNIT,
+        jurisdiction_id=unit.jurisdiction_id,
+        next_escalation_at=now + timedelta(hours=delays[0]),
+        history=[{"at": now.isoformat(), "level": AlertLevel.UNIT, "jurisdiction": unit.jurisdiction.code, "what": "opened"}],
+        state=journey.state if journey else "",
+        awaiting=journey.awaiting if journey else "",
+        due_at=journey.due_at if journey else None,
+    )
+
+
 @transaction.atomic
 def alert_raise(
     *,
@@ -884,23 +903,9 @@ def alert_raise(
     now: datetime | None = None,
 ) -> Alert:
     """Open an alert held by ``unit``; it rises to the county, prefecture and province command if unanswered."""
-    now = now or _now()
-    delays = _escalation_delays(journey)
-    return Alert.objects.create(
-        kind=kind,
-        journey=journey,
-        unit=unit,
-        subject=subject[:200],
-        details=details or {},
-        opened_at=now,
-        level=AlertLevel.UNIT,
-        jurisdiction=unit.jurisdiction,
-        next_escalation_at=now + timedelta(hours=delays[0]),
-        history=[{"at": now.isoformat(), "level": AlertLevel.UNIT, "jurisdiction": unit.jurisdiction.code, "what": "opened"}],
-        state=journey.state if journey else "",
-        awaiting=journey.awaiting if journey else "",
-        due_at=journey.due_at if journey else None,
-    )
+    alert = _new_alert(kind=kind, unit=unit, subject=subject, details=details, journey=journey, now=now or _now())
+    alert.save()
+    return alert
 
 
 @transaction.atomic
@@ -952,27 +957,27 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> int:
     """Open one alert for each open journey past its due time that has none.
 
     Reads the partial index on (due_at) over open journeys without an alert, so its cost grows
-    with the overdue journeys, not with all journeys. Safe with several workers: the conditional
-    update claims each journey once.
+    with the overdue journeys, not with all journeys. A batch is claimed and its alerts written in
+    one transaction. Safe with several workers: on PostgreSQL rows another worker (or a flow) holds
+    are skipped until the next sweep; SQLite serialises writers; the partial unique index on open
+    overdue alerts refuses a second alert for a journey in any case.
     """
     now = now or _now()
     opened = 0
     while True:
-        ids = list(
-            Journey.objects.filter(closed_at__isnull=True, alert_open=False, due_at__lt=now)
-            .order_by("due_at")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return opened
-        for pk in ids:
-            with transaction.atomic():
-                if Journey.objects.filter(pk=pk, alert_open=False, closed_at__isnull=True, due_at__lt=now).update(alert_open=True) != 1:
-                    continue
-                j = Journey.objects.select_related("custodian__jurisdiction", "policy").get(pk=pk)
-                alert_raise(kind=AlertKind.OVERDUE, unit=j.custodian, journey=j, subject=j.code, now=now)
-                opened += 1
-        if len(ids) < batch:
+        with transaction.atomic():
+            qs = Journey.objects.filter(closed_at__isnull=True, alert_open=False, due_at__lt=now).order_by("due_at")
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
+            rows = list(qs.select_related("custodian__jurisdiction", "policy")[:batch])
+            if not rows:
+                return opened
+            Alert.objects.bulk_create(
+                [_new_alert(kind=AlertKind.OVERDUE, unit=j.custodian, subject=j.code, details=None, journey=j, now=now) for j in rows]
+            )
+            Journey.objects.filter(pk__in=[j.pk for j in rows]).update(alert_open=True)
+            opened += len(rows)
+        if len(rows) < batch:
             return opened
 
 
