@@ -70,7 +70,8 @@ def save(page, path: Path, kind: str) -> None:
     raw = page.screenshot(full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height}, animations="disabled")
     img = Image.open(io.BytesIO(raw)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     img.save(path, optimize=True)
-    print(f"  {path.relative_to(BASE_DIR)}  {path.stat().st_size // 1024} KB", flush=True)
+    shown = path.relative_to(BASE_DIR) if path.is_relative_to(BASE_DIR) else path
+    print(f"  {shown}  {path.stat().st_size // 1024} KB", flush=True)
 
 
 def shoot(base: str, out: Path) -> list[Path]:
