@@ -10,7 +10,13 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "NOTE: Chromium is not installed (run as root on Debian to install it); browser tests will be skipped." >&2
 fi
 echo "Database: ${DATABASE_URL:-sqlite (embedded)}"
-.venv/bin/python -m pytest "$@"
+# Two processes by default (the machines here have 2 cores); GUOMEN_TEST_WORKERS=0 runs in one.
+workers="${GUOMEN_TEST_WORKERS:-2}"
+if [ "$workers" = "0" ]; then
+  .venv/bin/python -m pytest "$@"
+else
+  .venv/bin/python -m pytest -n "$workers" "$@"
+fi
 status=$?
-# pytest's 5 means "no tests ran": treat it as a failure, never as a pass.
+# pytest's 5 means "no tests ran": a failure, never a pass.
 exit $status
