@@ -149,6 +149,25 @@ def generate_demo_journeys(seed: int = 2020, per_port: int = 24) -> int:
                 person = _person(rng, port, officer, n)
                 made += 1
                 _play(target, rng, clock, now, port, officer, person, hotels, transfer, hospital, villages)
+        # People who came in outside a port: intercepted by a patrol, or found by a village.
+        for n, code in enumerate(PORTS[:6]):
+            port = Unit.objects.select_related("jurisdiction").get(code=f"port-{code}")
+            county = port.jurisdiction.path
+            patrol = _in_county(county, UnitKind.PATROL_TEAM)[0]
+            village = _in_county(county, UnitKind.VILLAGE_COMMITTEE)[n % 3]
+            for k, (unit, role, found) in enumerate([(patrol, Role.PATROL_MEMBER, False), (village, Role.GRID_WORKER, True)]):
+                clock.t = now - timedelta(hours=rng.uniform(0.5, 6))
+                who = _actor(unit, role)
+                person = _person(rng, unit, who, 500 + 10 * n + k)
+                s.journey_intercept(
+                    actor=who,
+                    unit=unit,
+                    person=person,
+                    found_locally=found,
+                    origin_country=person.nationality,
+                    place="村口（示例）" if found else "边境便道（示例）",
+                )
+                made += 1
     # The sweep, as the worker would have run it over the last day: alerts open, some escalated.
     for hours_ago in (30, 7, 3, 0):
         s.sweep(now=now - timedelta(hours=hours_ago))
