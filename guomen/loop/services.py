@@ -179,6 +179,10 @@ PROJECTED_FIELDS = [
 ]
 
 
+# What an event that leaves state, custody and room alone can change.
+CHECK_FIELDS = ["due_at", "awaiting", "last_seq", "facts", "alert_open", "updated_at"]
+
+
 def _advance(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data: dict[str, Any]) -> tuple[CustodyEvent, bool]:
     """Apply one event to the journey in memory. Returns the unsaved event, and whether the
     journey's open overdue alert is answered by it."""
@@ -205,12 +209,14 @@ def _close_overdue_alert(j: Journey, seq: int) -> None:
 
 def _append(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data: dict[str, Any] | None = None) -> CustodyEvent:
     """Append one event and store the projection. The caller holds the journey row lock."""
+    before = (j.state, j.custodian_id, j.pending_unit_id, j.expected_at, j.room, j.closed_at, j.state_since)
     before_state, before_jur = j.state, j.jurisdiction_id
     event, answered = _advance(j, kind, unit=unit, actor=actor, at=at, data=data or {})
     event.save()
     if answered:
         _close_overdue_alert(j, event.seq)
-    j.save(update_fields=PROJECTED_FIELDS)
+    same = before == (j.state, j.custodian_id, j.pending_unit_id, j.expected_at, j.room, j.closed_at, j.state_since)
+    j.save(update_fields=CHECK_FIELDS if same else PROJECTED_FIELDS)
     if before_state and (before_state, before_jur) != (j.state, j.jurisdiction_id):
         _counts(before_jur, before_state, -1)
         _counts(j.jurisdiction_id, j.state, +1)
@@ -671,7 +677,7 @@ def handover_refuse(*, actor: Any, journey: Journey, unit: Unit, reason: str) ->
 
 
 # --- flows: quarantine, hospital, home ------------------------------------------------------------------
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # the hot path: inside a caller's transaction, no savepoint round trips
 def health_check(
     *, actor: Any, journey: Journey, temperature: float, symptoms: Sequence[str] = (), occurred_at: datetime | None = None
 ) -> CustodyEvent:
@@ -691,9 +697,6 @@ def _check(j: Journey, actor: Any, temperature: float, symptoms: Sequence[str], 
     if fever:
         _to_hospital(j, actor, reason="fever")
     return event
-
-
-CHECK_FIELDS = ["due_at", "awaiting", "last_seq", "facts", "alert_open", "updated_at"]  # all a normal check changes
 
 
 def _save_checked(journeys: list[Journey]) -> None:
