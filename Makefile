@@ -10,7 +10,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: run test setup system venv node messages lint check-deploy bench clean-db help
+.PHONY: run test setup system venv node messages lint bench clean-db help
 
 help:
 	@echo "make run    — set up and serve guomen at http://$(HOST):$(PORT)/ with demo data (SQLite by default)"
@@ -62,7 +62,7 @@ lint: setup
 	  GUOMEN_ALLOWED_HOSTS=guomen.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: setup
-	@echo "see bench/README.md"
+	@echo "Benchmarks (each makes and drops its own database; see bench/README.md):"; ls bench/*.py
 
 clean-db:
 	rm -f var/guomen.sqlite3 var/guomen.sqlite3-wal var/guomen.sqlite3-shm
