@@ -251,11 +251,9 @@ class PassageStatusKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class PassageStatus(models.Model):
-    """One period of a passage's status. The open period has no ``valid_to``; a new one closes it."""
+class StatusPeriod(models.Model):
+    """A period of a status: open-ended while ``valid_to`` is empty; the next period closes it."""
 
-    passage = models.ForeignKey(Passage, models.CASCADE, related_name="statuses", verbose_name=_("passage"))
-    status = models.CharField(_("status"), max_length=12, choices=PassageStatusKind.choices)
     valid_from = models.DateTimeField(_("from"))
     valid_to = models.DateTimeField(_("until"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -263,6 +261,16 @@ class PassageStatus(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("decided by")
     )
     is_demo = models.BooleanField(_("generated demo data"), default=False)
+
+    class Meta:
+        abstract = True
+
+
+class PassageStatus(StatusPeriod):
+    """One period of a passage's status. The open period has no ``valid_to``; a new one closes it."""
+
+    passage = models.ForeignKey(Passage, models.CASCADE, related_name="statuses", verbose_name=_("passage"))
+    status = models.CharField(_("status"), max_length=12, choices=PassageStatusKind.choices)
 
     scope_unit_field = "passage__units"
     scope_jurisdiction_field = "passage__county"
@@ -306,19 +314,12 @@ class VillageStatusKind(models.TextChoices):
     CLOSED_MANAGEMENT = "closed_management", _("Closed management")
 
 
-class VillageStatus(models.Model):
+class VillageStatus(StatusPeriod):
     """One period of a village's management status (封闭式管理), with its entrance posts."""
 
     village = models.ForeignKey(Jurisdiction, models.CASCADE, related_name="statuses", verbose_name=_("village"))
     status = models.CharField(_("status"), max_length=20, choices=VillageStatusKind.choices)
     entrance_posts = models.PositiveIntegerField(_("entrance posts"), default=0)
-    valid_from = models.DateTimeField(_("from"))
-    valid_to = models.DateTimeField(_("until"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("decided by")
-    )
-    is_demo = models.BooleanField(_("generated demo data"), default=False)
 
     scope_unit_field = "village__units"
     scope_jurisdiction_field = "village"
