@@ -243,7 +243,8 @@ FINDING_LABELS = {
 def _finding_label(finding: Any) -> str:
     if isinstance(finding, dict):
         code = finding.get("kind") or finding.get("code") or ""
-        return str(finding.get("message") or FINDING_LABELS.get(code, code))
+        # The stored message is in the language of whoever checked; a known kind reads in the reader's.
+        return str(FINDING_LABELS[code]) if code in FINDING_LABELS else str(finding.get("message") or code)
     return str(FINDING_LABELS.get(finding, finding))
 
 
