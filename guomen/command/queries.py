@@ -7,6 +7,7 @@ per-(jurisdiction, state) counters, summed here over the subtree (a path prefix)
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Min, Q, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -201,6 +203,9 @@ def segments_unassigned(node: Jurisdiction) -> dict[str, int] | None:
     return {"total": agg["total"], "unassigned": agg["unassigned"]}
 
 
+DUTY_FIGURES_SECONDS = 60
+
+
 def duty_figures(scope: Scope, node: Jurisdiction, now: datetime) -> dict[str, Any]:
     """Patrol coverage and roster gaps from the duty app's own reads, when it offers them."""
     out: dict[str, Any] = {"coverage_week": None, "uncovered_hours": None, "incidents_open": None, "tasks_open": None}
@@ -211,12 +216,19 @@ def duty_figures(scope: Scope, node: Jurisdiction, now: datetime) -> dict[str, A
         return out
     fn = getattr(dq, "command_figures", None)
     if callable(fn):
-        try:
-            figures = fn(scope=scope, jurisdiction=node, now=now) or {}
-            out["coverage_week"] = figures.get("patrol_coverage_week")
-            out["uncovered_hours"] = figures.get("uncovered_post_hours_24h")
-        except Exception:  # noqa: S110 - another app's figure must never break the dashboard
-            pass
+        # A week's patrol coverage and the next day's roster gaps move slowly and cost a roster
+        # computation: computed at most once a minute per jurisdiction and reach.
+        reach = hashlib.sha256(repr((scope.everything, scope.subtree_paths, sorted(scope.unit_ids))).encode()).hexdigest()[:16]
+        key = f"command:duty:{node.code}:{reach}"
+        figures = cache.get(key)
+        if figures is None:
+            try:
+                figures = fn(scope=scope, jurisdiction=node, now=now) or {}
+                cache.set(key, figures, DUTY_FIGURES_SECONDS)
+            except Exception:  # another app's figure must never break the dashboard
+                figures = {}
+        out["coverage_week"] = figures.get("patrol_coverage_week")
+        out["uncovered_hours"] = figures.get("uncovered_post_hours_24h")
     ids_q = Q(jurisdiction__path__startswith=node.path)
     if hasattr(dm, "Incident"):
         out["incidents_open"] = dm.Incident.objects.filter(ids_q).exclude(status="closed").count()
