@@ -531,9 +531,10 @@ def task_status(request: HttpRequest, task_id: UUID, body: TaskStatusIn):
 
 
 # --- incidents and the duty log --------------------------------------------------------------------
-class IncidentIn(Schema):
+class Sighting(Schema):
+    """Where and when something was found on the border, and by which unit."""
+
     unit: str
-    kind: IncidentKind
     description: str = ""
     found_at: datetime | None = None
     place: str = ""
@@ -543,6 +544,10 @@ class IncidentIn(Schema):
     passage: str | None = None
     lat: float | None = None
     lon: float | None = None
+
+
+class IncidentIn(Sighting):
+    kind: IncidentKind
 
 
 class PersonIn(Schema):
@@ -555,18 +560,8 @@ class PersonIn(Schema):
     category: str = "traveller"
 
 
-class InterceptionIn(Schema):
-    unit: str
+class InterceptionIn(Sighting):
     persons: list[PersonIn]
-    description: str = ""
-    found_at: datetime | None = None
-    place: str = ""
-    post: str | None = None
-    patrol: UUID | None = None
-    segment: str | None = None
-    passage: str | None = None
-    lat: float | None = None
-    lon: float | None = None
 
 
 class TransitionIn(Schema):
