@@ -117,14 +117,14 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
         page.select_option("#dispose select[name=disposition]", "hospital")
         page.select_option("#dispose select[name=to_unit]", "c532823-hospital")
         page.locator("#dispose button[type=submit]").click()
-        expect(page.locator("#status")).to_contain_text(u("c532823-hospital").name)
+        expect(page.locator("#status")).to_contain_text(u("c532823-hospital").name_zh)
         for code in hotel_bound:
             page.goto(base + f"/loop/j/{code}/")
             page.select_option("#dispose select[name=disposition]", "quarantine")
             page.select_option("#dispose select[name=to_unit]", "c532823-hotel1")
             page.select_option("#dispose select[name=via_unit]", "c532823-transfer")
             page.locator("#dispose button[type=submit]").click()
-            expect(page.locator("#status")).to_contain_text(u("c532823-transfer").name)
+            expect(page.locator("#status")).to_contain_text(u("c532823-transfer").name_zh)
         page.goto(base + "/loop/port/")
         expect(page.locator("#handed .item")).to_have_count(4)
         figures(mengla, base, COUNTY, {"fig-state-at_gate": 0, "fig-state-handover_offered": 4, "fig-handovers-n": 4})
@@ -192,7 +192,7 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
         mengla.locator("#task-create").click()
         mengla.wait_for_url(re.compile(r".*/command/tasks/[0-9a-f-]{36}/$"))
         task_url = mengla.url
-        expect(mengla.locator("#task-unit")).to_contain_text(u("c532823-transfer").name)
+        expect(mengla.locator("#task-unit")).to_contain_text(u("c532823-transfer").name_zh)
         task = DispatchTask.objects.get()
         assert task.alert_id == alert.pk and task.unit == u("c532823-transfer") and task.is_open
         figures(mengla, base, COUNTY, {"fig-dispatch-open": 1})

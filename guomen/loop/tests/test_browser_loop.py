@@ -65,7 +65,7 @@ def test_a_person_goes_from_the_port_to_quarantine_to_the_village_to_closure_in_
     page.select_option("#dispose select[name=to_unit]", "c533102-hotel1")
     page.select_option("#dispose select[name=via_unit]", "c533102-transfer")
     page.locator("#dispose button[type=submit]").click()
-    expect(page.locator("#status")).to_contain_text(u("c533102-transfer").name)
+    expect(page.locator("#status")).to_contain_text(u("c533102-transfer").name_zh)  # the browser reads Chinese
     assert Journey.objects.get(code=code).state == State.HANDOVER_OFFERED
     page.goto(base + f"/loop/j/{code}/card/")
     expect(page.locator("#loop-card svg")).to_be_visible()
