@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guomen.org.models import Unit
 from guomen.places.models import Bilingual, BorderSegment, Jurisdiction, Passage
@@ -291,7 +292,7 @@ class IncidentStatus(models.TextChoices):
     REPORTED = "reported", _("Reported")
     HANDLED = "handled", _("Handled")
     VERIFIED = "verified", _("Verified")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("incident status", "Closed")
 
 
 # 发现→上报→处置→核查→结案: each status moves only to the next.
