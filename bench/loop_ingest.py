@@ -353,11 +353,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--journeys", type=int, default=400, help="journeys in quarantine at the facility (default 400)")
     ap.add_argument("--concurrency", type=int, default=8, help="connections at once (default 8)")
-    ap.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    ap.add_argument("--workers", type=int, default=0, help="gunicorn sync workers (default: as `manage.py serve`, 2 × cores + 1)")
+    ap.add_argument(
+        "--rounds", type=int, default=3, help="measure no-op and single checks this many times, alternately; medians (default 3)"
+    )
     ap.add_argument("--batch-size", type=int, default=100, help="checks per batch request (default 100)")
     ap.add_argument("--requests", type=int, default=3000, help="Python load: requests for ping and single checks (default 3000)")
     ap.add_argument("--batches", type=int, default=80, help="Python load: batch requests (default 80)")
-    ap.add_argument("--seconds", type=int, default=10, help="wrk: seconds per measurement (default 10)")
+    ap.add_argument("--seconds", type=int, default=6, help="wrk: seconds per measurement (default 6)")
     ap.add_argument("--no-wrk", action="store_true", help="use the Python load generator even if wrk is installed")
     ap.add_argument("--profile", type=int, nargs="?", const=300, default=0, help="also cProfile N single checks in process")
     args = ap.parse_args()
@@ -393,27 +396,46 @@ def main() -> None:
             bodies.append(("/api/loop/checks/batch", json.dumps({"unit": FACILITY, "items": items}).encode()))
         batch = Load("batch", bodies, args.batch_size, 200)
 
-        results = {}
-        with server(url, tmp, args.workers) as port:
-            for load in (ping, single, batch):  # warm every worker and code path
+        from guomen.core.management.commands.serve import default_workers
+
+        workers = args.workers or default_workers()
+
+        def measure(load: Load, *, warm: bool = False) -> dict:
+            before = checks_recorded()
+            if use_wrk:
+                r = run_wrk(port, token, load, 2 if warm else args.seconds, args.concurrency, tmp)
+            else:
+                total = args.batches if load is batch else args.requests
+                r = run_python(port, token, load, max(1, total // 5) if warm else total, args.concurrency)
+            r["events"] = checks_recorded() - before
+            return r
+
+        results: dict[str, dict] = {}
+        with server(url, tmp, workers) as port:
+            for load in (ping, single, batch):  # every code path answers as expected …
                 for path, body in load.requests[:4]:
                     status, content = _one(port, token, path, body)
                     if status != load.expect:
                         raise SystemExit(f"{load.name}: HTTP {status} {content[:300]!r}")
+            for load in (ping, single, batch):  # … and every worker has served each before anything is measured
+                measure(load, warm=True)
             how = (
                 f"wrk, {args.concurrency} connections, {args.seconds} s per measurement"
                 if use_wrk
                 else f"Python http.client, {args.concurrency} threads, {args.requests} requests ({args.batches} for batches)"
             )
-            print(f"server: gunicorn, {args.workers} sync workers, DEBUG off, 127.0.0.1:{port}; load: {how}")
-            for load in (ping, single, batch):
-                before = checks_recorded()
-                if use_wrk:
-                    r = run_wrk(port, token, load, args.seconds, args.concurrency, tmp)
-                else:
-                    r = run_python(port, token, load, args.batches if load is batch else args.requests, args.concurrency)
-                r["events"] = checks_recorded() - before
-                results[load.name] = r
+            print(f"server: gunicorn, {workers} sync workers, DEBUG off, 127.0.0.1:{port}; load: {how}")
+            print(f"no-op and single checks measured {args.rounds} times each, alternately; the median round is shown")
+            rounds: dict[str, list[dict]] = {"noop": [], "single": []}
+            for _round in range(max(1, args.rounds)):
+                for load in (ping, single):
+                    rounds[load.name].append(measure(load))
+            for name, runs in rounds.items():
+                rate = (lambda r: r["requests"] / r["seconds"]) if name == "noop" else (lambda r: r["events"] / r["seconds"])
+                runs.sort(key=rate)
+                results[name] = runs[len(runs) // 2]
+                results[name]["all_rates"] = [round(rate(r)) for r in runs]
+            results["batch"] = measure(batch)
 
         print()
         print(f"{'endpoint':<34}{'requests':>9}{'seconds':>9}{'req/s':>9}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
@@ -429,6 +451,8 @@ def main() -> None:
                 f"{label[name]:<34}{r['requests']:>9}{r['seconds']:>9.1f}{rps:>9.0f}{(eps if name != 'noop' else 0):>10.0f}"
                 f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['bad']:>8}"
             )
+            if len(r.get("all_rates", [])) > 1:
+                print(f"    {name}: rounds at {', '.join(map(str, r['all_rates']))} per s")
             for note in r.get("notes", []):
                 print(f"    {name}: {note}")
         noop_rps = results["noop"]["requests"] / results["noop"]["seconds"]

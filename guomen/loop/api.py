@@ -6,7 +6,6 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
@@ -415,11 +414,9 @@ class CheckIn(Schema):
 
 @router.post("/journeys/{code}/checks", response={201: EventOut, **ERRORS}, summary="One health check (facility or home)")
 def check(request: HttpRequest, code: str, payload: CheckIn):
-    with transaction.atomic():  # the scoped read takes the row lock: one read on the hot path
-        j = queries.journey_for_update(_scope(request), code)
-        e = services.health_check(
-            actor=request.auth, journey=j, temperature=payload.temperature, symptoms=payload.symptoms, occurred_at=payload.occurred_at
-        )
+    e = services.health_check_by_code(
+        actor=request.auth, code=code, temperature=payload.temperature, symptoms=payload.symptoms, occurred_at=payload.occurred_at
+    )
     return Status(201, _event(e))
 
 

@@ -108,18 +108,22 @@ class Journey(models.Model):
         Jurisdiction, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("destination (home jurisdiction)")
     )
     risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices, default=Risk.MEDIUM)
-    policy = models.ForeignKey(Policy, models.PROTECT, related_name="journeys", verbose_name=_("policy"))
+    policy = models.ForeignKey(Policy, models.PROTECT, related_name="journeys", verbose_name=_("policy"), db_index=False)
     opened_at = models.DateTimeField(_("opened"))
 
     # --- the projection of the events (loop.projection) ---
     state = models.CharField(_("state"), max_length=20, choices=State.choices)
-    custodian = models.ForeignKey(Unit, models.PROTECT, related_name="custody", verbose_name=_("custodian"))
-    jurisdiction = models.ForeignKey(Jurisdiction, models.PROTECT, related_name="+", verbose_name=_("custodian's jurisdiction"))
+    custodian = models.ForeignKey(Unit, models.PROTECT, related_name="custody", verbose_name=_("custodian"), db_index=False)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, models.PROTECT, related_name="+", verbose_name=_("custodian's jurisdiction"), db_index=False
+    )
     state_since = models.DateTimeField(_("in this state since"), null=True, blank=True)
     due_at = models.DateTimeField(_("next step due"), null=True, blank=True)
     awaiting = models.CharField(_("waiting for"), max_length=30, blank=True)
     last_seq = models.PositiveIntegerField(default=0)
-    pending_unit = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, related_name="offered", verbose_name=_("offered to"))
+    pending_unit = models.ForeignKey(
+        Unit, models.PROTECT, null=True, blank=True, related_name="offered", verbose_name=_("offered to"), db_index=False
+    )
     expected_at = models.DateTimeField(_("expected arrival"), null=True, blank=True)
     room = models.CharField(_("room"), max_length=20, blank=True)
     facts = models.JSONField(default=dict, blank=True)  # projection details: start times, checks, tests, offer-from state
@@ -159,12 +163,12 @@ class Journey(models.Model):
 class CustodyEvent(models.Model):
     """One step of a journey. Appended, never changed or deleted (database triggers enforce it)."""
 
-    journey = models.ForeignKey(Journey, models.PROTECT, related_name="events")
+    journey = models.ForeignKey(Journey, models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="events")
     data = models.JSONField(default=dict, blank=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
@@ -24,6 +25,71 @@ def journey_for_update(scope: Scope, code: str) -> Journey:
     """One journey within reach, locked for the caller's transaction (which must be open)."""
     j = scope.get(Journey.objects.select_for_update(of=("self",)).select_related("policy", "custodian", "pending_unit"), code=code)
     j._row_locked = True
+    return j
+
+
+# What a health check reads of a journey; the other fields load only if asked for.
+_CUSTODY_FIELDS = (
+    "id", "code", "person_id", "risk", "policy_id", "state", "custodian_id", "jurisdiction_id", "state_since", "due_at",
+    "awaiting", "last_seq", "pending_unit_id", "expected_at", "room", "facts", "closed_at", "alert_open", "updated_at",
+)  # fmt: skip
+
+
+@functools.cache
+def _custody_query(lock: bool) -> tuple[str, list[Any], list[Any], list[tuple[int, Any, Any]]]:
+    """The SQL of ``journey_in_custody`` (its parameters: the code, the user, then these), the
+    fields it reads in model order, and the converters each needs from the database's values."""
+    from django.db import connection
+    from django.db.models.expressions import Col
+
+    from guomen.org.models import Unit
+    from guomen.org.scoping import acts_for_sql
+
+    acts_for, params = acts_for_sql("u")
+    fields = [f for f in Journey._meta.concrete_fields if f.attname in _CUSTODY_FIELDS]  # in model order, as from_db wants
+    columns = ", ".join(f'j."{f.column}"' for f in fields)
+    sql = (
+        f"SELECT {columns}, u.code, u.jurisdiction_id "  # noqa: S608 - names from the models
+        f'FROM "{Journey._meta.db_table}" j JOIN "{Unit._meta.db_table}" u ON u.id = j.custodian_id '
+        f"WHERE j.code = %s AND {acts_for}"
+    )
+    if lock and connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF j"
+    converters = []
+    for i, f in enumerate(fields):
+        col = Col(Journey._meta.db_table, f)
+        for convert in connection.ops.get_db_converters(col) + f.get_db_converters(connection):
+            converters.append((i, col, convert))
+    return sql, params, fields, converters
+
+
+def journey_in_custody(user: Any, code: str, *, lock: bool = False) -> Journey | None:
+    """The journey with this code if it is in the custody of a unit the user acts for and may write
+    as — locked for the caller's transaction if ``lock`` —; None otherwise: the caller then takes
+    the full path through ``Scope``, which tells "not found" from "not yours".
+
+    The hot path of health checks: one plain query that also answers the authority question (see
+    ``scoping.acts_for_sql``), its row turned into a model with each field's own converters.
+    The custodian comes with its code and jurisdiction; the other fields of both load only if asked for."""
+    from django.db import connection
+
+    from guomen.org.models import Unit
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    sql, params, fields, converters = _custody_query(lock)
+    with connection.cursor() as cur:
+        cur.execute(sql, [code, user.pk, *params])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    values = list(row[: len(fields)])
+    for i, f, convert in converters:
+        values[i] = convert(values[i], f, connection)
+    j = Journey.from_db(connection.alias, [f.attname for f in fields], values)
+    j.custodian = Unit.from_db(connection.alias, ["id", "code", "jurisdiction_id"], [j.custodian_id, row[-2], row[-1]])
+    j._row_locked = lock
+    j._custody_checked_for = user.pk  # the query above answered services._custodian's question
     return j
 
 

@@ -147,6 +147,13 @@ class LoopMachine(RuleBasedStateMachine):
     def check(self, j, t):
         self._try(s.health_check, actor=self.actors[self._holder(j)], journey=j, temperature=t)
 
+    @rule(j=journeys, t=st.sampled_from([36.5, 37.8]))
+    def check_by_code(self, j, t):
+        """The API's way in: by loop code (on PostgreSQL a normal check is written optimistically)."""
+        j.refresh_from_db()
+        self._try(s.health_check_by_code, actor=self.actors[self._holder(j)], code=j.code, temperature=t)
+        j.refresh_from_db()
+
     @rule(j=journeys, positive=st.booleans())
     def test_result(self, j, positive):
         self._try(

@@ -10,13 +10,21 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def default_workers() -> int:
+    """WEB_CONCURRENCY if set, else gunicorn's own advice for sync workers: two per core, plus one.
+    A sync worker waits idle while the database answers; more workers than cores keep the cores busy."""
+    if os.environ.get("WEB_CONCURRENCY"):
+        return int(os.environ["WEB_CONCURRENCY"])
+    return 2 * (os.cpu_count() or 1) + 1
+
+
 class Command(BaseCommand):
     help = "Run guomen: the web server (gunicorn), the background worker and the clock, stopping all three together."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--workers", type=int, default=default_workers())
 
     def handle(self, *args, host: str, port: int, workers: int, **options):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
