@@ -98,7 +98,9 @@ class Policy(models.Model):
 
 class Journey(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    code = models.CharField(_("loop code"), max_length=16, unique=True)  # printed on the loop card, scanned to find
+    # Printed on the loop card, scanned to find; unique through Meta.constraints (a plain unique
+    # index: the extra pattern-matching index a unique field gets on PostgreSQL is never used).
+    code = models.CharField(_("loop code"), max_length=16)
     person = models.ForeignKey(Person, models.PROTECT, related_name="journeys", verbose_name=_("person"))
     origin = models.CharField(_("began by"), max_length=20, choices=Origin.choices)
     port = models.ForeignKey(Passage, models.PROTECT, null=True, blank=True, related_name="journeys", verbose_name=_("port or passage"))
@@ -146,6 +148,7 @@ class Journey(models.Model):
             models.Index(fields=["jurisdiction", "state", "state_since"], name="journey_jur_state_since_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["code"], name="journey_code_unique"),
             models.UniqueConstraint(
                 fields=["custodian", "room"], condition=Q(state="in_facility") & ~Q(room=""), name="journey_one_per_room"
             ),

@@ -104,7 +104,7 @@ def journey_search(
     if q:
         from guomen.people.queries import people_search
 
-        qs = qs.filter(Q(code__iexact=q.strip()) | Q(person__in=people_search(scope=scope, q=q).values("pk")))
+        qs = qs.filter(Q(code=q.strip().upper()) | Q(person__in=people_search(scope=scope, q=q).values("pk")))  # codes are upper case
     if overdue:
         from django.utils import timezone
 
