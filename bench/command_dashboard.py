@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,6 +172,21 @@ def generate(n: int, vendor: str) -> float:
         cur.execute(
             "INSERT INTO loop_journeycount (jurisdiction_id, state, n) SELECT jurisdiction_id, state, count(*) FROM loop_journey GROUP BY jurisdiction_id, state"
         )
+        # The daily arrival counters, as the services keep them (per unit and local day).
+        from django.conf import settings
+
+        cur.execute("DELETE FROM loop_dailycount")
+        if vendor == "postgresql":
+            local_day = f"(occurred_at AT TIME ZONE '{settings.TIME_ZONE}')::date"
+        else:  # SQLite keeps UTC text: shift by the zone's offset now (no daylight saving in China)
+            from zoneinfo import ZoneInfo
+
+            offset = int(datetime.now(ZoneInfo(str(settings.TIME_ZONE))).utcoffset().total_seconds() // 60)
+            local_day = f"date(occurred_at, '{offset:+d} minutes')"
+        cur.execute(
+            f"""INSERT INTO loop_dailycount (unit_id, day, what, n)
+               SELECT unit_id, {local_day}, 'arrived', count(*) FROM loop_custodyevent WHERE kind = 'arrived' GROUP BY 1, 2"""
+        )
         # A few hundred open alerts, at every level.
         cur.execute(
             f"""INSERT INTO loop_alert (public_id, kind, journey_id, unit_id, subject, details, state, awaiting, due_at, opened_at, level,
@@ -213,23 +229,30 @@ def measure(requests: int) -> list[float]:
 
 
 def explain() -> None:
-    """Print the plans of the dashboard's heavier reads (PostgreSQL)."""
+    """Time every SQL statement of one dashboard request; print the slowest and, on PostgreSQL, their plans."""
+    from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
-    from guomen.command import queries
-    from guomen.loop.models import CustodyEvent
-    from guomen.places.models import Jurisdiction
-
-    node = Jurisdiction.objects.get(level="province")
-    ids = queries.subtree_ids(node)
-    start, end = queries.day_bounds(queries.local_today())
-    qs = (
-        CustodyEvent.objects.filter(kind="arrived", occurred_at__gte=start, occurred_at__lt=end, unit__jurisdiction_id__in=ids)
-        .values("unit_id")
-        .order_by()
-    )
-    print("--- arrivals today:")
-    print(qs.explain(analyze=True) if connection.vendor == "postgresql" else qs.explain())
+    c = Client()
+    c.force_login(get_user_model().objects.get(username="province"))
+    c.get("/command/")
+    t0 = time.perf_counter()
+    with CaptureQueriesContext(connection) as q:
+        assert c.get("/command/").status_code == 200
+    total = (time.perf_counter() - t0) * 1000
+    timed = sorted(q.captured_queries, key=lambda x: -float(x["time"]))
+    spent = sum(float(x["time"]) for x in timed) * 1000
+    print(f"--- one request: {total:.1f} ms, {len(timed)} statements taking {spent:.1f} ms in the database driver")
+    for x in timed[:8]:
+        print(f"{float(x['time']) * 1000:7.1f} ms  {x['sql'][:160]}")
+    if connection.vendor == "postgresql":
+        for x in timed[:3]:
+            if x["sql"].lstrip().upper().startswith("SELECT"):
+                with connection.cursor() as cur:
+                    cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + x["sql"])
+                    print("\n".join(r[0] for r in cur.fetchall()))
 
 
 def main() -> None:
@@ -240,14 +263,20 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=200)
     p.add_argument("--postgres", action="store_true", help="without DATABASE_URL: make a throwaway PostgreSQL database")
     p.add_argument("--keep", action="store_true", help="do not drop the throwaway database")
-    p.add_argument("--explain", action="store_true")
+    p.add_argument("--explain", action="store_true", help="time each SQL statement of one request and show the slowest plans")
+    p.add_argument("--no-generate", action="store_true", help="measure the journeys already in DATABASE_URL (e.g. one kept with --keep)")
     args = p.parse_args()
     vendor, drop = setup(args)
     try:
         prepare()
-        n = args.journeys or (10_000_000 if vendor == "postgresql" else 1_000_000)
-        secs = generate(n, vendor)
-        print(f"{vendor}: generated {n:,} journeys (+ persons, arrival events, counters) in {secs:.0f} s")
+        if args.no_generate:
+            from guomen.loop.models import Journey
+
+            print(f"{vendor}: {Journey.objects.count():,} journeys already there")
+        else:
+            n = args.journeys or (10_000_000 if vendor == "postgresql" else 1_000_000)
+            secs = generate(n, vendor)
+            print(f"{vendor}: generated {n:,} journeys (+ persons, arrival events, counters) in {secs:.0f} s")
         if args.explain:
             explain()
         times = measure(args.requests)
@@ -256,7 +285,9 @@ def main() -> None:
             f"{vendor}: GET /command/ as the province command, {args.requests} requests: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {max(times):.1f} ms"
         )
     finally:
-        if not args.keep:
+        if args.keep:
+            print(f"kept: DATABASE_URL={os.environ.get('DATABASE_URL')}")
+        else:
             drop()
 
 

@@ -128,22 +128,21 @@ def ports_in(node: Jurisdiction) -> list[Passage]:
     return list(Passage.objects.filter(county__path__startswith=node.path, kind__in=PORT_KINDS).order_by("code"))
 
 
-def arrivals_by_unit(ids: list[int], start: datetime, end: datetime) -> dict[int, int]:
-    """Arrivals between ``start`` and ``end`` per receiving unit (the index on (kind, occurred_at))."""
-    from guomen.loop.models import CustodyEvent, EventKind
+def arrivals_by_unit(ids: list[int], day: date) -> dict[int, int]:
+    """Arrivals on the local ``day`` per receiving unit in the jurisdictions ``ids`` (the loop's daily counters)."""
+    from guomen.loop.models import DailyCount
 
     rows = (
-        CustodyEvent.objects.filter(kind=EventKind.ARRIVED, occurred_at__gte=start, occurred_at__lt=end, unit__jurisdiction_id__in=ids)
+        DailyCount.objects.filter(what=DailyCount.ARRIVED, day=day, unit__jurisdiction_id__in=ids)
         .values("unit_id")
         .order_by()
-        .annotate(n=Count("id"))
+        .annotate(total=Sum("n"))
     )
-    return {r["unit_id"]: r["n"] for r in rows}
+    return {r["unit_id"]: r["total"] for r in rows if r["total"]}
 
 
 def arrivals_by_port(node: Jurisdiction, ids: list[int], day: date) -> list[dict[str, Any]]:
-    start, end = day_bounds(day)
-    per_unit = arrivals_by_unit(ids, start, end)
+    per_unit = arrivals_by_unit(ids, day)
     ports = {p.pk: p for p in ports_in(node)}
     units = Unit.objects.filter(pk__in=list(per_unit)).values_list("pk", "passage_id")
     per_port: dict[int | None, int] = {}
@@ -185,12 +184,13 @@ def alerts_by_level(ids: list[int]) -> dict[int, int]:
     return out
 
 
-def positives(ids: list[int], start: datetime, end: datetime) -> int:
-    from guomen.loop.models import CustodyEvent, EventKind
+def positives(ids: list[int], day: date) -> int:
+    """Positive test results recorded on the local ``day`` by units in the jurisdictions ``ids`` (the daily counters)."""
+    from guomen.loop.models import DailyCount
 
-    return CustodyEvent.objects.filter(
-        kind=EventKind.TEST_RESULT, occurred_at__gte=start, occurred_at__lt=end, unit__jurisdiction_id__in=ids, data__result="positive"
-    ).count()
+    return (
+        DailyCount.objects.filter(what=DailyCount.POSITIVE, day=day, unit__jurisdiction_id__in=ids).aggregate(total=Sum("n"))["total"] or 0
+    )
 
 
 def segments_unassigned(node: Jurisdiction) -> dict[str, int] | None:
@@ -313,7 +313,6 @@ def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) 
     arrivals = arrivals_by_port(node, ids, day)
     ages = handover_ages(ids, now)
     alerts = alerts_by_level(ids)
-    start, end = day_bounds(day)
     kids = drill_children(node)
     per_child = child_state_counts(node, kids)
     children = [
@@ -342,7 +341,7 @@ def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) 
         handover_overdue=ages["overdue"],
         alerts=alerts,
         alerts_total=sum(alerts.values()),
-        positives_today=positives(ids, start, end),
+        positives_today=positives(ids, day),
         in_hospital=states.get(State.IN_HOSPITAL, 0),
         segments=segments_unassigned(node),
         duty=duty_figures(scope, node, now),
@@ -531,15 +530,15 @@ def trends(node: Jurisdiction, *, days: int = 30, now: datetime | None = None) -
     def local_day(t: datetime) -> str:
         return timezone.localtime(t, tz()).date().isoformat()
 
-    from guomen.loop.models import CustodyEvent, EventKind
+    from guomen.loop.models import DailyCount
 
     ports = {p.pk: p for p in ports_in(node)}
     unit_port = dict(Unit.objects.filter(passage_id__in=list(ports)).values_list("pk", "passage_id"))
     series: dict[int, list[int]] = {pk: [0] * days for pk in ports}
-    for unit_id, at in CustodyEvent.objects.filter(
-        kind=EventKind.ARRIVED, occurred_at__gte=start, occurred_at__lt=end, unit_id__in=list(unit_port)
-    ).values_list("unit_id", "occurred_at"):
-        series[unit_port[unit_id]][index[local_day(at)]] += 1
+    for unit_id, day, n in DailyCount.objects.filter(
+        what=DailyCount.ARRIVED, day__gte=first, day__lte=last, unit_id__in=list(unit_port)
+    ).values_list("unit_id", "day", "n"):
+        series[unit_port[unit_id]][index[day.isoformat()]] += n
 
     opened = [0] * days
     closed = [0] * days
@@ -579,7 +578,6 @@ def map_features(scope: Scope, node: Jurisdiction, *, now: datetime | None = Non
 
     now = now or timezone.now()
     day = local_today(now)
-    start, end = day_bounds(day)
     if node.level in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY):
         counties = list(Jurisdiction.objects.filter(path__startswith=node.path, level=Level.COUNTY).order_by("code"))
     else:
@@ -620,7 +618,7 @@ def map_features(scope: Scope, node: Jurisdiction, *, now: datetime | None = Non
         )
     ports = ports_in(node)
     port_units = dict(Unit.objects.filter(passage__in=ports).values_list("pk", "passage_id"))
-    per_unit = arrivals_by_unit(subtree_ids(node), start, end)
+    per_unit = arrivals_by_unit(subtree_ids(node), day)
     arrivals: dict[int, int] = {}
     for uid, n in per_unit.items():
         if uid in port_units:

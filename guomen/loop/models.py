@@ -254,6 +254,27 @@ class Alert(models.Model):
         return f"{self.get_kind_display()} · {self.journey or self.subject}"
 
 
+class DailyCount(models.Model):
+    """How many of a kind of event each unit recorded on each local day — arrivals, positive test
+    results —, kept in the same transaction as the events, so that "today" on a dashboard reads a
+    few rows however many events the day held."""
+
+    ARRIVED = "arrived"
+    POSITIVE = "positive"
+    WHAT = ((ARRIVED, ARRIVED), (POSITIVE, POSITIVE))
+
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="+")
+    day = models.DateField()
+    what = models.CharField(max_length=10, choices=WHAT)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "what", "unit"], name="daily_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.day} {self.what}: {self.n}"
+
+
 class JourneyCount(models.Model):
     """How many journeys are in each state per custodian jurisdiction, kept in the same
     transaction as the events so that dashboards read a few rows instead of millions."""

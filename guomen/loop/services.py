@@ -13,9 +13,11 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -34,6 +36,7 @@ from .models import (
     AlertKind,
     AlertLevel,
     CustodyEvent,
+    DailyCount,
     Disposition,
     EventKind,
     Journey,
@@ -146,6 +149,22 @@ def _counts(jurisdiction_id: int, state: str, delta: int) -> None:
         JourneyCount.objects.filter(jurisdiction_id=jurisdiction_id, state=state).update(n=F("n") + delta)
 
 
+def local_day(at: datetime) -> date:
+    """The day ``at`` falls on where the system runs (settings.TIME_ZONE), whatever zone is active."""
+    return at.astimezone(ZoneInfo(str(settings.TIME_ZONE))).date()
+
+
+def _daily(unit_id: int, at: datetime, what: str) -> None:
+    day = local_day(at)
+    if DailyCount.objects.filter(unit_id=unit_id, day=day, what=what).update(n=F("n") + 1):
+        return
+    try:
+        with transaction.atomic():
+            DailyCount.objects.create(unit_id=unit_id, day=day, what=what, n=1)
+    except IntegrityError:  # created by a concurrent transaction meanwhile
+        DailyCount.objects.filter(unit_id=unit_id, day=day, what=what).update(n=F("n") + 1)
+
+
 def _snapshot(j: Journey) -> proj.Projection:
     return proj.Projection(
         state=j.state,
@@ -216,6 +235,8 @@ def _append(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data
     event.save()
     if answered:
         _close_overdue_alert(j, event.seq)
+    if kind == EventKind.ARRIVED or (kind == EventKind.TEST_RESULT and event.data.get("result") == "positive"):
+        _daily(unit.pk, at, DailyCount.ARRIVED if kind == EventKind.ARRIVED else DailyCount.POSITIVE)
     same = before == (j.state, j.custodian_id, j.pending_unit_id, j.expected_at, j.room, j.closed_at, j.state_since)
     j.save(update_fields=CHECK_FIELDS if same else PROJECTED_FIELDS)
     if before_state and (before_state, before_jur) != (j.state, j.jurisdiction_id):

@@ -23,7 +23,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from guomen.lib.errors import DomainError
 from guomen.loop import projection as proj
 from guomen.loop import services as s
-from guomen.loop.models import Alert, AlertKind, CustodyEvent, Disposition, Journey, JourneyCount, State
+from guomen.loop.models import Alert, AlertKind, CustodyEvent, DailyCount, Disposition, Journey, JourneyCount, State
 from guomen.loop.tests.factories import person, u, who
 
 pytestmark = pytest.mark.django_db
@@ -225,6 +225,16 @@ class LoopMachine(RuleBasedStateMachine):
         counted = {r["state"]: r["n"] for r in Journey.objects.values("state").annotate(n=Count("id"))}
         kept = {r["state"]: r["n"] for r in JourneyCount.objects.values("state").annotate(n=Sum("n")) if r["n"]}
         assert counted == kept
+
+    @invariant()
+    def daily_counts_match_the_events(self):
+        counted: dict[tuple, int] = {}
+        for e in CustodyEvent.objects.filter(kind__in=["arrived", "test_result"]):
+            if e.kind == "arrived" or e.data.get("result") == "positive":
+                what = DailyCount.ARRIVED if e.kind == "arrived" else DailyCount.POSITIVE
+                key = (e.unit_id, s.local_day(e.occurred_at), what)
+                counted[key] = counted.get(key, 0) + 1
+        assert counted == {(c.unit_id, c.day, c.what): c.n for c in DailyCount.objects.all()}
 
 
 def test_random_flows_keep_every_invariant(world):
