@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -245,9 +245,9 @@ def dispatch_figures(ids: list[int], now: datetime) -> dict[str, int]:
 
 
 def report_status(node: Jurisdiction, day: date) -> dict[str, int]:
-    expected = expected_reporters(node)
+    expected = list(_reporters(node).values_list("pk", flat=True))
     got = set(
-        DailyReport.objects.filter(day=day, unit__in=expected, state__in=[ReportState.SUBMITTED, ReportState.ACKNOWLEDGED]).values_list(
+        DailyReport.objects.filter(day=day, unit_id__in=expected, state__in=[ReportState.SUBMITTED, ReportState.ACKNOWLEDGED]).values_list(
             "unit_id", flat=True
         )
     )
@@ -360,12 +360,15 @@ def report_level_of(unit: Unit) -> str | None:
     return None
 
 
-def expected_reporters(node: Jurisdiction) -> list[Unit]:
-    """The units that owe a daily report inside ``node``: port stations, county and prefecture commands."""
-    qs = Unit.objects.filter(active=True, jurisdiction__path__startswith=node.path).filter(
+def _reporters(node: Jurisdiction) -> QuerySet[Unit]:
+    return Unit.objects.filter(active=True, jurisdiction__path__startswith=node.path).filter(
         Q(kind=UnitKind.PORT_HEALTH_STATION) | Q(kind=UnitKind.COMMAND_OFFICE, jurisdiction__level__in=[Level.COUNTY, Level.PREFECTURE])
     )
-    return list(qs.select_related("jurisdiction", "passage").order_by("jurisdiction__path", "kind", "code"))
+
+
+def expected_reporters(node: Jurisdiction) -> list[Unit]:
+    """The units that owe a daily report inside ``node``: port stations, county and prefecture commands."""
+    return list(_reporters(node).select_related("jurisdiction", "passage").order_by("jurisdiction__path", "kind", "code"))
 
 
 FIGURE_KEYS = (
