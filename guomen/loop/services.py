@@ -745,16 +745,18 @@ def health_check_by_code(
 
 
 @functools.cache
-def _guarded_check_sql() -> str:
+def _guarded_check_sql() -> tuple[str, list[Any], list[Any]]:
+    """The statement of ``_write_check_unless_changed`` and the fields whose values it takes, in order."""
     journey_fields = [Journey._meta.get_field(name) for name in CHECK_FIELDS]
     event_fields = [CustodyEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
     sets = ", ".join(f'"{f.column}" = %s' for f in journey_fields)
     columns = ", ".join(f'"{f.column}"' for f in event_fields)
     values = ", ".join(f"%s::{f.db_type(connection)}" for f in event_fields)
-    return (
+    sql = (
         f'WITH u AS (UPDATE "{Journey._meta.db_table}" SET {sets} WHERE id = %s AND last_seq = %s AND NOT alert_open RETURNING id) '  # noqa: S608 - fixed names
         f'INSERT INTO "{CustodyEvent._meta.db_table}" ({columns}) SELECT {values} FROM u RETURNING id'
     )
+    return sql, journey_fields, event_fields
 
 
 def _write_check_unless_changed(event: CustodyEvent, j: Journey, seen_seq: int) -> bool:
@@ -762,12 +764,11 @@ def _write_check_unless_changed(event: CustodyEvent, j: Journey, seen_seq: int) 
     journey's UPDATE guarded by the sequence number read (and no alert opened since), the event's
     INSERT fed by that UPDATE's row. False, and nothing written, if the guard failed."""
     event.recorded_at = timezone.now()
-    journey_fields = [Journey._meta.get_field(name) for name in CHECK_FIELDS]
-    event_fields = [CustodyEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
+    sql, journey_fields, event_fields = _guarded_check_sql()
     params = [f.get_db_prep_save(getattr(j, f.attname), connection) for f in journey_fields] + [j.pk, seen_seq]
     params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in event_fields]
     with connection.cursor() as cur:
-        cur.execute(_guarded_check_sql(), params)
+        cur.execute(sql, params)
         row = cur.fetchone()
     if row is None:
         return False
