@@ -318,7 +318,7 @@ def _act_for(actor: Any, unit: Unit) -> Scope:
 
 def _custodian(actor: Any, j: Journey) -> None:
     if getattr(j, "_custody_checked_for", None) == getattr(actor, "pk", False):
-        return  # read by queries.journey_in_custody_for_update for this actor: authority already checked in SQL
+        return  # read by queries.journey_in_custody for this actor: authority already checked in SQL
     _act_for(actor, j.custodian)
 
 
