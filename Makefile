@@ -62,6 +62,7 @@ lint: setup
 	  GUOMEN_ALLOWED_HOSTS=guomen.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: setup
+	@bash scripts/system-packages.sh bench
 	@echo "Benchmarks (each makes and drops its own database; see bench/README.md):"; ls bench/*.py
 
 clean-db:
