@@ -7,6 +7,7 @@ import zlib
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -166,16 +167,19 @@ def test_port_desk_flow_register_check_screen_sample_and_dispose_to_quarantine(c
 
 
 def test_a_declared_arrival_is_expected_today_and_marked_arrived_from_the_desk(client_as):
-    j = s.journey_declare(
-        actor=who("ruili_port"), port_unit=u("port-ruili"), person=person(), expected_at=timezone.now() + timedelta(hours=1)
-    )
     c = client_as("ruili_port")
-    desk = c.get(reverse("loop:port")).content.decode()
-    assert j.code in desk.split('id="expected"')[1].split('id="gate"')[0]
-    assert act(c, j, "arrive").status_code == 302
-    j.refresh_from_db()
-    assert j.state == State.AT_GATE
-    assert c.get(reverse("loop:port"), HTTP_HX_REQUEST="true", data={"part": "lists"}).status_code == 200
+    # At local noon, "in an hour" is still today (late in the evening it would be tomorrow).
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    with time_machine.travel(noon, tick=True):
+        j = s.journey_declare(
+            actor=who("ruili_port"), port_unit=u("port-ruili"), person=person(), expected_at=timezone.now() + timedelta(hours=1)
+        )
+        desk = c.get(reverse("loop:port")).content.decode()
+        assert j.code in desk.split('id="expected"')[1].split('id="gate"')[0]
+        assert act(c, j, "arrive").status_code == 302
+        j.refresh_from_db()
+        assert j.state == State.AT_GATE
+        assert c.get(reverse("loop:port"), HTTP_HX_REQUEST="true", data={"part": "lists"}).status_code == 200
 
 
 def test_registration_errors_are_shown_and_nothing_is_created(client_as):
