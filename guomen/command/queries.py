@@ -14,13 +14,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.lib.localtime import local_day, zone
 from guomen.org.models import COMMAND_LEVEL, Role, Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.places.models import PORT_KINDS, Jurisdiction, Level, Passage
@@ -32,11 +32,11 @@ COMMAND_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COM
 
 # --- time ---------------------------------------------------------------------------------------
 def tz() -> ZoneInfo:
-    return ZoneInfo(str(settings.TIME_ZONE))
+    return zone()
 
 
 def local_today(now: datetime | None = None) -> date:
-    return timezone.localtime(now or timezone.now(), tz()).date()
+    return local_day(now or timezone.now())
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -530,9 +530,6 @@ def trends(node: Jurisdiction, *, days: int = 30, now: datetime | None = None) -
     start, _end = day_bounds(first)
     _s, end = day_bounds(last)
 
-    def local_day(t: datetime) -> str:
-        return timezone.localtime(t, tz()).date().isoformat()
-
     from guomen.loop.models import DailyCount
 
     ports = {p.pk: p for p in ports_in(node)}
@@ -550,9 +547,9 @@ def trends(node: Jurisdiction, *, days: int = 30, now: datetime | None = None) -
     )
     for o, c in alert_rows.values_list("opened_at", "closed_at"):
         if start <= o < end:
-            opened[index[local_day(o)]] += 1
+            opened[index[local_day(o).isoformat()]] += 1
         if c is not None and start <= c < end:
-            closed[index[local_day(c)]] += 1
+            closed[index[local_day(c).isoformat()]] += 1
 
     in_loop: list[int | None] = [None] * days
     for day, n in (

@@ -36,7 +36,7 @@ _CUSTODY_FIELDS = (
 
 
 @functools.cache
-def _custody_query(lock: bool) -> tuple[str, list[Any], list[Any], list[tuple[int, Any, Any]]]:
+def _custody_query() -> tuple[str, list[Any], list[Any], list[tuple[int, Any, Any]]]:
     """The SQL of ``journey_in_custody`` (its parameters: the code, the user, then these), the
     fields it reads in model order, and the converters each needs from the database's values."""
     from django.db import connection
@@ -53,8 +53,6 @@ def _custody_query(lock: bool) -> tuple[str, list[Any], list[Any], list[tuple[in
         f'FROM "{Journey._meta.db_table}" j JOIN "{Unit._meta.db_table}" u ON u.id = j.custodian_id '
         f"WHERE j.code = %s AND {acts_for}"
     )
-    if lock and connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF j"
     converters = []
     for i, f in enumerate(fields):
         col = Col(Journey._meta.db_table, f)
@@ -63,10 +61,10 @@ def _custody_query(lock: bool) -> tuple[str, list[Any], list[Any], list[tuple[in
     return sql, params, fields, converters
 
 
-def journey_in_custody(user: Any, code: str, *, lock: bool = False) -> Journey | None:
-    """The journey with this code if it is in the custody of a unit the user acts for and may write
-    as — locked for the caller's transaction if ``lock`` —; None otherwise: the caller then takes
-    the full path through ``Scope``, which tells "not found" from "not yours".
+def journey_in_custody(user: Any, code: str) -> Journey | None:
+    """The journey with this code, unlocked, if it is in the custody of a unit the user acts for and
+    may write as; None otherwise: the caller then takes the full path through ``Scope``, which
+    tells "not found" from "not yours".
 
     The hot path of health checks: one plain query that also answers the authority question (see
     ``scoping.acts_for_sql``), its row turned into a model with each field's own converters.
@@ -77,7 +75,7 @@ def journey_in_custody(user: Any, code: str, *, lock: bool = False) -> Journey |
 
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    sql, params, fields, converters = _custody_query(lock)
+    sql, params, fields, converters = _custody_query()
     with connection.cursor() as cur:
         cur.execute(sql, [code, user.pk, *params])
         row = cur.fetchone()
@@ -88,8 +86,6 @@ def journey_in_custody(user: Any, code: str, *, lock: bool = False) -> Journey |
         values[i] = convert(values[i], f, connection)
     j = Journey.from_db(connection.alias, [f.attname for f in fields], values)
     j.custodian = Unit.from_db(connection.alias, ["id", "code", "jurisdiction_id"], [j.custodian_id, row[-2], row[-1]])
-    j._row_locked = lock
-    j._custody_checked_for = user.pk  # the query above answered services._custodian's question
     return j
 
 

@@ -13,11 +13,9 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -25,11 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guomen.lib.errors import Conflict, DomainError
+from guomen.lib.localtime import local_day
 from guomen.org.models import Role, Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction, Level, Passage
 
 from . import projection as proj
+from . import queries
 from .models import (
     OPEN_STATES,
     Alert,
@@ -147,11 +147,6 @@ def _counts(jurisdiction_id: int, state: str, delta: int) -> None:
             JourneyCount.objects.create(jurisdiction_id=jurisdiction_id, state=state, n=delta)
     except IntegrityError:  # created by a concurrent transaction meanwhile
         JourneyCount.objects.filter(jurisdiction_id=jurisdiction_id, state=state).update(n=F("n") + delta)
-
-
-def local_day(at: datetime) -> date:
-    """The day ``at`` falls on where the system runs (settings.TIME_ZONE), whatever zone is active."""
-    return at.astimezone(ZoneInfo(str(settings.TIME_ZONE))).date()
 
 
 def _daily(unit_id: int, at: datetime, what: str) -> None:
@@ -317,8 +312,6 @@ def _act_for(actor: Any, unit: Unit) -> Scope:
 
 
 def _custodian(actor: Any, j: Journey) -> None:
-    if getattr(j, "_custody_checked_for", None) == getattr(actor, "pk", False):
-        return  # read by queries.journey_in_custody for this actor: authority already checked in SQL
     _act_for(actor, j.custodian)
 
 
@@ -721,18 +714,10 @@ def health_check_by_code(
     no other event or alert has touched it since the read, and inserts the event only if it did.
     Anything else — fever, an open alert, a journey changed meanwhile, a journey not found this
     way — takes the locked path, which gives the full answers and errors."""
-    from . import queries
-
     t, syms, at = _temperature(temperature), _symptoms(symptoms), _when(occurred_at)
     if connection.vendor == "postgresql":
         j = queries.journey_in_custody(actor, code)
-        if (
-            j is not None
-            and j.state in (State.IN_FACILITY, State.HOME_MONITORING)
-            and not j.alert_open
-            and t < rules_of(j).fever_celsius
-            and not syms
-        ):
+        if j is not None and j.state in (State.IN_FACILITY, State.HOME_MONITORING) and not j.alert_open and not _fever(j, t, syms):
             seen = j.last_seq
             event, _answered = _advance(
                 j, EventKind.HEALTH_CHECK, unit=j.custodian, actor=actor, at=at, data={"temperature": t, "symptoms": syms, "fever": False}
@@ -740,7 +725,7 @@ def health_check_by_code(
             if _write_check_unless_changed(event, j, seen):
                 return event
     with transaction.atomic():
-        j = queries.journey_in_custody(actor, code, lock=True) or queries.journey_for_update(Scope.of(actor), code)
+        j = queries.journey_for_update(Scope.of(actor), code)
         return health_check(actor=actor, journey=j, temperature=t, symptoms=syms, occurred_at=at)
 
 
@@ -777,11 +762,15 @@ def _write_check_unless_changed(event: CustodyEvent, j: Journey, seen_seq: int) 
     return True
 
 
+def _fever(j: Journey, temperature: float, symptoms: Sequence[str]) -> bool:
+    return temperature >= rules_of(j).fever_celsius or bool(symptoms)
+
+
 def _check(j: Journey, actor: Any, temperature: float, symptoms: Sequence[str], at: datetime) -> CustodyEvent:
     _require_state(j, State.IN_FACILITY, State.HOME_MONITORING)
     t = _temperature(temperature)
     syms = _symptoms(symptoms)
-    if t >= rules_of(j).fever_celsius or syms:
+    if _fever(j, t, syms):
         event = _append(
             j, EventKind.HEALTH_CHECK, unit=j.custodian, actor=actor, at=at, data={"temperature": t, "symptoms": syms, "fever": True}
         )
@@ -912,8 +901,7 @@ def health_checks_batch(*, actor: Any, unit: Unit, items: Iterable[dict[str, Any
             except DomainError as e:
                 out.append({"index": n, "journey": code, "ok": False, "code": e.code, "message": e.message})
                 continue
-            fever = t >= rules_of(j).fever_celsius or bool(syms)
-            if fever:
+            if _fever(j, t, syms):
                 feverish.append((n, j, {"temperature": t, "symptoms": syms, "at": at}))
                 out.append({"index": n, "journey": code, "ok": True})
                 continue

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from guomen.lib.errors import DomainError
+from guomen.lib.localtime import local_day
 from guomen.loop import projection as proj
 from guomen.loop import services as s
 from guomen.loop.models import Alert, AlertKind, CustodyEvent, DailyCount, Disposition, Journey, JourneyCount, State
@@ -232,7 +233,7 @@ class LoopMachine(RuleBasedStateMachine):
         for e in CustodyEvent.objects.filter(kind__in=["arrived", "test_result"]):
             if e.kind == "arrived" or e.data.get("result") == "positive":
                 what = DailyCount.ARRIVED if e.kind == "arrived" else DailyCount.POSITIVE
-                key = (e.unit_id, s.local_day(e.occurred_at), what)
+                key = (e.unit_id, local_day(e.occurred_at), what)
                 counted[key] = counted.get(key, 0) + 1
         assert counted == {(c.unit_id, c.day, c.what): c.n for c in DailyCount.objects.all()}
 
