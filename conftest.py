@@ -92,47 +92,45 @@ def chromium():
         browser.close()
 
 
-def _trigger_sql():
-    from importlib import import_module
-
-    return import_module("guomen.loop.migrations.0002_custody_events_append_only")
-
-
 @pytest.fixture(autouse=True)
-def _append_only_events(request, django_db_blocker):
-    """Put the SQLite append-only triggers back if a transactional test's flush took them away."""
-    uses_db = "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db")
-    if not uses_db or "flushable_events" in request.fixturenames:
+def _append_only_in_place(request, django_db_blocker):
+    """A database test starts only on tables that are append-only as the migrations leave them.
+    This checks (with the system check's own function) and never repairs: see ``flushable_events``."""
+    if "django_db_setup" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
         return
     request.getfixturevalue("django_db_setup")
     from django.db import connection
 
+    from guomen.core import append_only
+
     with django_db_blocker.unblock():
-        if connection.vendor != "sqlite" or not connection.settings_dict["NAME"]:
-            return
-        with connection.cursor() as cur:
-            cur.execute("SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE 'loop_custodyevent_%'")
-            if cur.fetchone()[0] < 2:
-                for sql in _trigger_sql().SQLITE_DROP + _trigger_sql().SQLITE:
-                    cur.execute(sql)
+        gaps = {rule.table: append_only.missing(connection, rule.table) for rule in append_only.rules()}
+    gaps = {table: names for table, names in gaps.items() if names}
+    assert not gaps, f"append-only rule missing before the test: {gaps}"
 
 
 @pytest.fixture
 def flushable_events(transactional_db):
-    """Transactional tests end with a flush. PostgreSQL's TRUNCATE passes the append-only trigger
-    on custody events; SQLite's DELETE does not, so the trigger steps aside for the flush only."""
+    """Let the flush that ends a transactional (browser) test through the append-only rule.
+
+    Such a test cannot roll back; Django empties every table after it (``flush``: DELETE on SQLite,
+    TRUNCATE on PostgreSQL), which the rule on custody events and the access audit refuses, as it
+    must in normal operation. This fixture depends on ``transactional_db``, so its teardown runs
+    just before that flush: it drops the rule's triggers, and nothing runs between the drop and the
+    flush. The flush then sends ``post_migrate``, the signal every ``migrate`` sends, and its
+    receiver ``core.append_only.restore`` re-creates the rule — the same mechanism that keeps the
+    rule in production after a migration that rebuilds a table on SQLite. So the rule is stepped
+    aside for the flush alone and is back by the production mechanism, not by a fixture; the next
+    test's ``_append_only_in_place`` verifies it (a failed flush fails the next test instead of
+    letting it run on a database that differs from the migrated one).
+    """
+    yield
     from django.db import connection
 
-    m = _trigger_sql()
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            for sql in m.SQLITE_DROP + m.SQLITE:
-                cur.execute(sql)
-    yield
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            for sql in m.SQLITE_DROP:
-                cur.execute(sql)
+    from guomen.core import append_only
+
+    for rule in append_only.rules():
+        append_only.drop(connection, rule.table)
 
 
 @pytest.fixture

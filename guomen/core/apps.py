@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,7 +10,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from guomen.org.models import Role
 
-        from . import panels, registry
+        from . import append_only, panels, registry
+
+        post_migrate.connect(append_only.restore, sender=self, dispatch_uid="guomen.core.append_only.restore")
 
         registry.nav(_("Home"), "home", order=0)
         registry.nav(_("Places"), "jurisdiction_list", order=80)

@@ -10,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AccessLog(models.Model):
-    """One full view of personal data (an unmasked identifier, an export...). Append-only."""
+    """One full view of personal data (an unmasked identifier, an export...). Append-only: database
+    triggers refuse UPDATE, DELETE and TRUNCATE (``core.append_only``)."""
+
+    append_only_since = "0002_access_log_append_only"
 
     class Action(models.TextChoices):
         VIEW_IDENTITY = "view_identity", _("Viewed an identity document in full")

@@ -164,7 +164,10 @@ class Journey(models.Model):
 
 
 class CustodyEvent(models.Model):
-    """One step of a journey. Appended, never changed or deleted (database triggers enforce it)."""
+    """One step of a journey. Appended, never changed, deleted or truncated (database triggers enforce
+    it, see ``core.append_only``)."""
+
+    append_only_since = "0002_custody_events_append_only"
 
     journey = models.ForeignKey(Journey, models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
