@@ -37,8 +37,10 @@ from guomen.people.models import IdentityDocument
 
 from . import forms as f
 from . import services as s
+from .handover import handover_redirect, handover_withdraw
 from .models import Alert, AlertKind, AlertLevel, CustodyEvent, Disposition, EventKind, Journey, JourneyCount, State
-from .projection import monitoring_served, quarantine_served, tests_satisfied
+from .projection import flags, monitoring_served, quarantine_served, tests_satisfied
+from .rules import flag_labels
 
 COMMAND_ROLES = (Role.COUNTY_COMMAND, Role.PREFECTURE_COMMAND, Role.PROVINCE_COMMAND)
 RECEIVING_ROLES = (Role.TRANSFER_TEAM, Role.FACILITY_STAFF, Role.HOSPITAL_STAFF, Role.GRID_WORKER, Role.PORT_OFFICER)
@@ -129,6 +131,7 @@ def _decorate(journeys: Iterable[Journey], now: datetime | None = None) -> list[
     out = []
     for j in journeys:
         j.left_text, j.left_class = time_left(j.due_at, now)
+        j.flag_labels = flag_labels(flags(j.facts or {}))
         out.append(j)
     return out
 
@@ -291,6 +294,8 @@ def _journey_context(request: HttpRequest, scope: Scope, j: Journey, bound: dict
             steps |= {"check", "close", "sample", "result"}
     if receiver and j.state == State.HANDOVER_OFFERED:
         steps |= {"accept", "refuse"}
+    if holder and j.state == State.HANDOVER_OFFERED:
+        steps |= {"withdraw", "redirect"}
     if command and j.state == State.IN_FACILITY and not released:
         steps.add("override_release")
     if command and j.is_open:
@@ -315,6 +320,10 @@ def _journey_context(request: HttpRequest, scope: Scope, j: Journey, bound: dict
         forms["accept"] = f.AcceptForm()
     if "refuse" in steps:
         forms["refuse"] = f.RefuseForm()
+    if "withdraw" in steps:
+        forms["withdraw"] = f.WithdrawForm()
+    if "redirect" in steps:
+        forms["redirect"] = f.RedirectForm(units=_offer_units(j))
     if "report" in steps:
         forms["report"] = f.ReportForm()
     if "override_release" in steps or "override_close" in steps:
@@ -336,6 +345,7 @@ def _journey_context(request: HttpRequest, scope: Scope, j: Journey, bound: dict
         "monitoring_served": monitoring_served(p, rules, j.risk, now) if j.state == State.HOME_MONITORING else None,
         "certificate": _certificate_ready(j),
         "destination_unit": _destination_unit(j),
+        "flags": flag_labels(flags(j.facts or {})),
     }
 
 
@@ -351,6 +361,8 @@ def _destination_unit(j: Journey) -> Unit | None:
 
 
 def _offer_units(j: Journey) -> QuerySet[Unit]:
+    if j.state == State.HANDOVER_OFFERED:  # redirecting: where the sender could have offered
+        j = Journey(state=j.facts.get("offer_from", State.AT_GATE), custodian=j.custodian)
     if j.state == State.IN_TRANSIT:
         kinds: tuple[str, ...] = (UnitKind.QUARANTINE_FACILITY, UnitKind.HOSPITAL, UnitKind.VILLAGE_COMMITTEE)
     elif j.state == State.IN_FACILITY:
@@ -382,6 +394,15 @@ def journey_detail(request: HttpRequest, code: str) -> HttpResponse:
     scope = Scope.of(request.user)
     j = _journey(scope, code)
     return render(request, "loop/journey.html", _journey_context(request, scope, j))
+
+
+def _accepted_message(j: Journey) -> str:
+    """The acceptance's answer, saying first what stands against the person's health."""
+    message = _("Handover accepted: the person is now in your custody.")
+    standing = flag_labels(flags(j.facts or {}))
+    if standing:
+        return _("Warning: %(flags)s.") % {"flags": ", ".join(standing)} + " " + message
+    return message
 
 
 def _room_or_none(form: f.AcceptForm) -> str:
@@ -459,6 +480,7 @@ def _do(scope: Scope, request: HttpRequest, j: Journey, action: str) -> tuple[st
                 to_unit=to_unit if d["disposition"] != Disposition.RELEASE else None,
                 via_unit=via_unit if d["disposition"] != Disposition.RELEASE else None,
                 note=d.get("note", ""),
+                override_reason=d.get("override_reason", ""),
             )
         except DomainError as e:
             f.add_domain_error(form, e)
@@ -470,11 +492,39 @@ def _do(scope: Scope, request: HttpRequest, j: Journey, action: str) -> tuple[st
         if not form.is_valid():
             return "", form
         try:
-            s.handover_offer(actor=user, journey=j, to_unit=_unit_by_code(form.cleaned_data["to_unit"], units))
+            s.handover_offer(
+                actor=user,
+                journey=j,
+                to_unit=_unit_by_code(form.cleaned_data["to_unit"], units),
+                override_reason=form.cleaned_data.get("override_reason", ""),
+            )
         except DomainError as e:
             f.add_domain_error(form, e)
             return "", form
         return _("Handover offered."), None
+    if action == "withdraw":
+        form = f.WithdrawForm(post)
+        if not form.is_valid():
+            return "", form
+        handover_withdraw(actor=user, journey=j, reason=form.cleaned_data["reason"])
+        return _("Handover withdrawn; decide again."), None
+    if action == "redirect":
+        units = _offer_units(j)
+        form = f.RedirectForm(post, units=units)
+        if not form.is_valid():
+            return "", form
+        try:
+            handover_redirect(
+                actor=user,
+                journey=j,
+                to_unit=_unit_by_code(form.cleaned_data["to_unit"], units),
+                reason=form.cleaned_data["reason"],
+                override_reason=form.cleaned_data.get("override_reason", ""),
+            )
+        except DomainError as e:
+            f.add_domain_error(form, e)
+            return "", form
+        return _("Handover redirected."), None
     if action == "accept":
         form = f.AcceptForm(post)
         if not form.is_valid():
@@ -482,11 +532,18 @@ def _do(scope: Scope, request: HttpRequest, j: Journey, action: str) -> tuple[st
         if j.pending_unit is None:
             s._require_state(j, State.HANDOVER_OFFERED)
         try:
-            s.handover_accept(actor=user, journey=j, unit=j.pending_unit, room=_room_or_none(form))
+            s.handover_accept(
+                actor=user,
+                journey=j,
+                unit=j.pending_unit,
+                room=_room_or_none(form),
+                card_code=form.cleaned_data.get("card_code", ""),
+                without_card_reason=form.cleaned_data.get("without_card_reason", ""),
+            )
         except DomainError as e:
             f.add_domain_error(form, e)
             return "", form
-        return _("Handover accepted: the person is now in your custody."), None
+        return _accepted_message(j), "warning" if flags(j.facts) else None
     if action == "refuse":
         form = f.RefuseForm(post)
         if not form.is_valid():
@@ -527,6 +584,8 @@ ACTIONS = {
     "offer",
     "accept",
     "refuse",
+    "withdraw",
+    "redirect",
     "report",
     "release",
     "close",
@@ -585,14 +644,21 @@ def scan(request: HttpRequest) -> HttpResponse:
             form.add_error("code", _("No person with this loop code is being handed over to your unit."))
         else:
             try:
-                s.handover_accept(actor=request.user, journey=j, unit=j.pending_unit, room=form.cleaned_data.get("room", ""))
+                s.handover_accept(
+                    actor=request.user, journey=j, unit=j.pending_unit, room=form.cleaned_data.get("room", ""), card_code=code
+                )
             except DomainError as e:
                 f.add_domain_error(form, e)
                 if (e.details or {}).get("field") is None and e.code in ("room_required", "room_taken"):
                     form.errors.pop("__all__", None)
                     form.add_error("room", e.message)
             else:
-                messages.success(request, _("%(name)s is now in your custody (%(code)s).") % {"name": j.person, "code": j.code})
+                accepted = _("%(name)s is now in your custody (%(code)s).") % {"name": j.person, "code": j.code}
+                standing = flag_labels(flags(j.facts or {}))
+                if standing:
+                    messages.warning(request, _("Warning: %(flags)s.") % {"flags": ", ".join(standing)} + " " + accepted)
+                else:
+                    messages.success(request, accepted)
                 return redirect("loop:journey", j.code)
     if request.method == "POST" and form.errors:
         status = _status(request)

@@ -132,7 +132,12 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
         # --- the hospital (no demo user there: a staff member is made for the day) takes the feverish one ---
         doctor = get_user_model().objects.create_user("mengla_doctor", password=DEMO_PASSWORD, first_name="勐腊定点医院 医生")
         Membership.objects.create(user=doctor, unit=u("c532823-hospital"), role=Role.HOSPITAL_STAFF)
-        s.handover_accept(actor=doctor, journey=Journey.objects.get(code=fever), unit=u("c532823-hospital"))
+        s.handover_accept(
+            actor=doctor,
+            journey=Journey.objects.get(code=fever),
+            unit=u("c532823-hospital"),
+            card_code=Journey.objects.get(code=fever).code,
+        )
 
         # --- the transfer team takes two of the three (the third is left waiting) to the hotel ---
         team_ctx, team = open_as(chromium, base, "mengla_transfer")
