@@ -36,6 +36,7 @@ from guomen.org.scoping import Scope
 from guomen.people.models import IdentityDocument
 
 from . import forms as f
+from . import queries
 from . import services as s
 from .handover import handover_redirect, handover_withdraw
 from .models import Alert, AlertKind, AlertLevel, CustodyEvent, Disposition, EventKind, Journey, JourneyCount, State
@@ -692,7 +693,7 @@ def port_desk(request: HttpRequest) -> HttpResponse:
     later = mine.filter(state=State.DECLARED, expected_at__gte=_end_of_today()).count()
     gate = _decorate(mine.filter(state__in=GATE_STATES).order_by("due_at"))
     offered = _decorate(mine.filter(state=State.HANDOVER_OFFERED).order_by("due_at"))
-    ctx = {"units": units, "expected": expected, "later": later, "gate": gate, "offered": offered}
+    ctx = {"units": units, "expected": expected, "later": later, "gate": gate, "offered": offered, "custody": _custody(scope, units)}
     if request.htmx and request.GET.get("part") == "lists":
         return render(request, "loop/port.html#lists", ctx)
     return render(request, "loop/port.html", ctx)
@@ -799,6 +800,11 @@ def port_manifest(request: HttpRequest) -> HttpResponse:
     return render(request, "loop/manifest.html", ctx, status=status)
 
 
+def _custody(scope: Scope, units: Iterable[Unit]) -> list[Journey]:
+    """Everyone in these units' custody, for the desk's register (the home tile counts the same query)."""
+    return _decorate(queries.in_custody(scope, units).order_by("state", "due_at"))
+
+
 def _offered_to(scope: Scope, units: Iterable[Unit]) -> list[Journey]:
     return _decorate(_journeys(scope).filter(state=State.HANDOVER_OFFERED, pending_unit__in=list(units)).order_by("expected_at"))
 
@@ -813,7 +819,7 @@ def transfer_desk(request: HttpRequest) -> HttpResponse:
         j.destination_unit = _destination_unit(j)
         j.offer_form = f.OfferForm(units=_offer_units(j), initial={"to_unit": _offer_default(j)})
     handed = _decorate(_journeys(scope).filter(custodian__in=units, state=State.HANDOVER_OFFERED).order_by("due_at"))
-    ctx = {"units": units, "offered": _offered_to(scope, units), "transit": transit, "handed": handed}
+    ctx = {"units": units, "offered": _offered_to(scope, units), "transit": transit, "handed": handed, "custody": _custody(scope, units)}
     return render(request, "loop/transfer.html", ctx)
 
 
@@ -839,7 +845,8 @@ def facility_desk(request: HttpRequest) -> HttpResponse:
     _require_role(scope, Role.FACILITY_STAFF)
     now = timezone.now()
     blocks = []
-    for unit in _my_units(scope, UnitKind.QUARANTINE_FACILITY):
+    units = _my_units(scope, UnitKind.QUARANTINE_FACILITY)
+    for unit in units:
         rows = _quarantine_rows(scope, unit, now)
         staying = [j for j in rows if not j.released]
         for j in rows:
@@ -858,7 +865,8 @@ def facility_desk(request: HttpRequest) -> HttpResponse:
                 "offered": _offered_to(scope, [unit]),
             }
         )
-    return render(request, "loop/facility.html", {"blocks": blocks, "symptom_choices": f.SYMPTOM_CHOICES})
+    ctx = {"blocks": blocks, "symptom_choices": f.SYMPTOM_CHOICES, "custody": _custody(scope, units)}
+    return render(request, "loop/facility.html", ctx)
 
 
 @loop_page
@@ -873,7 +881,13 @@ def hospital_desk(request: HttpRequest) -> HttpResponse:
         j.recovered = bool(last and last.data.get("condition") == "recovered")
         j.reported_today = bool(last and last.occurred_at >= _start_of_today())
         j.offer_form = f.OfferForm(units=_offer_units(j), initial={"to_unit": _offer_default(j)})
-    ctx = {"units": units, "offered": _offered_to(scope, units), "care": care, "report_form": f.ReportForm()}
+    ctx = {
+        "units": units,
+        "offered": _offered_to(scope, units),
+        "care": care,
+        "report_form": f.ReportForm(),
+        "custody": _custody(scope, units),
+    }
     return render(request, "loop/hospital.html", ctx)
 
 
@@ -883,7 +897,8 @@ def village_desk(request: HttpRequest) -> HttpResponse:
     _require_role(scope, Role.GRID_WORKER)
     units = _my_units(scope, UnitKind.VILLAGE_COMMITTEE)
     now = timezone.now()
-    rows = _decorate(_journeys(scope).filter(custodian__in=units, state=State.HOME_MONITORING).order_by("due_at"), now)
+    custody = _custody(scope, units)
+    rows = sorted((j for j in custody if j.state == State.HOME_MONITORING), key=lambda j: j.due_at or now)
     for j in rows:
         start = j.facts.get("monitoring_started_at")
         j.day = (now - datetime.fromisoformat(start)).days + 1 if start else None
@@ -897,6 +912,9 @@ def village_desk(request: HttpRequest) -> HttpResponse:
         "due": [j for j in rows if not j.checked_today and not j.served],
         "closable": [j for j in rows if j.served],
         "symptom_choices": f.SYMPTOM_CHOICES,
+        # found locally, or a confirmed self-declaration: the village decides where they go
+        "to_decide": [j for j in custody if j.state in GATE_STATES],
+        "custody": custody,
     }
     return render(request, "loop/village.html", ctx)
 
@@ -1003,10 +1021,10 @@ def panel_waiting(request: Any, scope: Scope) -> dict[str, Any] | None:
             expected=Count("pk", filter=Q(state=State.DECLARED, expected_at__lt=_end_of_today(), custodian_id__in=ids)),
             gate=Count("pk", filter=Q(state__in=GATE_STATES, custodian_id__in=ids)),
             offered=Count("pk", filter=Q(state=State.HANDOVER_OFFERED, pending_unit_id__in=ids)),
-            held=Count("pk", filter=Q(custodian_id__in=ids) & ~Q(state=State.HANDOVER_OFFERED)),
             due=Count("pk", filter=Q(custodian_id__in=ids, due_at__lt=_end_of_today(), due_at__gte=now)),
             overdue=Count("pk", filter=Q(custodian_id__in=ids, due_at__lt=now)),
         )
+        stats["held"] = queries.in_custody(scope, units).count()
         kinds = {u.kind for u in units}
         desk = {
             UnitKind.PORT_HEALTH_STATION: ("loop:port", _("Port desk")),
@@ -1022,7 +1040,7 @@ def panel_waiting(request: Any, scope: Scope) -> dict[str, Any] | None:
                 {"n": stats["gate"], "label": _("at the gate"), "url": reverse("loop:port"), "css": "warn" if stats["gate"] else ""}
             )
         items.append({"n": stats["offered"], "label": _("offered to me"), "url": links[0][0], "css": "warn" if stats["offered"] else ""})
-        items.append({"n": stats["held"], "label": _("in my custody"), "url": links[0][0], "css": ""})
+        items.append({"n": stats["held"], "label": _("in my custody"), "url": links[0][0] + "#custody", "css": ""})
         items.append({"n": stats["due"], "label": _("due later today"), "url": links[0][0], "css": ""})
         items.append({"n": stats["overdue"], "label": _("overdue"), "url": links[0][0], "css": "bad" if stats["overdue"] else "ok"})
     else:
