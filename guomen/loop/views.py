@@ -229,6 +229,14 @@ def _event_summary(e: CustodyEvent, unit_names: dict[int, str]) -> str:
         parts.append(_("room %(room)s") % {"room": d["room"]})
     if d.get("condition"):
         parts.append(str(dict(f.CONDITION_CHOICES).get(d["condition"], d["condition"])))
+    if d.get("flags"):
+        parts.append(_("flags: %(flags)s") % {"flags": ", ".join(flag_labels(d["flags"]))})
+    if isinstance(d.get("override"), dict):
+        parts.append(
+            _("command override by %(user)s: %(reason)s") % {"user": d["override"].get("by", ""), "reason": d["override"].get("reason", "")}
+        )
+    if d.get("card") is False:
+        parts.append(_("accepted without the card: %(reason)s") % {"reason": d.get("without_card_reason", "")})
     for key in ("reason", "override_reason", "note", "place"):
         if d.get(key) and isinstance(d[key], str):
             parts.append(d[key] if key != "reason" or e.kind != EventKind.CLOSED else _("released at the gate"))

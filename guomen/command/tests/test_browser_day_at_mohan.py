@@ -145,6 +145,7 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
         taken, forgotten = hotel_bound[:2], hotel_bound[2]
         for code in taken:
             team.goto(base + "/loop/transfer/")
+            team.locator("#offered .item", has_text=code).locator("input[name=card_code]").fill(code)  # the card in hand
             team.locator("#offered .item", has_text=code).locator("button[type=submit]").click()
             expect(team.locator("#transit")).to_contain_text(code)
         for code in taken:
@@ -159,6 +160,7 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
             hotel.goto(base + "/loop/facility/")
             item = hotel.locator("#offered .item", has_text=code)
             item.locator("input[name=room]").fill(room)
+            item.locator("input[name=card_code]").fill(code)
             item.locator("button[type=submit]").click()
             expect(hotel.locator("#rooms-c532823-hotel1")).to_contain_text(room)
         figures(
@@ -220,6 +222,7 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
         team.locator("#progress-done").click()
         expect(team.locator("#task-state")).to_have_class(re.compile(r"\bok\b"))
         team.goto(base + "/loop/transfer/")
+        team.locator("#offered .item", has_text=forgotten).locator("input[name=card_code]").fill(forgotten)
         team.locator("#offered .item", has_text=forgotten).locator("button[type=submit]").click()
         expect(team.locator("#transit")).to_contain_text(forgotten)
         task.refresh_from_db()

@@ -122,7 +122,7 @@ def test_a_recovered_report_is_the_hospitals_clearance(world):
 
 
 # --- the command override --------------------------------------------------------------------------
-def test_a_command_override_with_a_reason_moves_a_flagged_person_and_the_event_says_who_and_why(world):
+def test_a_command_override_with_a_reason_moves_a_flagged_person_and_the_event_says_who_and_why(client_as, world):
     j = feverish()
     s.journey_dispose(
         actor=who("ruili"), journey=j, disposition=Disposition.QUARANTINE, to_unit=u(HOTEL), override_reason="医院满员，专家组同意隔离观察"
@@ -131,6 +131,8 @@ def test_a_command_override_with_a_reason_moves_a_flagged_person_and_the_event_s
     assert offer.data["override"] == {"reason": "医院满员，专家组同意隔离观察", "by": "ruili"}
     assert offer.data["flags"] == ["fever", "symptoms"] and offer.actor.username == "ruili"
     assert CustodyEvent.objects.get(journey=j, kind=EventKind.DISPOSED).data["override"]["by"] == "ruili"
+    page = client_as("ruili").get(reverse("loop:journey", args=[j.code]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "command override by ruili: 医院满员，专家组同意隔离观察" in page and "flags: fever, symptoms" in page
 
 
 def test_an_override_by_someone_without_a_command_role_is_refused(world):
@@ -158,12 +160,13 @@ def overridden_to_hotel():
 def test_the_hotel_sees_the_flags_on_its_offered_list_and_on_the_journey_page(client_as, world):
     j = overridden_to_hotel()
     c = client_as("ruili_hotel")
-    desk = c.get(reverse("loop:facility")).content.decode()
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    desk = c.get(reverse("loop:facility"), **en).content.decode()
     row = desk[desk.index(j.code) :][:1500]
-    assert "flag" in row and "fever" in row and "symptoms" in row
-    page = c.get(reverse("loop:journey", args=[j.code])).content.decode()
+    assert row.count('class="badge bad flag"') == 2 and "fever" in row and "symptoms" in row
+    page = c.get(reverse("loop:journey", args=[j.code]), **en).content.decode()
     assert 'id="flags"' in page and "fever" in page
-    scan = c.get(reverse("loop:scan")).content.decode()
+    scan = c.get(reverse("loop:scan"), **en).content.decode()
     assert "fever" in scan[scan.index(j.code) :][:1500]
 
 
@@ -177,7 +180,7 @@ def test_the_accept_answer_carries_the_flags(api_as, client_as, world):
 def test_the_accept_page_warns_of_the_flags(client_as, world):
     j = overridden_to_hotel()
     c = client_as("ruili_hotel")
-    r = c.post(reverse("loop:scan"), {"code": j.code, "room": "12"}, follow=True)
+    r = c.post(reverse("loop:scan"), {"code": j.code, "room": "12"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert "Warning: fever, symptoms" in r.content.decode()
 
 
@@ -269,6 +272,8 @@ def test_accepting_from_a_list_without_the_card_needs_a_reason_and_is_recorded(c
     assert r.status_code == 302
     data = CustodyEvent.objects.get(journey=j, kind=EventKind.HANDOVER_ACCEPTED).data
     assert data["card"] is False and data["without_card_reason"] == "卡片被雨水浸坏"
+    page = c.get(reverse("loop:journey", args=[j.code]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "accepted without the card: 卡片被雨水浸坏" in page
 
 
 def test_a_card_of_another_person_is_refused(world):
