@@ -49,11 +49,12 @@ def destination_check(j: Journey, *, actor: Any, to_unit: Unit | None, override_
     from .services import _may_override
 
     standing = flags_of(j)
-    if not standing:
-        return {}
-    if to_unit is not None and to_unit.kind in TOWARDS_HOSPITAL:
-        return {"flags": standing}
-    if not override_reason:
+    recorded: dict[str, Any] = {"flags": standing} if standing else {}
+    if override_reason:  # always recorded when given: it is also what lets command act for the custodian
+        if not _may_override(actor, j):
+            raise PermissionDenied(_("Only county, prefecture or province command may override the policy."))
+        return {**recorded, "override": {"reason": override_reason, "by": actor.get_username()}}
+    if standing and not (to_unit is not None and to_unit.kind in TOWARDS_HOSPITAL):
         raise DomainError(
             "flagged_goes_to_hospital",
             _("%(flags)s: this person goes to hospital. Another destination needs a command override with a reason.")
@@ -61,6 +62,4 @@ def destination_check(j: Journey, *, actor: Any, to_unit: Unit | None, override_
             status=422,
             details={"flags": standing},
         )
-    if not _may_override(actor, j):
-        raise PermissionDenied(_("Only county, prefecture or province command may override the policy."))
-    return {"flags": standing, "override": {"reason": override_reason, "by": actor.get_username()}}
+    return recorded

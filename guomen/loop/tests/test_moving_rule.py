@@ -283,3 +283,10 @@ def test_a_card_of_another_person_is_refused(world):
     assert err.value.code == "wrong_card"
     s.handover_accept(actor=who("ruili_hotel"), journey=j, unit=u(HOTEL), room="5", card_code=j.code.lower())
     assert CustodyEvent.objects.get(journey=j, kind=EventKind.HANDOVER_ACCEPTED).data["card"] is True
+
+
+def test_command_acting_for_the_custodian_with_an_override_is_always_recorded(world):
+    j = arrive()  # no flags: the override is what lets command act for the port, so it is on the event
+    s.handover_offer(actor=who("ruili"), journey=j, to_unit=u(HOTEL), override_reason="口岸人手不足")
+    offer = CustodyEvent.objects.get(journey=j, kind=EventKind.HANDOVER_OFFERED)
+    assert offer.data["override"] == {"reason": "口岸人手不足", "by": "ruili"} and "flags" not in offer.data
