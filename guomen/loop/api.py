@@ -19,8 +19,9 @@ from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 from guomen.people.models import IdentityDocument, Person
 
-from . import queries, services
+from . import handover, queries, services
 from .models import Alert, AlertKind, Disposition, Journey, Origin, Risk, State
+from .projection import flags
 from .services import SYMPTOMS
 
 router = Router(tags=["loop"])
@@ -60,6 +61,9 @@ class JourneyOut(Schema):
     opened_at: dt.datetime
     closed_at: dt.datetime | None
     alert_open: bool
+    flags: list[Literal["fever", "symptoms", "positive"]] = Field(
+        description="what stands against moving the person anywhere but a hospital (latest screening or check, unanswered positive)"
+    )
 
 
 class JourneyDetail(JourneyOut):
@@ -89,6 +93,7 @@ def _out(j: Journey) -> dict[str, Any]:
         "opened_at": j.opened_at,
         "closed_at": j.closed_at,
         "alert_open": j.alert_open,
+        "flags": flags(j.facts or {}),
     }
 
 
@@ -351,6 +356,7 @@ class DispositionIn(Schema):
     via_unit: str | None = Field(None, description="a transfer team that carries the person")
     expected_at: dt.datetime | None = None
     note: str = Field("", max_length=300)
+    override_reason: str = Field("", max_length=300, description="command only: send a flagged person elsewhere than hospital")
 
 
 @router.post("/journeys/{code}/disposition", response={200: JourneyOut, **ERRORS}, summary="Decide where the person goes")
@@ -363,6 +369,7 @@ def dispose(request: HttpRequest, code: str, payload: DispositionIn):
         via_unit=_target(payload.via_unit) if payload.via_unit else None,
         expected_at=payload.expected_at,
         note=payload.note,
+        override_reason=payload.override_reason,
     )
     return _out(j)
 
@@ -371,18 +378,57 @@ def dispose(request: HttpRequest, code: str, payload: DispositionIn):
 class OfferIn(Schema):
     to_unit: str
     expected_at: dt.datetime | None = None
+    override_reason: str = Field("", max_length=300, description="command only: send a flagged person elsewhere than hospital")
 
 
 @router.post("/journeys/{code}/handover", response={201: EventOut, **ERRORS}, summary="Offer custody to a named unit")
 def offer(request: HttpRequest, code: str, payload: OfferIn):
     e = services.handover_offer(
-        actor=request.auth, journey=_journey(request, code), to_unit=_target(payload.to_unit), expected_at=payload.expected_at
+        actor=request.auth,
+        journey=_journey(request, code),
+        to_unit=_target(payload.to_unit),
+        expected_at=payload.expected_at,
+        override_reason=payload.override_reason,
+    )
+    return Status(201, _event(e))
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+@router.post(
+    "/journeys/{code}/handover/withdraw", response={200: JourneyOut, **ERRORS}, summary="Withdraw an offer not yet accepted (the sender)"
+)
+def withdraw(request: HttpRequest, code: str, payload: WithdrawIn):
+    return _out(handover.handover_withdraw(actor=request.auth, journey=_journey(request, code), reason=payload.reason))
+
+
+class RedirectIn(OfferIn):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+@router.post(
+    "/journeys/{code}/handover/redirect",
+    response={201: EventOut, **ERRORS},
+    summary="Offer to another receiver instead, before acceptance (the sender)",
+)
+def redirect(request: HttpRequest, code: str, payload: RedirectIn):
+    e = handover.handover_redirect(
+        actor=request.auth,
+        journey=_journey(request, code),
+        to_unit=_target(payload.to_unit),
+        reason=payload.reason,
+        expected_at=payload.expected_at,
+        override_reason=payload.override_reason,
     )
     return Status(201, _event(e))
 
 
 class AcceptIn(Schema):
     room: str = Field("", max_length=20)
+    card_code: str = Field("", max_length=16, description="the code read from the person's loop card")
+    without_card_reason: str = Field("", max_length=300, description="why the card is not at hand (if no card_code)")
 
 
 @router.post("/journeys/{code}/handover/accept", response={200: JourneyOut, **ERRORS}, summary="Accept custody (the receiver)")
@@ -390,7 +436,15 @@ def accept(request: HttpRequest, code: str, payload: AcceptIn):
     j = _journey(request, code)
     if j.pending_unit is None:
         raise DomainError("no_handover", _("No handover is waiting for this person."), status=409)
-    return _out(services.handover_accept(actor=request.auth, journey=j, unit=j.pending_unit, room=payload.room))
+    j = services.handover_accept(
+        actor=request.auth,
+        journey=j,
+        unit=j.pending_unit,
+        room=payload.room,
+        card_code=payload.card_code,
+        without_card_reason=payload.without_card_reason,
+    )
+    return _out(j)
 
 
 class RefuseIn(Schema):

@@ -237,7 +237,7 @@ def _play(
         return
     crew = _actor(transfer, Role.TRANSFER_TEAM)
     clock.t += timedelta(minutes=rng.randint(10, 30))
-    s.handover_accept(actor=crew, journey=j, unit=transfer)
+    s.handover_accept(actor=crew, journey=j, unit=transfer, card_code=j.code)
     if target == "in_transit":
         return
     clock.t += timedelta(hours=rng.uniform(1, 3))
@@ -246,7 +246,7 @@ def _play(
     clock.t += timedelta(minutes=rng.randint(5, 40))
     if target == "in_hospital":
         staff = _actor(hospital, Role.HOSPITAL_STAFF)
-        s.handover_accept(actor=staff, journey=j, unit=hospital)
+        s.handover_accept(actor=staff, journey=j, unit=hospital, card_code=j.code)
         t = clock.t
         while t + timedelta(hours=23) < now:
             t += timedelta(hours=rng.uniform(20, 23))
@@ -257,7 +257,7 @@ def _play(
     room = _free_room(hotel, rng)
     if room is None:
         return
-    s.handover_accept(actor=staff, journey=j, unit=hotel, room=room)
+    s.handover_accept(actor=staff, journey=j, unit=hotel, room=room, card_code=j.code)
     j.refresh_from_db()
     qstart = datetime.fromisoformat(j.facts["quarantine_started_at"])
     until = now - timedelta(hours=rng.uniform(20, 40)) if target == "facility_missed_checks" else min(now, qstart + timedelta(days=14))
@@ -270,7 +270,7 @@ def _play(
     s.handover_offer(actor=staff, journey=j, to_unit=village)
     clock.t += timedelta(hours=rng.uniform(1, 4))
     grid = _actor(village, Role.GRID_WORKER)
-    s.handover_accept(actor=grid, journey=j, unit=village)
+    s.handover_accept(actor=grid, journey=j, unit=village, card_code=j.code)
     j.refresh_from_db()
     mstart = datetime.fromisoformat(j.facts["monitoring_started_at"])
     until = now - timedelta(hours=rng.uniform(32, 50)) if target == "home_missed" else min(now, mstart + timedelta(days=7))

@@ -158,6 +158,7 @@ class DisposeForm(forms.Form):
     to_unit = forms.ChoiceField(label=_("Destination"), required=False)
     via_unit = forms.ChoiceField(label=_("Transfer team (optional)"), required=False)
     note = _text(300, _("Note"))
+    override_reason = _text(300, _("Reason for sending a flagged person elsewhere than hospital (command only)"))
 
     def __init__(self, *args: Any, destinations: Any = (), teams: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -170,6 +171,7 @@ class DisposeForm(forms.Form):
 
 class OfferForm(forms.Form):
     to_unit = forms.ChoiceField(label=_("Hand over to"))
+    override_reason = _text(300, _("Reason for sending a flagged person elsewhere than hospital (command only)"))
 
     def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -181,6 +183,18 @@ class OfferForm(forms.Form):
 
 class AcceptForm(forms.Form):
     room = _text(20, _("Room number"))
+    card_code = _text(16, _("Code on the person's loop card"))
+    without_card_reason = _text(300, _("No card at hand: why"))
+
+
+class WithdrawForm(forms.Form):
+    reason = _text(300, _("Why the handover is withdrawn"), required=True)
+
+
+class RedirectForm(OfferForm):
+    reason = _text(300, _("Why the handover goes elsewhere"), required=True)
+
+    field_order = ["to_unit", "reason", "override_reason"]
 
 
 class RefuseForm(forms.Form):

@@ -61,6 +61,8 @@ class EventKind(models.TextChoices):
     HANDOVER_OFFERED = "handover_offered", _("Handover offered")
     HANDOVER_ACCEPTED = "handover_accepted", _("Handover accepted")
     HANDOVER_REFUSED = "handover_refused", _("Handover refused")
+    HANDOVER_WITHDRAWN = "handover_withdrawn", _("Handover withdrawn by the sender")
+    HANDOVER_REDIRECTED = "handover_redirected", _("Handover redirected to another unit")
     HEALTH_CHECK = "health_check", _("Health check")
     HOSPITAL_REPORT = "hospital_report", _("Hospital status report")
     RELEASED = "released", _("Released from quarantine")

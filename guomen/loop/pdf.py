@@ -31,6 +31,36 @@ def _t(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _override(j: Journey, events: list[Any]) -> dict[str, Any] | None:
+    """What a release or closure by command override left unmet: the certificate says so, by
+    whom, when and why, instead of certifying a quarantine that was not completed."""
+    from .services import rules_of
+
+    event = next(
+        (e for e in events if (e.kind == EventKind.RELEASED and e.data.get("override_reason")) or e.kind == EventKind.OVERRIDE_CLOSED),
+        None,
+    )
+    if event is None:
+        return None
+    rules, facts = rules_of(j), j.facts or {}
+    start = _t(facts.get("quarantine_started_at"))
+    taken = [t for t in facts.get("tests", []) if t.get("in_facility") and _t(t["at"]) <= event.occurred_at]
+    actor = event.actor
+    return {
+        "kind": "release" if event.kind == EventKind.RELEASED else "close",
+        "at": event.occurred_at,
+        "by": (actor.get_full_name() or actor.get_username()) if actor else "—",
+        "by_login": actor.get_username() if actor else "",
+        "reason": event.data.get("override_reason") or event.data.get("reason") or "",
+        "days_served": (event.occurred_at - start).days if start else None,
+        "days_required": rules.quarantine_days[j.risk],
+        "tests_required": len(rules.test_days),
+        "tests_taken": len(taken),
+        "tests_missing": max(len(rules.test_days) - len(taken), 0),
+        "tests_positive": sum(1 for t in taken if t["result"] == "positive"),
+    }
+
+
 def certificate_context(j: Journey, *, events: list[Any], document: Any) -> dict[str, Any]:
     facts = j.facts or {}
     facility = village = None
@@ -60,6 +90,7 @@ def certificate_context(j: Journey, *, events: list[Any], document: Any) -> dict
         "issuer": issuer if isinstance(issuer, Unit) else j.custodian,
         "issued": timezone.localtime(),
         "demo": bool(getattr(issuer, "is_demo", False)),
+        "override": _override(j, events),
     }
 
 

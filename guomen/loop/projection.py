@@ -95,8 +95,7 @@ def _apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
         f["held_at"] = _iso(t)
         return replace(n, state=State.INTERCEPTED, custodian_id=e.unit_id, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_DISPOSITION)
     if k == EventKind.SCREENED:
-        if d.get("fever") or d.get("symptoms"):
-            f["fever"] = True
+        _reading(f, d, rules)
         return n
     if k in (EventKind.DOCUMENT_CHECKED, EventKind.SAMPLED, EventKind.DISPOSED):
         if k == EventKind.DISPOSED:
@@ -107,8 +106,10 @@ def _apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
         f["tests"] = tests
         if d["result"] == "positive":
             f["positive"] = True
+        else:
+            f.pop("positive", None)  # a later negative result clears an earlier positive
         return _timed(n, rules, risk)
-    if k == EventKind.HANDOVER_OFFERED:
+    if k in (EventKind.HANDOVER_OFFERED, EventKind.HANDOVER_REDIRECTED):
         if p.state != State.HANDOVER_OFFERED:
             f["offer_from"] = p.state
             f["offer_from_awaiting"] = p.awaiting
@@ -121,7 +122,7 @@ def _apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
             due_at=exp + rules.hours("handover_grace_hours"),
             awaiting=AWAIT_ACCEPTANCE,
         )
-    if k == EventKind.HANDOVER_REFUSED:
+    if k in (EventKind.HANDOVER_REFUSED, EventKind.HANDOVER_WITHDRAWN):
         back = f.pop("offer_from", State.AT_GATE)
         f.pop("offer_from_awaiting", None)
         return replace(
@@ -144,11 +145,13 @@ def _apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
         return _timed(m, rules, risk)
     if k == EventKind.HEALTH_CHECK:
         f["last_check_at"] = _iso(t)
-        if d.get("fever"):
-            f["fever"] = True
+        _reading(f, d, rules)
         return _timed(n, rules, risk)
     if k == EventKind.HOSPITAL_REPORT:
         f["last_report_at"] = _iso(t)
+        if d.get("condition") == "recovered":  # the hospital's clearance ends every flag
+            for key in FLAGS:
+                f.pop(key, None)
         return _timed(n, rules, risk)
     if k == EventKind.RELEASED:
         f["released_at"] = _iso(t)
@@ -156,6 +159,29 @@ def _apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
     if k in (EventKind.CLOSED, EventKind.OVERRIDE_CLOSED):
         return replace(n, state=State.CLOSED, closed_at=t, due_at=None, awaiting="", pending_unit_id=None, expected_at=None, room="")
     raise ValueError(f"unknown event kind {k!r}")
+
+
+# The person's health flags kept in ``facts``: each stands until a later reading or result clears it.
+FEVER, SYMPTOMS, POSITIVE = "fever", "symptoms", "positive"
+FLAGS = (FEVER, SYMPTOMS, POSITIVE)
+
+
+def _reading(f: dict[str, Any], d: dict[str, Any], rules: Rules) -> None:
+    """A screening or health check: the latest reading decides whether fever and symptoms stand."""
+    t = d.get("temperature")
+    fever = t >= rules.fever_celsius if isinstance(t, int | float) else bool(d.get("fever"))
+    for key, on in ((FEVER, fever), (SYMPTOMS, bool(d.get("symptoms")))):
+        if on:
+            f[key] = True
+        else:
+            f.pop(key, None)
+
+
+def flags(facts: dict[str, Any]) -> list[str]:
+    """What stands against moving the person anywhere but a hospital: fever or symptoms at the
+    latest screening or check, a positive result with no later negative (or recovery report).
+    The one definition every moving path, page and API answer uses."""
+    return [key for key in FLAGS if facts.get(key)]
 
 
 def _timed(p: Projection, rules: Rules, risk: str) -> Projection:

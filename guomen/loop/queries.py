@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
@@ -87,6 +88,13 @@ def journey_in_custody(user: Any, code: str) -> Journey | None:
     j = Journey.from_db(connection.alias, [f.attname for f in fields], values)
     j.custodian = Unit.from_db(connection.alias, ["id", "code", "jurisdiction_id"], [j.custodian_id, row[-2], row[-1]])
     return j
+
+
+def in_custody(scope: Scope, units: Iterable[Any]) -> QuerySet[Journey]:
+    """The open journeys in the custody of these units — including those offered onward and not
+    yet accepted, since custody changes only on acceptance. Every "in my custody" list and count
+    (the home tile, each desk) reads this one query."""
+    return journeys(scope).select_related("policy", "custodian__jurisdiction").filter(custodian__in=list(units), closed_at__isnull=True)
 
 
 def journey_search(

@@ -47,6 +47,7 @@ from .models import (
     State,
 )
 from .policy import DEMO_RULES, Rules
+from .rules import destination_check
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud and typed on phones
 RECEIVER_STATE = {
@@ -581,17 +582,19 @@ def journey_dispose(
     via_unit: Unit | None = None,
     expected_at: datetime | None = None,
     note: str = "",
+    override_reason: str = "",
 ) -> Journey:
-    """Decide where the person goes; offers the first handover (or closes the journey on release)."""
+    """Decide where the person goes; offers the first handover (or closes the journey on release).
+    A person with fever, symptoms or a positive result goes to hospital unless command overrides."""
     j = _locked(journey)
-    _custodian(actor, j)
+    override_reason = _text(override_reason, 300, "override_reason")
+    _holder_or_override(actor, j, override_reason)
     _require_state(j, *GATE_STATES)
     if disposition not in Disposition.values:
         raise DomainError("invalid_disposition", _("Unknown disposition."), status=422)
-    if j.facts.get("fever") and disposition != Disposition.HOSPITAL:
-        raise DomainError("fever_goes_to_hospital", _("A person with fever or symptoms goes to hospital."), status=422)
-    if j.facts.get("positive") and disposition != Disposition.HOSPITAL:
-        raise DomainError("positive_goes_to_hospital", _("A person with a positive result goes to hospital."), status=422)
+    moving = destination_check(
+        j, actor=actor, to_unit=None if disposition == Disposition.RELEASE else to_unit, override_reason=override_reason
+    )
     now = _now()
     if disposition == Disposition.RELEASE:
         _append(
@@ -600,7 +603,7 @@ def journey_dispose(
             unit=j.custodian,
             actor=actor,
             at=now,
-            data={"disposition": disposition, "note": _text(note, 300, "note")},
+            data={"disposition": disposition, "note": _text(note, 300, "note"), **moving},
         )
         _append(j, EventKind.CLOSED, unit=j.custodian, actor=actor, at=now, data={"reason": "released_at_gate"})
         return j
@@ -621,14 +624,33 @@ def journey_dispose(
             "to_code": to_unit.code,
             "via_unit": via_unit.pk if via_unit else None,
             "note": _text(note, 300, "note"),
+            **moving,
         },
     )
-    _offer(j, actor, receiver, expected_at or now + rules_of(j).hours("transfer_hours"), destination=to_unit if via_unit else None)
+    _offer(
+        j,
+        actor,
+        receiver,
+        expected_at or now + rules_of(j).hours("transfer_hours"),
+        destination=to_unit if via_unit else None,
+        override_reason=override_reason,
+    )
     return j
 
 
 # --- flows: handover ----------------------------------------------------------------------------------
-def _offer(j: Journey, actor: Any, to_unit: Unit, expected_at: datetime, destination: Unit | None = None, reason: str = "") -> CustodyEvent:
+def _offer(
+    j: Journey,
+    actor: Any,
+    to_unit: Unit,
+    expected_at: datetime,
+    destination: Unit | None = None,
+    reason: str = "",
+    override_reason: str = "",
+    kind: str = EventKind.HANDOVER_OFFERED,
+    extra: dict[str, Any] | None = None,
+) -> CustodyEvent:
+    """Every offer of custody goes through here, so the moving rule (``loop.rules``) holds for all."""
     if to_unit.pk == j.custodian_id:
         raise DomainError("handover_to_self", _("A unit cannot hand over to itself."), status=422)
     if to_unit.kind not in RECEIVER_STATE or not to_unit.active:
@@ -641,29 +663,46 @@ def _offer(j: Journey, actor: Any, to_unit: Unit, expected_at: datetime, destina
         data["destination_code"] = destination.code
     if reason:
         data["reason"] = reason
-    return _append(j, EventKind.HANDOVER_OFFERED, unit=j.custodian, actor=actor, at=_now(), data=data)
+    data.update(extra or {})
+    data.update(destination_check(j, actor=actor, to_unit=destination or to_unit, override_reason=override_reason))
+    return _append(j, kind, unit=j.custodian, actor=actor, at=_now(), data=data)
+
+
+def _holder_or_override(actor: Any, j: Journey, override_reason: str) -> None:
+    """The custodian acts; with an override reason, a command user within reach may act instead."""
+    if not (override_reason and _may_override(actor, j)):
+        _custodian(actor, j)
 
 
 @transaction.atomic
-def handover_offer(*, actor: Any, journey: Journey, to_unit: Unit, expected_at: datetime | None = None) -> CustodyEvent:
+def handover_offer(
+    *, actor: Any, journey: Journey, to_unit: Unit, expected_at: datetime | None = None, override_reason: str = ""
+) -> CustodyEvent:
     j = _locked(journey)
-    _custodian(actor, j)
+    override_reason = _text(override_reason, 300, "override_reason")
+    _holder_or_override(actor, j, override_reason)
     _require_state(j, State.AT_GATE, State.INTERCEPTED, State.IN_TRANSIT, State.IN_FACILITY, State.IN_HOSPITAL)
     if j.state == State.IN_FACILITY and not j.facts.get("released_at") and to_unit.kind != UnitKind.HOSPITAL:
         raise DomainError("not_released", _("Release the person from quarantine before handing them over."), status=422)
-    if j.facts.get("positive") and to_unit.kind not in (UnitKind.HOSPITAL, UnitKind.TRANSFER_TEAM) and j.state != State.IN_HOSPITAL:
-        raise DomainError("positive_goes_to_hospital", _("A person with a positive result goes to hospital."), status=422)
-    return _offer(j, actor, to_unit, expected_at or _now() + rules_of(j).hours("transfer_hours"))
+    expected_at = expected_at or _now() + rules_of(j).hours("transfer_hours")
+    return _offer(j, actor, to_unit, expected_at, override_reason=override_reason)
 
 
 @transaction.atomic
-def handover_accept(*, actor: Any, journey: Journey, unit: Unit, room: str = "") -> Journey:
-    """The receiver takes custody — scanning the loop card or from its list. Custody changes only here."""
+def handover_accept(
+    *, actor: Any, journey: Journey, unit: Unit, room: str = "", card_code: str = "", without_card_reason: str = ""
+) -> Journey:
+    """The receiver takes custody — with the loop card's code (scanned or typed), or from its list
+    with a reason why the card was not at hand (``handover.card_presence``). Custody changes only here."""
+    from .handover import accept_check, card_presence
+
     _act_for(actor, unit)
     j = _locked(journey)
     _require_state(j, State.HANDOVER_OFFERED)
     if j.pending_unit_id != unit.pk:
         raise DomainError("not_offered_to_you", _("This person was not handed over to your unit."), status=422)
+    how = card_presence(j, card_code=card_code, without_card_reason=without_card_reason)
+    accept_check(j, unit)
     to_state = RECEIVER_STATE[UnitKind(unit.kind)]
     room = _text(room, 20, "room")
     if to_state == State.IN_FACILITY:
@@ -674,7 +713,9 @@ def handover_accept(*, actor: Any, journey: Journey, unit: Unit, room: str = "")
             raise Conflict("facility_full", _("%(unit)s is full: %(n)d of %(n)d rooms are taken.") % {"unit": unit, "n": unit.capacity})
         if occupied.filter(room=room).exists():
             raise Conflict("room_taken", _("Room %(room)s is already taken.") % {"room": room})
-    _append(j, EventKind.HANDOVER_ACCEPTED, unit=unit, actor=actor, at=_now(), data={"to_state": to_state, "room": room})
+    flags = proj.flags(j.facts)
+    data = {"to_state": to_state, "room": room, **how, **({"flags": flags} if flags else {})}
+    _append(j, EventKind.HANDOVER_ACCEPTED, unit=unit, actor=actor, at=_now(), data=data)
     return j
 
 

@@ -36,9 +36,12 @@ from guomen.org.scoping import Scope
 from guomen.people.models import IdentityDocument
 
 from . import forms as f
+from . import queries
 from . import services as s
+from .handover import handover_redirect, handover_withdraw
 from .models import Alert, AlertKind, AlertLevel, CustodyEvent, Disposition, EventKind, Journey, JourneyCount, State
-from .projection import monitoring_served, quarantine_served, tests_satisfied
+from .projection import flags, monitoring_served, quarantine_served, tests_satisfied
+from .rules import flag_labels
 
 COMMAND_ROLES = (Role.COUNTY_COMMAND, Role.PREFECTURE_COMMAND, Role.PROVINCE_COMMAND)
 RECEIVING_ROLES = (Role.TRANSFER_TEAM, Role.FACILITY_STAFF, Role.HOSPITAL_STAFF, Role.GRID_WORKER, Role.PORT_OFFICER)
@@ -129,6 +132,7 @@ def _decorate(journeys: Iterable[Journey], now: datetime | None = None) -> list[
     out = []
     for j in journeys:
         j.left_text, j.left_class = time_left(j.due_at, now)
+        j.flag_labels = flag_labels(flags(j.facts or {}))
         out.append(j)
     return out
 
@@ -225,6 +229,14 @@ def _event_summary(e: CustodyEvent, unit_names: dict[int, str]) -> str:
         parts.append(_("room %(room)s") % {"room": d["room"]})
     if d.get("condition"):
         parts.append(str(dict(f.CONDITION_CHOICES).get(d["condition"], d["condition"])))
+    if d.get("flags"):
+        parts.append(_("flags: %(flags)s") % {"flags": ", ".join(flag_labels(d["flags"]))})
+    if isinstance(d.get("override"), dict):
+        parts.append(
+            _("command override by %(user)s: %(reason)s") % {"user": d["override"].get("by", ""), "reason": d["override"].get("reason", "")}
+        )
+    if d.get("card") is False:
+        parts.append(_("accepted without the card: %(reason)s") % {"reason": d.get("without_card_reason", "")})
     for key in ("reason", "override_reason", "note", "place"):
         if d.get(key) and isinstance(d[key], str):
             parts.append(d[key] if key != "reason" or e.kind != EventKind.CLOSED else _("released at the gate"))
@@ -291,6 +303,8 @@ def _journey_context(request: HttpRequest, scope: Scope, j: Journey, bound: dict
             steps |= {"check", "close", "sample", "result"}
     if receiver and j.state == State.HANDOVER_OFFERED:
         steps |= {"accept", "refuse"}
+    if holder and j.state == State.HANDOVER_OFFERED:
+        steps |= {"withdraw", "redirect"}
     if command and j.state == State.IN_FACILITY and not released:
         steps.add("override_release")
     if command and j.is_open:
@@ -315,6 +329,10 @@ def _journey_context(request: HttpRequest, scope: Scope, j: Journey, bound: dict
         forms["accept"] = f.AcceptForm()
     if "refuse" in steps:
         forms["refuse"] = f.RefuseForm()
+    if "withdraw" in steps:
+        forms["withdraw"] = f.WithdrawForm()
+    if "redirect" in steps:
+        forms["redirect"] = f.RedirectForm(units=_offer_units(j))
     if "report" in steps:
         forms["report"] = f.ReportForm()
     if "override_release" in steps or "override_close" in steps:
@@ -336,6 +354,7 @@ def _journey_context(request: HttpRequest, scope: Scope, j: Journey, bound: dict
         "monitoring_served": monitoring_served(p, rules, j.risk, now) if j.state == State.HOME_MONITORING else None,
         "certificate": _certificate_ready(j),
         "destination_unit": _destination_unit(j),
+        "flags": flag_labels(flags(j.facts or {})),
     }
 
 
@@ -351,6 +370,8 @@ def _destination_unit(j: Journey) -> Unit | None:
 
 
 def _offer_units(j: Journey) -> QuerySet[Unit]:
+    if j.state == State.HANDOVER_OFFERED:  # redirecting: where the sender could have offered
+        j = Journey(state=j.facts.get("offer_from", State.AT_GATE), custodian=j.custodian)
     if j.state == State.IN_TRANSIT:
         kinds: tuple[str, ...] = (UnitKind.QUARANTINE_FACILITY, UnitKind.HOSPITAL, UnitKind.VILLAGE_COMMITTEE)
     elif j.state == State.IN_FACILITY:
@@ -382,6 +403,15 @@ def journey_detail(request: HttpRequest, code: str) -> HttpResponse:
     scope = Scope.of(request.user)
     j = _journey(scope, code)
     return render(request, "loop/journey.html", _journey_context(request, scope, j))
+
+
+def _accepted_message(j: Journey) -> str:
+    """The acceptance's answer, saying first what stands against the person's health."""
+    message = _("Handover accepted: the person is now in your custody.")
+    standing = flag_labels(flags(j.facts or {}))
+    if standing:
+        return _("Warning: %(flags)s.") % {"flags": ", ".join(standing)} + " " + message
+    return message
 
 
 def _room_or_none(form: f.AcceptForm) -> str:
@@ -459,6 +489,7 @@ def _do(scope: Scope, request: HttpRequest, j: Journey, action: str) -> tuple[st
                 to_unit=to_unit if d["disposition"] != Disposition.RELEASE else None,
                 via_unit=via_unit if d["disposition"] != Disposition.RELEASE else None,
                 note=d.get("note", ""),
+                override_reason=d.get("override_reason", ""),
             )
         except DomainError as e:
             f.add_domain_error(form, e)
@@ -470,11 +501,39 @@ def _do(scope: Scope, request: HttpRequest, j: Journey, action: str) -> tuple[st
         if not form.is_valid():
             return "", form
         try:
-            s.handover_offer(actor=user, journey=j, to_unit=_unit_by_code(form.cleaned_data["to_unit"], units))
+            s.handover_offer(
+                actor=user,
+                journey=j,
+                to_unit=_unit_by_code(form.cleaned_data["to_unit"], units),
+                override_reason=form.cleaned_data.get("override_reason", ""),
+            )
         except DomainError as e:
             f.add_domain_error(form, e)
             return "", form
         return _("Handover offered."), None
+    if action == "withdraw":
+        form = f.WithdrawForm(post)
+        if not form.is_valid():
+            return "", form
+        handover_withdraw(actor=user, journey=j, reason=form.cleaned_data["reason"])
+        return _("Handover withdrawn; decide again."), None
+    if action == "redirect":
+        units = _offer_units(j)
+        form = f.RedirectForm(post, units=units)
+        if not form.is_valid():
+            return "", form
+        try:
+            handover_redirect(
+                actor=user,
+                journey=j,
+                to_unit=_unit_by_code(form.cleaned_data["to_unit"], units),
+                reason=form.cleaned_data["reason"],
+                override_reason=form.cleaned_data.get("override_reason", ""),
+            )
+        except DomainError as e:
+            f.add_domain_error(form, e)
+            return "", form
+        return _("Handover redirected."), None
     if action == "accept":
         form = f.AcceptForm(post)
         if not form.is_valid():
@@ -482,11 +541,18 @@ def _do(scope: Scope, request: HttpRequest, j: Journey, action: str) -> tuple[st
         if j.pending_unit is None:
             s._require_state(j, State.HANDOVER_OFFERED)
         try:
-            s.handover_accept(actor=user, journey=j, unit=j.pending_unit, room=_room_or_none(form))
+            s.handover_accept(
+                actor=user,
+                journey=j,
+                unit=j.pending_unit,
+                room=_room_or_none(form),
+                card_code=form.cleaned_data.get("card_code", ""),
+                without_card_reason=form.cleaned_data.get("without_card_reason", ""),
+            )
         except DomainError as e:
             f.add_domain_error(form, e)
             return "", form
-        return _("Handover accepted: the person is now in your custody."), None
+        return _accepted_message(j), "warning" if flags(j.facts) else None
     if action == "refuse":
         form = f.RefuseForm(post)
         if not form.is_valid():
@@ -527,6 +593,8 @@ ACTIONS = {
     "offer",
     "accept",
     "refuse",
+    "withdraw",
+    "redirect",
     "report",
     "release",
     "close",
@@ -585,14 +653,21 @@ def scan(request: HttpRequest) -> HttpResponse:
             form.add_error("code", _("No person with this loop code is being handed over to your unit."))
         else:
             try:
-                s.handover_accept(actor=request.user, journey=j, unit=j.pending_unit, room=form.cleaned_data.get("room", ""))
+                s.handover_accept(
+                    actor=request.user, journey=j, unit=j.pending_unit, room=form.cleaned_data.get("room", ""), card_code=code
+                )
             except DomainError as e:
                 f.add_domain_error(form, e)
                 if (e.details or {}).get("field") is None and e.code in ("room_required", "room_taken"):
                     form.errors.pop("__all__", None)
                     form.add_error("room", e.message)
             else:
-                messages.success(request, _("%(name)s is now in your custody (%(code)s).") % {"name": j.person, "code": j.code})
+                accepted = _("%(name)s is now in your custody (%(code)s).") % {"name": j.person, "code": j.code}
+                standing = flag_labels(flags(j.facts or {}))
+                if standing:
+                    messages.warning(request, _("Warning: %(flags)s.") % {"flags": ", ".join(standing)} + " " + accepted)
+                else:
+                    messages.success(request, accepted)
                 return redirect("loop:journey", j.code)
     if request.method == "POST" and form.errors:
         status = _status(request)
@@ -626,7 +701,7 @@ def port_desk(request: HttpRequest) -> HttpResponse:
     later = mine.filter(state=State.DECLARED, expected_at__gte=_end_of_today()).count()
     gate = _decorate(mine.filter(state__in=GATE_STATES).order_by("due_at"))
     offered = _decorate(mine.filter(state=State.HANDOVER_OFFERED).order_by("due_at"))
-    ctx = {"units": units, "expected": expected, "later": later, "gate": gate, "offered": offered}
+    ctx = {"units": units, "expected": expected, "later": later, "gate": gate, "offered": offered, "custody": _custody(scope, units)}
     if request.htmx and request.GET.get("part") == "lists":
         return render(request, "loop/port.html#lists", ctx)
     return render(request, "loop/port.html", ctx)
@@ -733,6 +808,11 @@ def port_manifest(request: HttpRequest) -> HttpResponse:
     return render(request, "loop/manifest.html", ctx, status=status)
 
 
+def _custody(scope: Scope, units: Iterable[Unit]) -> list[Journey]:
+    """Everyone in these units' custody, for the desk's register (the home tile counts the same query)."""
+    return _decorate(queries.in_custody(scope, units).order_by("state", "due_at"))
+
+
 def _offered_to(scope: Scope, units: Iterable[Unit]) -> list[Journey]:
     return _decorate(_journeys(scope).filter(state=State.HANDOVER_OFFERED, pending_unit__in=list(units)).order_by("expected_at"))
 
@@ -747,7 +827,7 @@ def transfer_desk(request: HttpRequest) -> HttpResponse:
         j.destination_unit = _destination_unit(j)
         j.offer_form = f.OfferForm(units=_offer_units(j), initial={"to_unit": _offer_default(j)})
     handed = _decorate(_journeys(scope).filter(custodian__in=units, state=State.HANDOVER_OFFERED).order_by("due_at"))
-    ctx = {"units": units, "offered": _offered_to(scope, units), "transit": transit, "handed": handed}
+    ctx = {"units": units, "offered": _offered_to(scope, units), "transit": transit, "handed": handed, "custody": _custody(scope, units)}
     return render(request, "loop/transfer.html", ctx)
 
 
@@ -773,7 +853,8 @@ def facility_desk(request: HttpRequest) -> HttpResponse:
     _require_role(scope, Role.FACILITY_STAFF)
     now = timezone.now()
     blocks = []
-    for unit in _my_units(scope, UnitKind.QUARANTINE_FACILITY):
+    units = _my_units(scope, UnitKind.QUARANTINE_FACILITY)
+    for unit in units:
         rows = _quarantine_rows(scope, unit, now)
         staying = [j for j in rows if not j.released]
         for j in rows:
@@ -792,7 +873,8 @@ def facility_desk(request: HttpRequest) -> HttpResponse:
                 "offered": _offered_to(scope, [unit]),
             }
         )
-    return render(request, "loop/facility.html", {"blocks": blocks, "symptom_choices": f.SYMPTOM_CHOICES})
+    ctx = {"blocks": blocks, "symptom_choices": f.SYMPTOM_CHOICES, "custody": _custody(scope, units)}
+    return render(request, "loop/facility.html", ctx)
 
 
 @loop_page
@@ -807,7 +889,13 @@ def hospital_desk(request: HttpRequest) -> HttpResponse:
         j.recovered = bool(last and last.data.get("condition") == "recovered")
         j.reported_today = bool(last and last.occurred_at >= _start_of_today())
         j.offer_form = f.OfferForm(units=_offer_units(j), initial={"to_unit": _offer_default(j)})
-    ctx = {"units": units, "offered": _offered_to(scope, units), "care": care, "report_form": f.ReportForm()}
+    ctx = {
+        "units": units,
+        "offered": _offered_to(scope, units),
+        "care": care,
+        "report_form": f.ReportForm(),
+        "custody": _custody(scope, units),
+    }
     return render(request, "loop/hospital.html", ctx)
 
 
@@ -817,7 +905,8 @@ def village_desk(request: HttpRequest) -> HttpResponse:
     _require_role(scope, Role.GRID_WORKER)
     units = _my_units(scope, UnitKind.VILLAGE_COMMITTEE)
     now = timezone.now()
-    rows = _decorate(_journeys(scope).filter(custodian__in=units, state=State.HOME_MONITORING).order_by("due_at"), now)
+    custody = _custody(scope, units)
+    rows = sorted((j for j in custody if j.state == State.HOME_MONITORING), key=lambda j: j.due_at or now)
     for j in rows:
         start = j.facts.get("monitoring_started_at")
         j.day = (now - datetime.fromisoformat(start)).days + 1 if start else None
@@ -831,6 +920,9 @@ def village_desk(request: HttpRequest) -> HttpResponse:
         "due": [j for j in rows if not j.checked_today and not j.served],
         "closable": [j for j in rows if j.served],
         "symptom_choices": f.SYMPTOM_CHOICES,
+        # found locally, or a confirmed self-declaration: the village decides where they go
+        "to_decide": [j for j in custody if j.state in GATE_STATES],
+        "custody": custody,
     }
     return render(request, "loop/village.html", ctx)
 
@@ -937,10 +1029,10 @@ def panel_waiting(request: Any, scope: Scope) -> dict[str, Any] | None:
             expected=Count("pk", filter=Q(state=State.DECLARED, expected_at__lt=_end_of_today(), custodian_id__in=ids)),
             gate=Count("pk", filter=Q(state__in=GATE_STATES, custodian_id__in=ids)),
             offered=Count("pk", filter=Q(state=State.HANDOVER_OFFERED, pending_unit_id__in=ids)),
-            held=Count("pk", filter=Q(custodian_id__in=ids) & ~Q(state=State.HANDOVER_OFFERED)),
             due=Count("pk", filter=Q(custodian_id__in=ids, due_at__lt=_end_of_today(), due_at__gte=now)),
             overdue=Count("pk", filter=Q(custodian_id__in=ids, due_at__lt=now)),
         )
+        stats["held"] = queries.in_custody(scope, units).count()
         kinds = {u.kind for u in units}
         desk = {
             UnitKind.PORT_HEALTH_STATION: ("loop:port", _("Port desk")),
@@ -956,7 +1048,7 @@ def panel_waiting(request: Any, scope: Scope) -> dict[str, Any] | None:
                 {"n": stats["gate"], "label": _("at the gate"), "url": reverse("loop:port"), "css": "warn" if stats["gate"] else ""}
             )
         items.append({"n": stats["offered"], "label": _("offered to me"), "url": links[0][0], "css": "warn" if stats["offered"] else ""})
-        items.append({"n": stats["held"], "label": _("in my custody"), "url": links[0][0], "css": ""})
+        items.append({"n": stats["held"], "label": _("in my custody"), "url": links[0][0] + "#custody", "css": ""})
         items.append({"n": stats["due"], "label": _("due later today"), "url": links[0][0], "css": ""})
         items.append({"n": stats["overdue"], "label": _("overdue"), "url": links[0][0], "css": "bad" if stats["overdue"] else "ok"})
     else:

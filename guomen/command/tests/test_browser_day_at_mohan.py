@@ -132,7 +132,12 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
         # --- the hospital (no demo user there: a staff member is made for the day) takes the feverish one ---
         doctor = get_user_model().objects.create_user("mengla_doctor", password=DEMO_PASSWORD, first_name="勐腊定点医院 医生")
         Membership.objects.create(user=doctor, unit=u("c532823-hospital"), role=Role.HOSPITAL_STAFF)
-        s.handover_accept(actor=doctor, journey=Journey.objects.get(code=fever), unit=u("c532823-hospital"))
+        s.handover_accept(
+            actor=doctor,
+            journey=Journey.objects.get(code=fever),
+            unit=u("c532823-hospital"),
+            card_code=Journey.objects.get(code=fever).code,
+        )
 
         # --- the transfer team takes two of the three (the third is left waiting) to the hotel ---
         team_ctx, team = open_as(chromium, base, "mengla_transfer")
@@ -140,6 +145,7 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
         taken, forgotten = hotel_bound[:2], hotel_bound[2]
         for code in taken:
             team.goto(base + "/loop/transfer/")
+            team.locator("#offered .item", has_text=code).locator("input[name=card_code]").fill(code)  # the card in hand
             team.locator("#offered .item", has_text=code).locator("button[type=submit]").click()
             expect(team.locator("#transit")).to_contain_text(code)
         for code in taken:
@@ -154,6 +160,7 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
             hotel.goto(base + "/loop/facility/")
             item = hotel.locator("#offered .item", has_text=code)
             item.locator("input[name=room]").fill(room)
+            item.locator("input[name=card_code]").fill(code)
             item.locator("button[type=submit]").click()
             expect(hotel.locator("#rooms-c532823-hotel1")).to_contain_text(room)
         figures(
@@ -215,6 +222,7 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
         team.locator("#progress-done").click()
         expect(team.locator("#task-state")).to_have_class(re.compile(r"\bok\b"))
         team.goto(base + "/loop/transfer/")
+        team.locator("#offered .item", has_text=forgotten).locator("input[name=card_code]").fill(forgotten)
         team.locator("#offered .item", has_text=forgotten).locator("button[type=submit]").click()
         expect(team.locator("#transit")).to_contain_text(forgotten)
         task.refresh_from_db()

@@ -34,7 +34,7 @@ def test_a_whole_flow_over_http_port_to_facility(port, api_as):
     r = post(port, f"/api/loop/journeys/{code}/disposition", {"disposition": "quarantine", "to_unit": "c533102-hotel1"})
     assert r.status_code == 200 and r.json()["state"] == "handover_offered" and r.json()["pending_unit"] == "c533102-hotel1"
     hotel = api_as("ruili_hotel")
-    r = post(hotel, f"/api/loop/journeys/{code}/handover/accept", {"room": "305"})
+    r = post(hotel, f"/api/loop/journeys/{code}/handover/accept", {"room": "305", "card_code": code})
     assert r.status_code == 200 and r.json()["state"] == "in_facility" and r.json()["custodian"] == "c533102-hotel1"
     detail = hotel.get(f"/api/loop/journeys/{code}").json()
     assert [e["kind"] for e in detail["events"]] == ["arrived", "screened", "disposed", "handover_offered", "handover_accepted"]
@@ -54,7 +54,7 @@ def test_batch_health_checks_apply_each_item_and_report_the_bad_ones(port, api_a
     for n in range(3):
         code = arrive(port)
         post(port, f"/api/loop/journeys/{code}/disposition", {"disposition": "quarantine", "to_unit": "c533102-hotel1"})
-        post(hotel, f"/api/loop/journeys/{code}/handover/accept", {"room": f"B{n}"})
+        post(hotel, f"/api/loop/journeys/{code}/handover/accept", {"room": f"B{n}", "card_code": code})
         codes.append(code)
     items = [{"journey": c, "temperature": 36.5} for c in codes] + [
         {"journey": "GMNOSUCH00", "temperature": 36.5},
@@ -81,7 +81,7 @@ def test_journeys_outside_reach_are_not_found(port, api_as):
 
 def test_a_broken_rule_answers_in_the_one_error_shape_and_changes_nothing(port):
     code = arrive(port)
-    r = post(port, f"/api/loop/journeys/{code}/handover/accept", {"room": "1"})
+    r = post(port, f"/api/loop/journeys/{code}/handover/accept", {"room": "1", "card_code": code})
     assert r.status_code == 409 and r.json()["error"]["code"] == "no_handover"
     r = post(port, f"/api/loop/journeys/{code}/screenings", {"temperature": "hot"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
@@ -177,7 +177,7 @@ def test_a_fever_in_a_batch_sends_that_person_to_hospital_and_the_rest_are_appli
     for n in range(2):
         code = arrive(port)
         post(port, f"/api/loop/journeys/{code}/disposition", {"disposition": "quarantine", "to_unit": "c533102-hotel1"})
-        post(hotel, f"/api/loop/journeys/{code}/handover/accept", {"room": f"F{n}"})
+        post(hotel, f"/api/loop/journeys/{code}/handover/accept", {"room": f"F{n}", "card_code": code})
         codes.append(code)
     items = [
         {"journey": codes[0], "temperature": 38.6},

@@ -25,9 +25,9 @@ def to_facility(j, hotel="c533102-hotel1", room="101"):
     s.journey_dispose(
         actor=who("ruili_port"), journey=j, disposition=Disposition.QUARANTINE, to_unit=u(hotel), via_unit=u("c533102-transfer")
     )
-    s.handover_accept(actor=who("ruili_transfer"), journey=j, unit=u("c533102-transfer"))
+    s.handover_accept(actor=who("ruili_transfer"), journey=j, unit=u("c533102-transfer"), card_code=j.code)
     s.handover_offer(actor=who("ruili_transfer"), journey=j, to_unit=u(hotel))
-    s.handover_accept(actor=who("ruili_hotel"), journey=j, unit=u(hotel), room=room)
+    s.handover_accept(actor=who("ruili_hotel"), journey=j, unit=u(hotel), room=room, card_code=j.code)
     j.refresh_from_db()
     return j
 
@@ -46,7 +46,7 @@ def test_custody_changes_only_when_the_receiver_accepts(world):
     )
     j.refresh_from_db()
     assert j.state == State.HANDOVER_OFFERED and j.custodian.code == "port-ruili" and j.pending_unit.code == "c533102-transfer"
-    s.handover_accept(actor=who("ruili_transfer"), journey=j, unit=u("c533102-transfer"))
+    s.handover_accept(actor=who("ruili_transfer"), journey=j, unit=u("c533102-transfer"), card_code=j.code)
     j.refresh_from_db()
     assert j.state == State.IN_TRANSIT and j.custodian.code == "c533102-transfer"
 
@@ -55,9 +55,9 @@ def test_only_the_named_receiver_can_accept(world):
     j = arrive()
     s.journey_dispose(actor=who("ruili_port"), journey=j, disposition=Disposition.QUARANTINE, to_unit=u("c533102-hotel1"))
     with pytest.raises(PermissionDenied):
-        s.handover_accept(actor=who("mengla_hotel"), journey=j, unit=u("c533102-hotel1"), room="1")
+        s.handover_accept(actor=who("mengla_hotel"), journey=j, unit=u("c533102-hotel1"), room="1", card_code=j.code)
     with pytest.raises(DomainError) as err:
-        s.handover_accept(actor=who("mengla_hotel"), journey=j, unit=u("c532823-hotel1"), room="1")
+        s.handover_accept(actor=who("mengla_hotel"), journey=j, unit=u("c532823-hotel1"), room="1", card_code=j.code)
     assert err.value.code == "not_offered_to_you"
 
 
@@ -82,7 +82,7 @@ def test_check_in_needs_a_room_and_never_exceeds_capacity(world):
     j2 = arrive()
     s.journey_dispose(actor=who("ruili_port"), journey=j2, disposition=Disposition.QUARANTINE, to_unit=hotel)
     with pytest.raises(DomainError) as err:
-        s.handover_accept(actor=who("ruili_hotel"), journey=j2, unit=hotel, room="2")
+        s.handover_accept(actor=who("ruili_hotel"), journey=j2, unit=hotel, room="2", card_code=j2.code)
     assert err.value.code == "facility_full"
     j2.refresh_from_db()
     assert j2.state == State.HANDOVER_OFFERED
@@ -93,7 +93,7 @@ def test_the_same_room_cannot_hold_two_people(world):
     j2 = arrive()
     s.journey_dispose(actor=who("ruili_port"), journey=j2, disposition=Disposition.QUARANTINE, to_unit=u("c533102-hotel1"))
     with pytest.raises(DomainError) as err:
-        s.handover_accept(actor=who("ruili_hotel"), journey=j2, unit=u("c533102-hotel1"), room="7")
+        s.handover_accept(actor=who("ruili_hotel"), journey=j2, unit=u("c533102-hotel1"), room="7", card_code=j2.code)
     assert err.value.code == "room_taken"
 
 
@@ -102,9 +102,9 @@ def test_fever_at_the_gate_means_hospital(world):
     s.journey_screen(actor=who("ruili_port"), journey=j, temperature=38.2)
     with pytest.raises(DomainError) as err:
         s.journey_dispose(actor=who("ruili_port"), journey=j, disposition=Disposition.QUARANTINE, to_unit=u("c533102-hotel1"))
-    assert err.value.code == "fever_goes_to_hospital"
+    assert err.value.code == "flagged_goes_to_hospital"
     s.journey_dispose(actor=who("ruili_port"), journey=j, disposition=Disposition.HOSPITAL, to_unit=u("c533102-hospital"))
-    s.handover_accept(actor=who("ruili_hospital"), journey=j, unit=u("c533102-hospital"))
+    s.handover_accept(actor=who("ruili_hospital"), journey=j, unit=u("c533102-hospital"), card_code=j.code)
     j.refresh_from_db()
     assert j.state == State.IN_HOSPITAL
 
@@ -151,7 +151,7 @@ def test_whole_loop_port_to_facility_to_village_to_closure_under_the_demo_policy
     with time_machine.travel(qstart + timedelta(days=14, minutes=5), tick=False):
         s.journey_release(actor=who("ruili_hotel"), journey=j)
         s.handover_offer(actor=who("ruili_hotel"), journey=j, to_unit=village)
-        s.handover_accept(actor=who("ruili_grid"), journey=j, unit=village)
+        s.handover_accept(actor=who("ruili_grid"), journey=j, unit=village, card_code=j.code)
     j.refresh_from_db()
     assert j.state == State.HOME_MONITORING and j.custodian == village
     mstart = timezone.datetime.fromisoformat(j.facts["monitoring_started_at"])
@@ -194,7 +194,7 @@ def test_an_overdue_handover_opens_one_alert_that_escalates_and_closes_on_accept
     s.escalate(now=a.opened_at + timedelta(hours=24, minutes=1))
     a.refresh_from_db()
     assert a.level == AlertLevel.PROVINCE and a.jurisdiction.code == "530000" and a.next_escalation_at is None
-    s.handover_accept(actor=who("ruili_hotel"), journey=j, unit=u("c533102-hotel1"), room="9")
+    s.handover_accept(actor=who("ruili_hotel"), journey=j, unit=u("c533102-hotel1"), room="9", card_code=j.code)
     a.refresh_from_db()
     j.refresh_from_db()
     assert a.closed_at is not None and not j.alert_open

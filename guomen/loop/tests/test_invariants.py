@@ -22,6 +22,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 
 from guomen.lib.errors import DomainError
 from guomen.lib.localtime import local_day
+from guomen.loop import handover as h
 from guomen.loop import projection as proj
 from guomen.loop import services as s
 from guomen.loop.models import Alert, AlertKind, CustodyEvent, DailyCount, Disposition, Journey, JourneyCount, State
@@ -130,7 +131,21 @@ class LoopMachine(RuleBasedStateMachine):
         if key is None:
             return
         self.rooms += 1
-        self._try(s.handover_accept, actor=self.actors[key], journey=j, unit=self.units[key], room=str(self.rooms))
+        self._try(s.handover_accept, actor=self.actors[key], journey=j, unit=self.units[key], room=str(self.rooms), card_code=j.code)
+
+    @rule(j=journeys, to=st.sampled_from(["transfer", "hotel", "hospital", "village"]))
+    def redirect(self, j, to):
+        """The sender names another receiver for an offer not yet accepted (fever rule applies)."""
+        self._try(h.handover_redirect, actor=self.actors[self._holder(j)], journey=j, to_unit=self.units[to], reason="满员")
+
+    @rule(j=journeys)
+    def withdraw(self, j):
+        self._try(h.handover_withdraw, actor=self.actors[self._holder(j)], journey=j, reason="无回应")
+
+    @rule(j=journeys)
+    def override_offer(self, j):
+        """Command sends a flagged person elsewhere than hospital, with a reason."""
+        self._try(s.handover_offer, actor=who("ruili"), journey=j, to_unit=self.units["hotel"], override_reason="专家组评估")
 
     @rule(j=journeys)
     def refuse(self, j):

@@ -35,9 +35,9 @@ def offered_to_transfer():
 
 def in_facility(room="101"):
     j = offered_to_transfer()
-    s.handover_accept(actor=who("ruili_transfer"), journey=j, unit=u("c533102-transfer"))
+    s.handover_accept(actor=who("ruili_transfer"), journey=j, unit=u("c533102-transfer"), card_code=j.code)
     s.handover_offer(actor=who("ruili_transfer"), journey=j, to_unit=u("c533102-hotel1"))
-    s.handover_accept(actor=who("ruili_hotel"), journey=j, unit=u("c533102-hotel1"), room=room)
+    s.handover_accept(actor=who("ruili_hotel"), journey=j, unit=u("c533102-hotel1"), room=room, card_code=j.code)
     j.refresh_from_db()
     return j
 
@@ -243,12 +243,12 @@ def test_accepting_an_unknown_or_foreign_code_is_refused(client_as):
 
 def test_the_facility_checks_in_with_a_room_and_shows_occupancy(client_as):
     j = offered_to_transfer()
-    s.handover_accept(actor=who("ruili_transfer"), journey=j, unit=u("c533102-transfer"))
+    s.handover_accept(actor=who("ruili_transfer"), journey=j, unit=u("c533102-transfer"), card_code=j.code)
     s.handover_offer(actor=who("ruili_transfer"), journey=j, to_unit=u("c533102-hotel1"))
     c = client_as("ruili_hotel")
     r = act(c, j, "accept", room="")
     assert r.status_code == 422 and ("room" in r.content.decode().lower() or "房间" in r.content.decode())
-    assert act(c, j, "accept", room="301", next=reverse("loop:facility")).status_code == 302
+    assert act(c, j, "accept", room="301", card_code=j.code, next=reverse("loop:facility")).status_code == 302
     j.refresh_from_db()
     assert j.state == State.IN_FACILITY and j.room == "301"
     page = c.get(reverse("loop:facility")).content.decode()
@@ -274,7 +274,7 @@ def test_the_hospital_reports_and_discharges_a_recovered_patient(client_as):
     s.journey_dispose(actor=who("ruili_port"), journey=j, disposition=Disposition.HOSPITAL, to_unit=u("c533102-hospital"))
     c = client_as("ruili_hospital")
     assert j.code in c.get(reverse("loop:hospital")).content.decode()
-    assert act(c, j, "accept").status_code == 302
+    assert act(c, j, "accept", card_code=j.code).status_code == 302
     r = act(c, j, "close")
     assert r.status_code == 422
     assert act(c, j, "report", condition="recovered", note="afebrile 3 days").status_code == 302
@@ -290,7 +290,7 @@ def test_the_village_accepts_checks_and_cannot_close_before_the_days_are_served(
     village = "v" + who("ruili_grid").memberships.get().unit.jurisdiction.code
     s.handover_offer(actor=who("ruili_hotel"), journey=j, to_unit=u(village))
     c = client_as("ruili_grid")
-    assert act(c, j, "accept", next=reverse("loop:village")).status_code == 302
+    assert act(c, j, "accept", card_code=j.code, next=reverse("loop:village")).status_code == 302
     page = c.get(reverse("loop:village")).content.decode()
     assert j.code in page.split('id="due"')[1]
     assert act(c, j, "check", temperature="36.5").status_code == 302

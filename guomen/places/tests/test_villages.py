@@ -79,7 +79,7 @@ def test_village_page_shows_grids_workers_and_people_under_home_monitoring(clien
     person = person_register(actor=user("ruili_port"), unit=port, name_native="岩温监测", nationality="CHN")
     j = loop.journey_arrive(actor=user("ruili_port"), unit=port, person=person, destination=village)
     loop.journey_dispose(actor=user("ruili_port"), journey=j, disposition="home", to_unit=committee)
-    loop.handover_accept(actor=user("ruili_grid"), journey=j, unit=committee)
+    loop.handover_accept(actor=user("ruili_grid"), journey=j, unit=committee, card_code=j.code)
     html = client_as("ruili_grid").get(f"/places/villages/{village.code}/").content.decode()
     assert j.code in html
     for g in village.grids.all():
