@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loop', '0005_daily_counts'),
+        ('loop', '0006_custody_events_append_only_again'),
     ]
 
     operations = [
