@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from guomen.org.models import Role
 
-        from . import panels, registry
+        from . import panels, registry, tasks
 
         registry.nav(_("Home"), "home", order=0)
         registry.nav(_("Places"), "jurisdiction_list", order=80)
@@ -17,3 +17,4 @@ class CoreConfig(AppConfig):
         registry.nav(_("Access audit"), "access_log", roles=(Role.AUDITOR, Role.ADMINISTRATOR), order=90)
         registry.nav(_("Administration"), "admin:index", roles=(Role.ADMINISTRATOR,), order=99)
         panels.register()
+        registry.periodic("core: purge expired Idempotency-Key answers", tasks.purge_idempotency, every_seconds=60 * 60)
