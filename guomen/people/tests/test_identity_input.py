@@ -98,3 +98,14 @@ def test_joiners_that_spell_real_names_are_kept(world, user, unit):
     assert _register(user, unit, name_native="مهر\u200cناز").name_native == "مهر\u200cناز"
     assert hidden_character("ශ්\u200dරී") is None
     assert hidden_character("Wang\tFang\n") is None
+
+
+def test_the_messages_are_in_the_users_language(world, user, unit):
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(DomainError) as exc:
+        _register(user, unit, name_latin="\u202eanaD")
+    assert "不可见" in exc.value.message and "U+202E" in exc.value.message
+    with translation.override("zh-hans"), pytest.raises(DomainError) as exc:
+        resident_id_check(ric("11010520200230002"))
+    assert "不是真实存在的日期" in exc.value.message
