@@ -103,14 +103,16 @@ def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
             % {"mb": MAX_UNPACKED_BYTES // (1024 * 1024), "rows": MAX_ROWS},
             status=422,
         )
+    wb = None
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         for row in wb.active.iter_rows(values_only=True):
             yield ["" if v is None else v for v in row]
-    except DomainError:
-        raise
     except Exception as exc:  # openpyxl and the XML parser raise many kinds on a broken file
         raise _unreadable(exc) from exc
+    finally:
+        if wb is not None:
+            wb.close()
 
 
 def _unreadable(exc: Exception) -> DomainError:
