@@ -61,6 +61,7 @@ def track_check(patrol: Patrol, points: Sequence[tuple[datetime, float, float]],
             "track_far_from_segments",
             _("The track never comes within %(near)d km of this patrol's border segments: its nearest point is %(distance)s away.")
             % {"near": NEAR_KM, "distance": distance},
+            nearest_km=round(min(nearest, 99999.0), 1),
         )
 
 
@@ -74,5 +75,5 @@ def _nearest_km(patrol: Patrol, points: Sequence[tuple[datetime, float, float]])
     return min(distances) if distances else None
 
 
-def _refuse(code: str, message: str) -> DomainError:
-    return DomainError(code, message, status=422, details={"field": "file"})
+def _refuse(code: str, message: str, **details: object) -> DomainError:
+    return DomainError(code, message, status=422, details={"field": "file", **details})
