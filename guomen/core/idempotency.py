@@ -46,14 +46,18 @@ def purge() -> int:
     return deleted
 
 
-def _without(body: str, fields: tuple[str, ...]) -> str:
+def _without(body: str, fields: tuple[str, ...]) -> tuple[str, bool]:
+    """(the JSON body without the secret fields, whether any was there to leave out)."""
+    if not fields:
+        return body, False
     try:
         data = json.loads(body or "null")
     except ValueError:
-        return ""
+        return "", True
     if not isinstance(data, dict):
-        return ""
-    return json.dumps({k: v for k, v in data.items() if k not in fields})
+        return body, False
+    kept = {k: v for k, v in data.items() if k not in fields}
+    return (json.dumps(kept), True) if len(kept) != len(data) else (body, False)
 
 
 def _user_of(request: HttpRequest):
@@ -92,15 +96,9 @@ class IdempotencyMiddleware:
             with transaction.atomic():
                 response = self.get_response(request)
                 if response.status_code < 500 and not getattr(response, "streaming", False):
-                    body = response.content.decode("utf-8")
-                    secret = getattr(request, _WITHHELD_ATTR, ())
+                    body, withheld = _without(response.content.decode("utf-8"), getattr(request, _WITHHELD_ATTR, ()))
                     IdempotentRequest.objects.create(
-                        user=user,
-                        key=key,
-                        fingerprint=fingerprint,
-                        status=response.status_code,
-                        body=_without(body, secret) if secret else body,
-                        secret_withheld=bool(secret),
+                        user=user, key=key, fingerprint=fingerprint, status=response.status_code, body=body, secret_withheld=withheld
                     )
                 elif response.status_code >= 500:
                     transaction.set_rollback(True)

@@ -43,6 +43,14 @@ def test_a_retried_token_creation_is_not_repeated_and_says_the_token_is_not_show
     assert ApiToken.objects.filter(name="tablet").count() == 1
 
 
+def test_a_refused_token_creation_is_replayed_as_refused_not_as_withheld(api_as):
+    api = api_as("ruili_port")
+    first = _create(api, "", "tok-7")
+    again = _create(api, "", "tok-7")
+    assert first.status_code == again.status_code == 422 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json() and not IdempotentRequest.objects.get(key="tok-7").secret_withheld
+
+
 def test_an_answer_past_its_period_is_not_replayed(api_as):
     api = api_as("ruili_port")
     assert idempotency.TTL.total_seconds() == 24 * 3600
