@@ -14,6 +14,7 @@ from pydantic import Field
 from guomen.lib.errors import DomainError
 from guomen.org.scoping import Scope
 
+from . import idempotency
 from .models import ApiToken
 from .schemas import ERRORS
 from .services import token_create, token_revoke
@@ -89,6 +90,7 @@ def tokens_list(request: HttpRequest):
 
 @router.post("/tokens", response={201: TokenCreated, **ERRORS}, summary="Create an API token (shown once)")
 def tokens_create(request: HttpRequest, payload: TokenIn):
+    idempotency.withhold(request, "token")  # the token is shown once and never stored in clear
     row, raw = token_create(user=request.auth, name=payload.name)
     return Status(201, {**_token_out(row), "token": raw})
 

@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from guomen.org.models import Role
 
-        from . import append_only, panels, registry
+        from . import append_only, panels, registry, tasks
 
         post_migrate.connect(append_only.restore, sender=self, dispatch_uid="guomen.core.append_only.restore")
 
@@ -20,3 +20,4 @@ class CoreConfig(AppConfig):
         registry.nav(_("Access audit"), "access_log", roles=(Role.AUDITOR, Role.ADMINISTRATOR), order=90)
         registry.nav(_("Administration"), "admin:index", roles=(Role.ADMINISTRATOR,), order=99)
         panels.register()
+        registry.periodic("core: purge expired Idempotency-Key answers", tasks.purge_idempotency, every_seconds=60 * 60)

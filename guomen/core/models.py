@@ -66,6 +66,9 @@ class IdempotentRequest(models.Model):
     fingerprint = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField()
     body = models.TextField()
+    # The answer held a secret (a new API token) that was left out of ``body``: a retry is told so
+    # instead of being given an answer without it.
+    secret_withheld = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

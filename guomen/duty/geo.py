@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,3 +83,18 @@ def track_km(points: Sequence[tuple[datetime, float, float]]) -> float:
     lat0, lon0 = points[0][1], points[0][2]
     to_m = utm_for(lon0, lat0).transform
     return LineString([to_m(lon, lat) for _t, lat, lon in points]).length / 1000
+
+
+def nearest_m(geometry: dict[str, Any], points: Sequence[tuple[datetime, float, float]]) -> float:
+    """The distance in metres from the segment to the track's nearest point (inf when none can be
+    projected: a point on another continent falls outside the segment's UTM zone)."""
+    seg_ll = line_lonlat(geometry)
+    c = seg_ll.centroid
+    to_m = utm_for(c.x, c.y).transform
+    seg = transform(to_m, seg_ll)
+    best = math.inf
+    for _t, lat, lon in points:
+        x, y = to_m(lon, lat)
+        if math.isfinite(x) and math.isfinite(y):
+            best = min(best, seg.distance(Point(x, y)))
+    return best

@@ -503,6 +503,9 @@ def patrol_upload_gpx(*, actor: Any, patrol: Patrol, data: bytes) -> int:
         if timezone.is_naive(when):
             when = when.replace(tzinfo=UTC)
         rows.append(TrackPoint(patrol=patrol, client_id=f"gpx:{digest}:{i}", at=when, lat=la, lon=lo, source=PointSource.GPX, by=actor))
+    from .gpx import track_check
+
+    track_check(patrol, [(r.at, r.lat, r.lon) for r in rows], now=_now())
     before = patrol.points.count()
     TrackPoint.objects.bulk_create(rows, ignore_conflicts=True)
     added = patrol.points.count() - before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -21,6 +22,8 @@ from .models import Journey, Risk, State
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+# What an XLSX may unpack to: 5,000 rows of a manifest take a few MB of XML.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 # Accepted column names (English or Chinese) → field.
 COLUMNS = {
     "name_native": "name_native",
@@ -70,47 +73,92 @@ class ImportReport:
         return {"rows": self.rows, "taken": self.taken, "unchanged": self.unchanged, "rejected": self.rejected}
 
 
-def _read(file_name: str, content: bytes) -> list[dict[str, str]]:
+def _decode(content: bytes) -> str:
+    """The text of a CSV: UTF-8 (with or without the BOM Excel adds), else GB 18030 — what Excel
+    writes for "CSV" on a Chinese Windows (a superset of GBK and GB 2312)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DomainError("unreadable_file", _("A CSV manifest must be UTF-8 or GB 18030 (GBK) text."), status=422)
+
+
+def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    # A zip's declared sizes bound what it unpacks to (zipfile stops reading a member at its
+    # declared size), so a small file that would inflate to hundreds of MB is refused unopened.
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise _unreadable(exc) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise DomainError(
+            "file_too_large",
+            _("This spreadsheet unpacks to more than %(mb)d MB; a manifest of %(rows)d rows is far smaller.")
+            % {"mb": MAX_UNPACKED_BYTES // (1024 * 1024), "rows": MAX_ROWS},
+            status=422,
+        )
+    wb = None
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        for row in wb.active.iter_rows(values_only=True):
+            yield ["" if v is None else v for v in row]
+    except Exception as exc:  # openpyxl and the XML parser raise many kinds on a broken file
+        raise _unreadable(exc) from exc
+    finally:
+        if wb is not None:
+            wb.close()
+
+
+def _unreadable(exc: Exception) -> DomainError:
+    return DomainError("unreadable_file", _("The spreadsheet cannot be read: %(error)s") % {"error": exc.__class__.__name__}, status=422)
+
+
+def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
+    try:
+        yield from csv.reader(io.StringIO(_decode(content)))
+    except csv.Error as exc:
+        raise DomainError("unreadable_file", _("The CSV file cannot be read: %(error)s") % {"error": str(exc)[:80]}, status=422) from exc
+
+
+def _read(file_name: str, content: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """The records of the file, read as a stream that stops at the row cap: a file over the cap
+    is refused whole before anything is written."""
     if len(content) > MAX_BYTES:
         raise DomainError("file_too_large", _("A manifest is at most 5 MB."), status=422)
     name = file_name.lower()
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds on a broken file
-            raise DomainError(
-                "unreadable_file", _("The spreadsheet cannot be read: %(error)s") % {"error": exc.__class__.__name__}, status=422
-            )
-        rows = [[("" if v is None else v) for v in r] for r in wb.active.iter_rows(values_only=True)]
+        rows = _xlsx_rows(content)
     elif name.endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DomainError("unreadable_file", _("A CSV manifest must be UTF-8 text."), status=422)
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = _csv_rows(content)
     else:
         raise DomainError("unsupported_file", _("Send a .csv or .xlsx file."), status=422)
-    if not rows:
+    first = next(rows, None)
+    if first is None:
         raise DomainError("empty_file", _("The file is empty."), status=422)
-    header = [COLUMNS.get(str(h).strip().lower(), COLUMNS.get(str(h).strip(), "")) for h in rows[0]]
+    header = [COLUMNS.get(str(h).strip().lower(), COLUMNS.get(str(h).strip(), "")) for h in first]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise DomainError(
             "missing_columns", _("Columns missing: %(cols)s") % {"cols": ", ".join(missing)}, status=422, details={"missing": missing}
         )
-    body = rows[1:]
-    if len(body) > MAX_ROWS:
-        raise DomainError("too_many_rows", _("At most %(n)d rows in one manifest.") % {"n": MAX_ROWS}, status=422)
     out = []
-    for r in body:
+    for n, r in enumerate(rows, start=2):  # row 1 is the header
         record = {}
         for i, key in enumerate(header):
             if key and i < len(r):
                 v = r[i]
                 record[key] = v if isinstance(v, datetime) else str(v).strip()
-        out.append(record)
+        if not any(str(v).strip() for v in record.values()):
+            continue  # a blank line, or a row only formatted in the spreadsheet
+        if len(out) == MAX_ROWS:
+            raise DomainError("too_many_rows", _("At most %(n)d rows in one manifest.") % {"n": MAX_ROWS}, status=422)
+        out.append((n, record))
     return out
 
 
@@ -118,79 +166,107 @@ def _expected(value: Any) -> datetime:
     if isinstance(value, datetime):
         t = value
     else:
-        t = parse_datetime(value.replace("/", "-")) if value else None
-        if t is None and value:
-            d = parse_date(value.replace("/", "-"))
-            t = datetime.combine(d, time(12, 0)) if d else None
+        try:  # a well-formed but impossible date (2020-02-30) raises instead of answering None
+            t = parse_datetime(value.replace("/", "-")) if value else None
+            if t is None and value:
+                d = parse_date(value.replace("/", "-"))
+                t = datetime.combine(d, time(12, 0)) if d else None
+        except ValueError:
+            t = None
     if t is None:
         raise DomainError("invalid_expected_at", _("Expected arrival is not a date and time (e.g. 2020-04-02 10:30)."))
     return timezone.make_aware(t) if timezone.is_naive(t) else t
 
 
+def _document_key(rec: dict[str, Any]) -> tuple[str, str, str]:
+    from guomen.people.crypto import normalise
+
+    country = str(rec.get("issuing_country") or rec.get("nationality") or "").strip().upper()
+    return (str(rec.get("document_kind", "")).strip().lower(), country, normalise(str(rec.get("document_number", ""))))
+
+
 def manifest_import(*, actor: Any, port_unit: Unit, file_name: str, content: bytes, source: str = "") -> ImportReport:
-    """Declare every valid row at ``port_unit``. Each row stands alone: one bad row spoils no other."""
-    from guomen.people.services import person_register
+    """Declare every valid row at ``port_unit``. Each row stands alone: one bad row spoils no other.
 
-    from .services import journey_declare
-
+    Each row is validated and written in its own transaction, so a refused row leaves nothing
+    behind. The file is not one transaction: a manifest of thousands of rows would hold SQLite's
+    write lock for its whole length."""
     records = _read(file_name, content)
     report = ImportReport(rows=len(records))
     label = (source or file_name)[:120]
-    for n, rec in enumerate(records, start=2):  # row 1 is the header
-        if not any(str(v).strip() for v in rec.values()):
-            report.rows -= 1
+    first_row: dict[tuple[str, str, str], int] = {}
+    for n, rec in records:
+        key = _document_key(rec)
+        if key[2] and key in first_row:
+            report.rejected.append(
+                {
+                    "row": n,
+                    "code": "duplicate_row",
+                    "reason": _("The same document as row %(row)d of this file.") % {"row": first_row[key]},
+                    "field": "document_number",
+                }
+            )
             continue
+        first_row.setdefault(key, n)
         try:
             with transaction.atomic():
-                missing = [c for c in REQUIRED if not str(rec.get(c, "")).strip()]
-                if missing:
-                    raise DomainError("missing_values", _("Empty: %(cols)s") % {"cols": ", ".join(missing)})
-                expected = _expected(rec["expected_at"])
-                risk = RISK.get(str(rec.get("risk", "")).strip().lower(), Risk.MEDIUM)
-                person = person_register(
-                    actor=actor,
-                    unit=port_unit,
-                    name_native=rec["name_native"],
-                    name_latin=rec.get("name_latin", ""),
-                    sex=SEX.get(str(rec.get("sex", "")).strip().lower(), "X"),
-                    birth_date=rec.get("birth_date") or None,
-                    nationality=rec["nationality"],
-                    phone=rec.get("phone", ""),
-                    documents=[
-                        {
-                            "kind": rec["document_kind"],
-                            "number": rec["document_number"],
-                            "issuing_country": rec.get("issuing_country") or rec["nationality"],
-                            "valid_until": rec.get("valid_until") or None,
-                        }
-                    ],
-                )
-                existing = Journey.objects.filter(person=person, closed_at__isnull=True).first()
-                if existing is not None:
-                    if existing.state == State.DECLARED and existing.custodian_id == port_unit.pk:
-                        report.unchanged.append({"row": n, "journey": existing.code})
-                        continue
-                    raise DomainError("journey_open", _("This person already has an open journey (%(code)s).") % {"code": existing.code})
-                destination = None
-                if rec.get("destination"):
-                    from guomen.places.models import Jurisdiction
-
-                    destination = Jurisdiction.objects.filter(code=rec["destination"]).first()
-                    if destination is None:
-                        raise DomainError("unknown_destination", _("Unknown division code: %(code)s") % {"code": rec["destination"]})
-                j = journey_declare(
-                    actor=actor,
-                    port_unit=port_unit,
-                    person=person,
-                    expected_at=expected,
-                    risk=risk,
-                    origin_country=rec["nationality"],
-                    origin_place=rec.get("origin_place", ""),
-                    destination=destination,
-                    source=f"{label} #{n}",
-                )
-                report.taken.append({"row": n, "journey": j.code})
+                _import_row(actor, port_unit, rec, f"{label} #{n}", n, report)
         except DomainError as e:
             field_name = (e.details or {}).get("field") if isinstance(e.details, dict) else None
             report.rejected.append({"row": n, "code": e.code, "reason": e.message, **({"field": field_name} if field_name else {})})
     return report
+
+
+def _import_row(actor: Any, port_unit: Unit, rec: dict[str, Any], source: str, n: int, report: ImportReport) -> None:
+    from guomen.people.services import person_register
+
+    from .services import journey_declare
+
+    missing = [c for c in REQUIRED if not str(rec.get(c, "")).strip()]
+    if missing:
+        raise DomainError("missing_values", _("Empty: %(cols)s") % {"cols": ", ".join(missing)})
+    expected = _expected(rec["expected_at"])
+    risk = RISK.get(str(rec.get("risk", "")).strip().lower(), Risk.MEDIUM)
+    destination = None
+    if rec.get("destination"):
+        from guomen.places.models import Jurisdiction
+
+        destination = Jurisdiction.objects.filter(code=rec["destination"]).first()
+        if destination is None:
+            raise DomainError("unknown_destination", _("Unknown division code: %(code)s") % {"code": rec["destination"]})
+    person = person_register(
+        actor=actor,
+        unit=port_unit,
+        name_native=rec["name_native"],
+        name_latin=rec.get("name_latin", ""),
+        sex=SEX.get(str(rec.get("sex", "")).strip().lower(), "X"),
+        birth_date=rec.get("birth_date") or None,
+        nationality=rec["nationality"],
+        phone=rec.get("phone", ""),
+        documents=[
+            {
+                "kind": rec["document_kind"],
+                "number": rec["document_number"],
+                "issuing_country": rec.get("issuing_country") or rec["nationality"],
+                "valid_until": rec.get("valid_until") or None,
+            }
+        ],
+    )
+    existing = Journey.objects.filter(person=person, closed_at__isnull=True).first()
+    if existing is not None:
+        if existing.state == State.DECLARED and existing.custodian_id == port_unit.pk:
+            report.unchanged.append({"row": n, "journey": existing.code})
+            return
+        raise DomainError("journey_open", _("This person already has an open journey (%(code)s).") % {"code": existing.code})
+    j = journey_declare(
+        actor=actor,
+        port_unit=port_unit,
+        person=person,
+        expected_at=expected,
+        risk=risk,
+        origin_country=rec["nationality"],
+        origin_place=rec.get("origin_place", ""),
+        destination=destination,
+        source=source,
+    )
+    report.taken.append({"row": n, "journey": j.code})

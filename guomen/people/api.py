@@ -104,6 +104,7 @@ class ResidentIdOut(Schema):
     birth_date: dt.date
     sex: Sex
     region_code: str
+    warnings: list[str] = []  # doubts for the officer, e.g. an unknown region code
 
 
 class WatchIn(Schema):
@@ -201,7 +202,13 @@ def mrz(request: HttpRequest, payload: MrzIn):
 @router.post("/resident-id/validate", response={200: ResidentIdOut, **ERRORS}, summary="Check a PRC resident ID number")
 def resident_id_validate(request: HttpRequest, payload: ResidentIdIn):
     facts = services.resident_id_check(payload.number)
-    return {"valid": True, "birth_date": facts["birth_date"], "sex": facts["sex"], "region_code": facts["region_code"]}
+    return {
+        "valid": True,
+        "birth_date": facts["birth_date"],
+        "sex": facts["sex"],
+        "region_code": facts["region_code"],
+        "warnings": facts["warnings"],
+    }
 
 
 @router.get("/watch-list", response={200: list[WatchOut], **ERRORS}, summary="The document watch-list (command and port officers)")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guomen.lib.errors import Conflict, DomainError
+from guomen.lib.text import code_point, hidden_character
 from guomen.org.models import Role
 from guomen.org.scoping import Scope
 
@@ -68,8 +69,15 @@ def _label(field_name: str) -> str:
 
 def clean_text(value: Any, field_name: str, *, max_length: int, required: bool = False) -> str:
     text = "" if value is None else str(value)
-    if _CONTROL.search(text):
-        raise _invalid("control_characters", _("%(field)s contains control characters.") % {"field": _label(field_name)}, field_name)
+    hidden = hidden_character(text)
+    if hidden is not None:
+        raise _invalid(
+            "control_characters",
+            _("%(field)s contains an invisible control or formatting character (%(char)s); type it again without it.")
+            % {"field": _label(field_name), "char": code_point(hidden)},
+            field_name,
+            character=f"U+{ord(hidden):04X}",
+        )
     text = " ".join(text.split())
     if required and not text:
         raise _invalid("required", _("%(field)s is required.") % {"field": _label(field_name)}, field_name)
@@ -118,11 +126,37 @@ def _date(value: Any, field_name: str) -> dt.date | None:
         raise _invalid("bad_date", _("%(field)s is not a date (YYYY-MM-DD).") % {"field": _label(field_name)}, field_name) from exc
 
 
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+
+
+def birth_date_check(born: dt.date, field_name: str = "birth_date", code_prefix: str = "birth") -> None:
+    """A date of birth lies between 1900-01-01 and today (in the display time zone)."""
+    today = timezone.localdate()
+    if born < EARLIEST_BIRTH:
+        raise _invalid(
+            f"{code_prefix}_too_early",
+            _("The date of birth %(date)s is before %(earliest)s; check the year.")
+            % {"date": born.isoformat(), "earliest": EARLIEST_BIRTH.isoformat()},
+            field_name,
+        )
+    if born > today:
+        raise _invalid(
+            f"{code_prefix}_in_future",
+            _("The date of birth %(date)s is in the future (today is %(today)s).") % {"date": born.isoformat(), "today": today.isoformat()},
+            field_name,
+        )
+
+
 # --- PRC resident identity number (GB 11643) --------------------------------------------------
 def resident_id_check(number: str) -> dict[str, Any]:
-    """The facts in a valid 18-character resident ID, or DomainError saying what is wrong."""
+    """The facts in a valid 18-character resident ID, or DomainError saying what is wrong.
+
+    Checked: length, format, the date of birth and the check character. The region code (the
+    first six digits) is only looked up: python-stdnum's ``ric.validate`` also requires the county
+    to have existed in the birth year, which refuses real people (Ruili 533102 became a city in
+    1992, Mangshi 533103 in 1996, and people born before hold numbers under the new codes). An unknown code
+    is a warning for the officer, not a refusal."""
     from stdnum.cn import ric
-    from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
     n = crypto.normalise(clean_text(number, "number", max_length=40, required=True))
     if len(n) != 18:
@@ -139,13 +173,28 @@ def resident_id_check(number: str) -> dict[str, Any]:
             expected=expected,
         )
     try:
-        ric.validate(n)
-    except InvalidComponent as exc:
-        raise _invalid("resident_id_birth_date", _("The date of birth in this resident ID number is not a real date."), "number") from exc
-    except (InvalidChecksum, InvalidFormat, InvalidLength) as exc:  # pragma: no cover - caught above
-        raise _invalid("resident_id_format", _("This is not a valid resident ID number."), "number") from exc
+        born = dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+    except ValueError as exc:
+        raise _invalid(
+            "resident_id_birth_date",
+            _("The date of birth in this resident ID number (%(digits)s, digits 7 to 14) is not a real date.") % {"digits": n[6:14]},
+            "number",
+        ) from exc
+    birth_date_check(born, "number", "resident_id_birth")
     sex = Sex.MALE if int(n[16]) % 2 else Sex.FEMALE
-    return {"number": n, "birth_date": ric.get_birth_date(n), "sex": sex, "region_code": n[:6]}
+    return {"number": n, "birth_date": born, "sex": sex, "region_code": n[:6], "warnings": _region_warnings(n[:6])}
+
+
+def _region_warnings(code: str) -> list[str]:
+    from stdnum import numdb
+
+    info = {k: v for _part, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+    if "province" in info and "county" in info:
+        return []
+    return [
+        _("The region code %(code)s (the first six digits) is not a known administrative division; check the number with the person.")
+        % {"code": code}
+    ]
 
 
 # --- machine-readable zone of a passport (ICAO 9303 TD3) --------------------------------------
@@ -290,8 +339,8 @@ def person_register(
     }
     if values["phone"] and not re.fullmatch(r"\+?[0-9 ()\-]{5,40}", values["phone"]):
         raise _invalid("bad_phone", _("A phone number is digits, spaces and an optional leading +."), "phone")
-    if values["birth_date"] and values["birth_date"] > timezone.localdate():
-        raise _invalid("birth_in_future", _("The date of birth is in the future."), "birth_date")
+    if values["birth_date"]:
+        birth_date_check(values["birth_date"])
     docs = [_document_values(d) for d in documents]
     lookups = [crypto.lookup_hash(d["kind"], d["issuing_country"], d["number"]) for d in docs]
     if len(set(lookups)) != len(lookups):

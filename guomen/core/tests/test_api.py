@@ -63,13 +63,13 @@ def test_validation_errors_use_the_one_error_shape(api_as):
 
 def test_a_retried_write_with_the_same_idempotency_key_applies_once(api_as):
     api = api_as("ruili_port")
+    token_id = api.post("/api/tokens", data=json.dumps({"name": "tablet"}), content_type="application/json").json()["id"]
     headers = {"HTTP_IDEMPOTENCY_KEY": "retry-1"}
-    first = api.post("/api/tokens", data=json.dumps({"name": "tablet"}), content_type="application/json", **headers)
-    second = api.post("/api/tokens", data=json.dumps({"name": "tablet"}), content_type="application/json", **headers)
-    assert first.status_code == second.status_code == 201
-    assert first.json() == second.json()
+    first = api.delete(f"/api/tokens/{token_id}", **headers)
+    second = api.delete(f"/api/tokens/{token_id}", **headers)  # without the key, a second revoke is a 404
+    assert first.status_code == second.status_code == 204
     assert second["Idempotent-Replayed"] == "true"
-    assert ApiToken.objects.filter(name="tablet").count() == 1
+    assert ApiToken.objects.filter(name="tablet", revoked_at__isnull=False).count() == 1
     assert IdempotentRequest.objects.filter(key="retry-1").count() == 1
 
 

@@ -15,7 +15,7 @@ from guomen.duty import geo, services
 from guomen.duty.models import PatrolStatus, TrackPoint
 from guomen.lib.errors import Conflict, DomainError
 
-from .helpers import gpx_of, straight_segment, track_along, unit, who
+from .helpers import gpx_of, local, straight_segment, track_along, unit, who
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
@@ -30,6 +30,17 @@ def _plan(seg, hours_from_now: float = -1):
         segments=[seg],
         window_start=start,
         window_end=start + timedelta(hours=6),
+    )
+
+
+def _plan_at(seg, start, hours: float = 6):
+    return services.patrol_plan(
+        actor=who("ruili"),
+        team=unit(),
+        leader=who("ruili_patrol"),
+        segments=[seg],
+        window_start=start,
+        window_end=start + timedelta(hours=hours),
     )
 
 
@@ -51,8 +62,8 @@ def test_a_track_farther_than_the_reach_covers_nothing(world):
 
 def test_gpx_upload_records_the_track_and_its_coverage_and_a_second_upload_adds_nothing(world):
     seg = straight_segment(km=20)
-    p = _plan(seg)
-    data = gpx_of(track_along(seg, 0.8, timezone.now() - timedelta(hours=3)))
+    p = _plan(seg, -4)  # the track below starts with the window and ends before now
+    data = gpx_of(track_along(seg, 0.8, timezone.now() - timedelta(hours=4)))
     added = services.patrol_upload_gpx(actor=who("ruili_patrol"), patrol=p, data=data)
     assert added > 60
     p.refresh_from_db()
@@ -64,8 +75,8 @@ def test_gpx_upload_records_the_track_and_its_coverage_and_a_second_upload_adds_
 
 def test_gpx_export_gives_back_the_points(client_as):
     seg = straight_segment(km=5)
-    p = _plan(seg)
-    points = track_along(seg, 1.0, timezone.now() - timedelta(hours=3))
+    p = _plan(seg, -4)
+    points = track_along(seg, 1.0, timezone.now() - timedelta(hours=4))
     services.patrol_upload_gpx(actor=who("ruili_patrol"), patrol=p, data=gpx_of(points))
     r = client_as("ruili").get(f"/duty/patrols/{p.public_id}/track.gpx")
     assert r.status_code == 200 and r["Content-Type"] == "application/gpx+xml"
@@ -75,7 +86,7 @@ def test_gpx_export_gives_back_the_points(client_as):
 
 def test_the_fixture_gpx_file_parses(world):
     seg = straight_segment(km=5, lon0=97.80, lat0=24.00)
-    p = _plan(seg)
+    p = _plan_at(seg, local(2020, 4, 2, 8))  # the file was recorded 09:00–10:00 on 2 April 2020
     assert services.patrol_upload_gpx(actor=who("ruili_patrol"), patrol=p, data=(DATA / "patrol.gpx").read_bytes()) > 10
 
 

@@ -82,7 +82,7 @@ def test_mrz_endpoint_parses_and_names_a_bad_check_digit(api_as):
 def test_resident_id_validate(api_as):
     api = api_as("ruili_port")
     ok = api.post("/api/people/resident-id/validate", {"number": "11010519491231002X"}, content_type="application/json")
-    assert ok.json() == {"valid": True, "birth_date": "1949-12-31", "sex": "F", "region_code": "110105"}
+    assert ok.json() == {"valid": True, "birth_date": "1949-12-31", "sex": "F", "region_code": "110105", "warnings": []}
     bad = api.post("/api/people/resident-id/validate", {"number": "110105194912310021"}, content_type="application/json")
     assert bad.status_code == 422 and error_code(bad) == "resident_id_check_digit"
 
