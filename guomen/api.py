@@ -13,6 +13,7 @@ from guomen.loop.api import router as loop_router
 from guomen.org.api import router as org_router
 from guomen.people.api import router as people_router
 from guomen.places.api import router as places_router
+from guomen.shell.api import router as shell_router
 
 api = NinjaAPI(
     title="guomen API",
@@ -30,6 +31,7 @@ api = NinjaAPI(
 
 
 install_error_handlers(api)
+api.add_router("/", shell_router)
 api.add_router("/", core_router)
 api.add_router("/places", places_router)
 api.add_router("/org", org_router)

@@ -22,12 +22,11 @@ from django.utils.translation import gettext as _
 
 from guomen.lib.localtime import local_day, zone
 from guomen.org.models import COMMAND_LEVEL, Role, Unit, UnitKind
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 from guomen.places.models import PORT_KINDS, Jurisdiction, Level, Passage
 
 from .models import OPEN_TASK_STATES, DailyReport, DispatchTask, LoopSnapshot, ReportLevel, ReportState
-
-COMMAND_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND, Role.AUDITOR)
 
 
 # --- time ---------------------------------------------------------------------------------------
@@ -465,7 +464,7 @@ def acknowledger_level(report: DailyReport) -> str:
 
 def command_units(scope: Scope) -> list[Unit]:
     """The command offices the user acts for as a command (county, prefecture or province)."""
-    ids = [uid for uid, roles in scope.unit_roles.items() if roles & {Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND}]
+    ids = [uid for uid, roles in scope.unit_roles.items() if roles & set(COMMAND_ROLES)]
     return list(Unit.objects.filter(pk__in=ids).select_related("jurisdiction").order_by("jurisdiction__path"))
 
 

@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 
 from guomen.lib.errors import Conflict, DomainError
 from guomen.org.models import Role, Unit
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 
 from . import queries
 from .models import OPEN_TASK_STATES, DailyReport, DispatchTask, LoopSnapshot, ReportLevel, ReportState, TaskProgress, TaskState
 
-COMMAND_WRITE_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
+COMMAND_WRITE_ROLES = COMMAND_ROLES
 
 
 def _text(value: Any, limit: int, field: str, *, required: bool = False) -> str:

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guomen.lib.errors import DomainError
-from guomen.org.models import Role, Unit, UnitKind
+from guomen.org.models import Unit, UnitKind
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 from guomen.places.models import BorderSegment, Passage
 
@@ -36,7 +37,7 @@ from .models import (
     TaskStatus,
 )
 
-COMMAND = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
+COMMAND = COMMAND_ROLES
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:

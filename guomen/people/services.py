@@ -22,13 +22,13 @@ from django.utils.translation import gettext_lazy
 
 from guomen.lib.errors import Conflict, DomainError
 from guomen.org.models import Role
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 
 from . import crypto
 from .countries import ICAO_EXTRA, is_country
 from .models import Category, DocumentKind, DocumentWatch, IdentityDocument, Person, Sex, WatchReason
 
-COMMAND_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
 WATCHLIST_ROLES = (*COMMAND_ROLES, Role.PORT_OFFICER)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

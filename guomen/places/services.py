@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guomen.lib.errors import DomainError
-from guomen.org.models import Role, Unit, UnitKind
+from guomen.org.models import Unit, UnitKind
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 
 from . import geo
@@ -44,7 +45,6 @@ from .models import (
     VillageStatusKind,
 )
 
-COMMAND_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _PHONE = re.compile(r"\+?[0-9 ()\-]{5,40}")
 
