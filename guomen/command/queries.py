@@ -8,7 +8,6 @@ per-(jurisdiction, state) counters, summed here over the subtree (a path prefix)
 from __future__ import annotations
 
 import hashlib
-import importlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -20,11 +19,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.duty.models import DutyTask, Incident, IncidentStatus, TaskStatus
+from guomen.duty.queries import command_figures as duty_command_figures
 from guomen.lib.localtime import local_day, zone
 from guomen.org.models import COMMAND_LEVEL, Role, Unit, UnitKind
 from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
-from guomen.places.models import PORT_KINDS, Jurisdiction, Level, Passage
+from guomen.places.models import PORT_KINDS, BorderSegment, Jurisdiction, Level, Passage
 
 from .models import OPEN_TASK_STATES, DailyReport, DispatchTask, LoopSnapshot, ReportLevel, ReportState
 
@@ -193,10 +194,6 @@ def positives(ids: list[int], day: date) -> int:
 
 
 def segments_unassigned(node: Jurisdiction) -> dict[str, int] | None:
-    try:
-        from guomen.places.models import BorderSegment
-    except ImportError:  # pragma: no cover - the segments arrive with the places app
-        return None
     qs = BorderSegment.objects.filter(county__path__startswith=node.path)
     agg = qs.aggregate(total=Count("id"), unassigned=Count("id", filter=Q(responsible_person__isnull=True)))
     return {"total": agg["total"], "unassigned": agg["unassigned"]}
@@ -206,34 +203,22 @@ DUTY_FIGURES_SECONDS = 60
 
 
 def duty_figures(scope: Scope, node: Jurisdiction, now: datetime) -> dict[str, Any]:
-    """Patrol coverage and roster gaps from the duty app's own reads, when it offers them."""
-    out: dict[str, Any] = {"coverage_week": None, "uncovered_hours": None, "incidents_open": None, "tasks_open": None}
-    try:
-        dq = importlib.import_module("guomen.duty.queries")
-        dm = importlib.import_module("guomen.duty.models")
-    except ImportError:
-        return out
-    fn = getattr(dq, "command_figures", None)
-    if callable(fn):
-        # A week's patrol coverage and the next day's roster gaps move slowly and cost a roster
-        # computation: computed at most once a minute per jurisdiction and reach.
-        reach = hashlib.sha256(repr((scope.everything, scope.subtree_paths, sorted(scope.unit_ids))).encode()).hexdigest()[:16]
-        key = f"command:duty:{node.code}:{reach}"
-        figures = cache.get(key)
-        if figures is None:
-            try:
-                figures = fn(scope=scope, jurisdiction=node, now=now) or {}
-                cache.set(key, figures, DUTY_FIGURES_SECONDS)
-            except Exception:  # another app's figure must never break the dashboard
-                figures = {}
-        out["coverage_week"] = figures.get("patrol_coverage_week")
-        out["uncovered_hours"] = figures.get("uncovered_post_hours_24h")
+    """Patrol coverage and roster gaps from the duty app's own reads; open incidents and tasks."""
+    # A week's patrol coverage and the next day's roster gaps move slowly and cost a roster
+    # computation: computed at most once a minute per jurisdiction and reach.
+    reach = hashlib.sha256(repr((scope.everything, scope.subtree_paths, sorted(scope.unit_ids))).encode()).hexdigest()[:16]
+    key = f"command:duty:{node.code}:{reach}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = duty_command_figures(scope=scope, jurisdiction=node, now=now)
+        cache.set(key, figures, DUTY_FIGURES_SECONDS)
     ids_q = Q(jurisdiction__path__startswith=node.path)
-    if hasattr(dm, "Incident"):
-        out["incidents_open"] = dm.Incident.objects.filter(ids_q).exclude(status="closed").count()
-    if hasattr(dm, "DutyTask"):
-        out["tasks_open"] = dm.DutyTask.objects.filter(ids_q, status__in=["open", "in_progress"]).count()
-    return out
+    return {
+        "coverage_week": figures.get("patrol_coverage_week"),
+        "uncovered_hours": figures.get("uncovered_post_hours_24h"),
+        "incidents_open": Incident.objects.filter(ids_q).exclude(status=IncidentStatus.CLOSED).count(),
+        "tasks_open": DutyTask.objects.filter(ids_q, status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS]).count(),
+    }
 
 
 def dispatch_figures(ids: list[int], now: datetime) -> dict[str, int]:
