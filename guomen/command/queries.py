@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 from django.core.cache import cache
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guomen.duty.models import DutyTask, Incident, IncidentStatus, TaskStatus
 from guomen.duty.queries import command_figures as duty_command_figures
+from guomen.lib import clock
 from guomen.lib.localtime import local_day, zone
 from guomen.org.models import COMMAND_LEVEL, Role, Unit, UnitKind
 from guomen.org.roles import COMMAND_ROLES
@@ -36,7 +36,7 @@ def tz() -> ZoneInfo:
 
 
 def local_today(now: datetime | None = None) -> date:
-    return local_day(now or timezone.now())
+    return local_day(now or clock.now())
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -290,7 +290,7 @@ class Dashboard:
 def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) -> Dashboard:
     from guomen.loop.models import OPEN_STATES, State
 
-    now = now or timezone.now()
+    now = now or clock.now()
     day = local_today(now)
     ids = subtree_ids(node)
     states = state_counts(node)
@@ -504,7 +504,7 @@ def trends(node: Jurisdiction, *, days: int = 30, now: datetime | None = None) -
     """Daily series over the last ``days`` local days: arrivals by port, people in the loop, alerts opened and closed."""
     from guomen.loop.models import OPEN_STATES, Alert
 
-    now = now or timezone.now()
+    now = now or clock.now()
     days = max(1, min(int(days), 366))
     last = local_today(now)
     first = last - timedelta(days=days - 1)
@@ -560,7 +560,7 @@ def map_features(scope: Scope, node: Jurisdiction, *, now: datetime | None = Non
     """GeoJSON points: one per county (at its seat) and one per port, with the figures for each."""
     from guomen.loop.models import OPEN_STATES, Journey, State
 
-    now = now or timezone.now()
+    now = now or clock.now()
     day = local_today(now)
     if node.level in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY):
         counties = list(Jurisdiction.objects.filter(path__startswith=node.path, level=Level.COUNTY).order_by("code"))

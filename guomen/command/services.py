@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.lib import clock
 from guomen.lib.errors import Conflict, DomainError
 from guomen.org.models import Role, Unit
 from guomen.org.roles import COMMAND_ROLES
@@ -78,7 +79,7 @@ def report_save(*, actor: Any, unit: Unit, day: date, text: str = "", submit: bo
     report.text = text
     if submit:
         report.state = ReportState.SUBMITTED
-        report.submitted_at, report.submitted_by = timezone.now(), actor
+        report.submitted_at, report.submitted_by = clock.now(), actor
     report.save()
     return report
 
@@ -96,7 +97,7 @@ def report_acknowledge(*, actor: Any, report: DailyReport, note: str = "") -> Da
         return r
     r.ack_note = _text(note, 300, _("the note"))
     r.state = ReportState.ACKNOWLEDGED
-    r.acknowledged_at, r.acknowledged_by = timezone.now(), actor
+    r.acknowledged_at, r.acknowledged_by = clock.now(), actor
     r.save(update_fields=["state", "acknowledged_at", "acknowledged_by", "ack_note"])
     return r
 
@@ -112,7 +113,7 @@ def reports_flag_missing(*, now: datetime | None = None) -> int:
     from guomen.loop.models import Alert, AlertKind
     from guomen.loop.services import alert_raise
 
-    now = now or timezone.now()
+    now = now or clock.now()
     local = timezone.localtime(now, queries.tz())
     hh, mm = report_deadline()
     if (local.hour, local.minute) < (hh, mm):
@@ -172,7 +173,7 @@ def task_create(
     source_ref = _text(source_ref, 120, "reference")
     if timezone.is_naive(due_at):
         raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
-    now = timezone.now()
+    now = clock.now()
     if due_at <= now:
         raise DomainError("due_in_past", _("The due time must be in the future."), status=422)
     if alert is not None:
@@ -213,7 +214,7 @@ def task_progress(*, actor: Any, task: DispatchTask, text: str, state: str = Tas
     if not t.is_open:
         raise Conflict("task_finished", _("This task is already finished."))
     text = _text(text, 2000, _("the progress"), required=True)
-    now = timezone.now()
+    now = clock.now()
     TaskProgress.objects.create(task=t, at=now, by=actor, text=text, state=state)
     t.state = state
     if state == TaskState.DONE:
@@ -234,7 +235,7 @@ def task_cancel(*, actor: Any, task: DispatchTask, reason: str) -> DispatchTask:
     if not t.is_open:
         raise Conflict("task_finished", _("This task is already finished."))
     reason = _text(reason, 2000, _("the reason"), required=True)
-    now = timezone.now()
+    now = clock.now()
     TaskProgress.objects.create(task=t, at=now, by=actor, text=reason, state=TaskState.CANCELLED)
     t.state, t.finished_at = TaskState.CANCELLED, now
     t.save(update_fields=["state", "finished_at"])
@@ -258,7 +259,7 @@ def tasks_escalate(*, now: datetime | None = None) -> int:
     from guomen.loop.models import AlertKind
     from guomen.loop.services import alert_raise
 
-    now = now or timezone.now()
+    now = now or clock.now()
     raised = 0
     ids = list(
         DispatchTask.objects.filter(state__in=OPEN_TASK_STATES, escalated_at__isnull=True, due_at__lt=now).values_list("pk", flat=True)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.lib import clock
 from guomen.lib.errors import Conflict, DomainError
 from guomen.org.models import Unit
 from guomen.org.roles import COMMAND_ROLES
@@ -60,7 +61,7 @@ def min_rest() -> timedelta:
 
 
 def _now() -> datetime:
-    return timezone.now()
+    return clock.now()
 
 
 def _invalid(code: str, message: str, field: str | None = None, **details: Any) -> DomainError:

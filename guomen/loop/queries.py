@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
+from guomen.lib import clock
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
 
@@ -102,9 +103,7 @@ def journey_search(
 
         qs = qs.filter(Q(code=q.strip().upper()) | Q(person__in=people_search(scope=scope, q=q).values("pk")))  # codes are upper case
     if overdue:
-        from django.utils import timezone
-
-        qs = qs.filter(closed_at__isnull=True, due_at__lt=now or timezone.now())
+        qs = qs.filter(closed_at__isnull=True, due_at__lt=now or clock.now())
     return qs
 
 

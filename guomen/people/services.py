@@ -16,10 +16,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guomen.lib import clock
 from guomen.lib.errors import Conflict, DomainError
 from guomen.org.models import Role
 from guomen.org.roles import COMMAND_ROLES
@@ -163,7 +163,7 @@ def _mrz_date(yymmdd: str, *, future: bool) -> dt.date | None:
         yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
     except ValueError:
         return None
-    this_year = timezone.now().year % 100
+    this_year = clock.now().year % 100
     # An expiry date lies within the next 50 years; a birth date is not in the future.
     century = (2000 if yy < this_year + 50 else 1900) if future else (1900 if yy > this_year else 2000)
     try:
@@ -290,7 +290,7 @@ def person_register(
     }
     if values["phone"] and not re.fullmatch(r"\+?[0-9 ()\-]{5,40}", values["phone"]):
         raise _invalid("bad_phone", _("A phone number is digits, spaces and an optional leading +."), "phone")
-    if values["birth_date"] and values["birth_date"] > timezone.localdate():
+    if values["birth_date"] and values["birth_date"] > clock.today():
         raise _invalid("birth_in_future", _("The date of birth is in the future."), "birth_date")
     docs = [_document_values(d) for d in documents]
     lookups = [crypto.lookup_hash(d["kind"], d["issuing_country"], d["number"]) for d in docs]
@@ -408,7 +408,7 @@ def watch_deactivate(*, actor: Any, entry: DocumentWatch) -> DocumentWatch:
     scope.require_write()
     require_watch_role(scope)
     with transaction.atomic():
-        DocumentWatch.objects.filter(pk=entry.pk, active=True).update(active=False, deactivated_at=timezone.now(), deactivated_by=actor)
+        DocumentWatch.objects.filter(pk=entry.pk, active=True).update(active=False, deactivated_at=clock.now(), deactivated_by=actor)
     entry.refresh_from_db()
     return entry
 
@@ -434,7 +434,7 @@ def document_findings(document: IdentityDocument, *, used_in: Any = None, today:
     Watch-listed; the same number held by another person; expired; a border pass used outside
     its border county. Reads only; the caller (loop.document_check) raises the alerts.
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     out: list[Finding] = []
     watch = (
         DocumentWatch.objects.filter(active=True, lookup=document.lookup).first()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from guomen.core.schemas import ERRORS
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.scoping import Scope
 
@@ -159,7 +160,7 @@ class FeatureCollection(Schema):
 def _date(value: str | None) -> dt.datetime:
     """The end of the given local day (or now): what was in force on that date."""
     if not value:
-        return timezone.now()
+        return clock.now()
     try:
         day = dt.date.fromisoformat(value)
     except ValueError as exc:

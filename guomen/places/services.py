@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit, UnitKind
 from guomen.org.roles import COMMAND_ROLES
@@ -76,7 +77,7 @@ def _choice(value: Any, choices: Any, field_name: str) -> str:
 
 def _aware(at: dt.datetime | None) -> dt.datetime:
     if at is None:
-        return timezone.now()
+        return clock.now()
     if timezone.is_naive(at):
         raise _invalid("naive_time", _("A time needs a time zone."))
     return at
@@ -332,7 +333,7 @@ def self_declaration_submit(
         raise _invalid("bad_choice", _("“%(value)s” is not a valid choice.") % {"value": came_from_country}, "came_from_country")
     if not isinstance(returned_on, dt.date):
         raise _invalid("bad_date", _("Enter the date of your return."), "returned_on")
-    today = timezone.localdate()
+    today = clock.today()
     if returned_on > today:
         raise _invalid("future_date", _("The date of return cannot be in the future."), "returned_on")
     if returned_on < today - dt.timedelta(days=60):
@@ -358,11 +359,11 @@ def self_declaration_confirm(*, actor: Any, declaration: SelfDeclaration, risk: 
         came_from=declaration.came_from,
         place=declaration.village.name_zh,
         risk=risk,
-        occurred_at=timezone.now(),
+        occurred_at=clock.now(),
     )
     declaration.state = DeclarationState.CONFIRMED
     declaration.handled_by = actor
-    declaration.handled_at = timezone.now()
+    declaration.handled_at = clock.now()
     declaration.journey_code = journey.code
     declaration.save(update_fields=["state", "handled_by", "handled_at", "journey_code"])
     return journey
@@ -376,7 +377,7 @@ def self_declaration_reject(*, actor: Any, declaration: SelfDeclaration, note: s
         raise DomainError("already_handled", _("This declaration has already been handled."), status=409)
     declaration.state = DeclarationState.REJECTED
     declaration.handled_by = actor
-    declaration.handled_at = timezone.now()
+    declaration.handled_at = clock.now()
     declaration.note = clean_text(note, "note", max_length=300, required=True)
     declaration.save(update_fields=["state", "handled_by", "handled_at", "note"])
     return declaration
