@@ -105,23 +105,10 @@ def state_counts(node: Jurisdiction) -> dict[str, int]:
 
 def child_state_counts(node: Jurisdiction, children: list[Jurisdiction]) -> dict[str, dict[str, int]]:
     """Journeys by state for each of ``children`` (disjoint subtrees of ``node``), from one grouped read of the counters."""
-    from guomen.loop.models import JourneyCount, State
+    from guomen.loop.queries import counts_under
 
-    out = {c.code: dict.fromkeys(State.values, 0) for c in children}
-    if not children:
-        return out
-    rows = (
-        JourneyCount.objects.filter(jurisdiction__path__startswith=node.path)
-        .values("jurisdiction__path", "state")
-        .order_by()
-        .annotate(total=Sum("n"))
-    )
-    for r in rows:
-        for c in children:
-            if r["jurisdiction__path"].startswith(c.path):
-                out[c.code][r["state"]] = out[c.code].get(r["state"], 0) + (r["total"] or 0)
-                break
-    return out
+    by_path = counts_under(c.path for c in children)
+    return {c.code: by_path[c.path] for c in children}
 
 
 def ports_in(node: Jurisdiction) -> list[Passage]:

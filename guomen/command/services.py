@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -285,12 +284,10 @@ def tasks_escalate(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def snapshot_take(*, now: datetime | None = None) -> int:
     """Copy the live counts into today's snapshot (rewritten on each run; the day's last run stays)."""
-    from guomen.loop.models import JourneyCount
+    from guomen.loop.queries import counts_by_jurisdiction
 
     day = queries.local_today(now)
-    rows = list(JourneyCount.objects.values("jurisdiction_id", "state").annotate(total=Sum("n")))
+    rows = counts_by_jurisdiction()
     LoopSnapshot.objects.filter(day=day).delete()
-    LoopSnapshot.objects.bulk_create(
-        [LoopSnapshot(day=day, jurisdiction_id=r["jurisdiction_id"], state=r["state"], n=r["total"]) for r in rows if r["total"]]
-    )
+    LoopSnapshot.objects.bulk_create([LoopSnapshot(day=day, jurisdiction_id=j, state=state, n=n) for j, state, n in rows])
     return len(rows)
