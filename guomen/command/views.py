@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -423,7 +422,3 @@ def sitrep_pdf(request: HttpRequest) -> HttpResponse:
     resp = HttpResponse(pdf, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="sitrep-{node.code}-{day.isoformat()}-{lang}.pdf"'
     return resp
-
-
-def data_island(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -74,11 +74,3 @@ def segment_effort(geometry: dict[str, Any], points: Sequence[tuple[datetime, fl
     near = [seg.distance(Point(p)) <= reach_m for p in xy]
     seconds = sum((points[i + 1][0] - points[i][0]).total_seconds() for i in range(len(points) - 1) if near[i] and near[i + 1])
     return SegmentEffort(covered / 1000, min(covered / seg.length, 1.0), walked / 1000, max(seconds, 0) / 3600)
-
-
-def track_km(points: Sequence[tuple[datetime, float, float]]) -> float:
-    if len(points) < 2:
-        return 0.0
-    lat0, lon0 = points[0][1], points[0][2]
-    to_m = utm_for(lon0, lat0).transform
-    return LineString([to_m(lon, lat) for _t, lat, lon in points]).length / 1000

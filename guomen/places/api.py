@@ -228,3 +228,9 @@ def segments_import(request: HttpRequest, body: FeatureCollection):
 )
 def passages_import(request: HttpRequest, body: FeatureCollection):
     return services.passages_import(actor=request.auth, collection=body.dict())
+
+
+# Changing a passage's or a village's status (its own module: the writes of the places API).
+from .status_api import router as status_router  # noqa: E402
+
+router.add_router("/", status_router)

@@ -31,7 +31,6 @@ from .models import (
     BorderSegment,
     Country,
     DeclarationState,
-    Grid,
     Jurisdiction,
     Level,
     Passage,
@@ -90,6 +89,15 @@ def _require_command(actor: Any, jurisdiction: Jurisdiction) -> Scope:
     if scope.everything or (scope.has_role(*COMMAND_ROLES) and any(jurisdiction.path.startswith(p) for p in scope.subtree_paths)):
         return scope
     raise PermissionDenied(_("Only the command of %(place)s may do this.") % {"place": jurisdiction})
+
+
+def may_command(actor: Any, jurisdiction: Jurisdiction) -> bool:
+    """Whether ``actor`` may change what lies in ``jurisdiction`` (its status, its passages')."""
+    try:
+        _require_command(actor, jurisdiction)
+    except PermissionDenied:
+        return False
+    return True
 
 
 # --- passages: status history -------------------------------------------------------------------
@@ -251,19 +259,6 @@ def committee_of(village: Jurisdiction) -> Unit | None:
     return Unit.objects.filter(jurisdiction=village, kind=UnitKind.VILLAGE_COMMITTEE, active=True).order_by("code").first()
 
 
-@transaction.atomic
-def grid_worker_assign(*, actor: Any, grid: Grid, worker: Any) -> Grid:
-    """Name (or, with ``None``, remove) a grid's worker. The worker must belong to the village committee."""
-    _require_command(actor, grid.village)
-    if worker is not None:
-        committee = committee_of(grid.village)
-        if committee is None or not committee.memberships.filter(user=worker).exists():
-            raise _invalid("not_a_member", _("The grid worker must be a member of the village committee."), "worker")
-    grid.worker = worker
-    grid.save(update_fields=["worker"])
-    return grid
-
-
 # --- returnees found locally --------------------------------------------------------------------
 def _committee_for(actor: Any, village: Jurisdiction) -> Unit:
     committee = committee_of(village)
@@ -400,20 +395,6 @@ def segment_record_add(*, actor: Any, segment: BorderSegment, kind: str, text: s
         kind=_choice(kind, RecordKind, "kind"),
         text=clean_text(text, "text", max_length=4000, required=True, multiline=True),
     )
-
-
-@transaction.atomic
-def segment_assign(
-    *, actor: Any, segment: BorderSegment, person: Any, unit: Unit | None, responsibility: str = "", tasks: str = ""
-) -> BorderSegment:
-    """Name the person and unit for a segment (定专人), with their responsibility and tasks."""
-    _require_command(actor, segment.county)
-    segment.responsible_person = person
-    segment.responsible_unit = unit
-    segment.responsibility = clean_text(responsibility, "responsibility", max_length=4000, multiline=True)
-    segment.tasks = clean_text(tasks, "tasks", max_length=4000, multiline=True)
-    segment.save(update_fields=["responsible_person", "responsible_unit", "responsibility", "tasks"])
-    return segment
 
 
 # --- GeoJSON import -----------------------------------------------------------------------------

@@ -107,7 +107,14 @@ def passage_detail(request: HttpRequest, code: str) -> HttpResponse:
     history = PassageStatus.objects.filter(passage=passage).select_related("decided_by")
     now = clock.now()
     return render(
-        request, "places/passage_detail.html", {"passage": passage, "history": history, "status": services.status_period(passage, now)}
+        request,
+        "places/passage_detail.html",
+        {
+            "passage": passage,
+            "history": history,
+            "status": services.status_period(passage, now),
+            "may_change": services.may_command(request.user, passage.county),
+        },
     )
 
 
@@ -121,6 +128,7 @@ def grids_without_worker(request: HttpRequest) -> HttpResponse:
 def village_detail(request: HttpRequest, code: str) -> HttpResponse:
     ctx = queries.village_page(request.user, code)
     ctx["status_now"] = services.village_status_on(ctx["village"], clock.now())
+    ctx["may_change"] = services.may_command(request.user, ctx["village"])
     return render(request, "places/village_detail.html", ctx)
 
 
