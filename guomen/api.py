@@ -8,6 +8,7 @@ from guomen.command.api import router as command_router
 from guomen.core.api import router as core_router
 from guomen.core.apiauth import AUTH
 from guomen.core.apierrors import install_error_handlers
+from guomen.core.health import router as health_router
 from guomen.duty.api import router as duty_router
 from guomen.loop.api import router as loop_router
 from guomen.org.api import router as org_router
@@ -31,6 +32,7 @@ api = NinjaAPI(
 
 
 install_error_handlers(api)
+api.add_router("/", health_router)
 api.add_router("/", shell_router)
 api.add_router("/", core_router)
 api.add_router("/places", places_router)
