@@ -112,7 +112,7 @@ def server(url: str, tmp: Path, workers: int) -> Iterator[int]:
     port = free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "guomen.settings",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "GUOMEN_ENV": "development",
         "DATABASE_URL": url,
         "GUOMEN_DEBUG": "0",
@@ -308,7 +308,7 @@ def profile(codes: list[str], token: str, n: int, tmp: Path) -> None:
     for path, per in (("ping", 1), ("single", 1), ("batch", 100)):
         with CaptureQueriesContext(connection) as q:
             if path == "ping":
-                r = client.post("/api/loop/ping", "{}", content_type="application/json")
+                r = client.post("/api/bench/noop", "{}", content_type="application/json")
             elif path == "single":
                 r = client.post(f"/api/loop/journeys/{codes[0]}/checks", body, content_type="application/json")
             else:
@@ -327,7 +327,7 @@ def profile(codes: list[str], token: str, n: int, tmp: Path) -> None:
     spent = {"ping": 0.0, "single": 0.0}
     for i in range(n):
         t = time.perf_counter()
-        client.post("/api/loop/ping", "{}", content_type="application/json")
+        client.post("/api/bench/noop", "{}", content_type="application/json")
         spent["ping"] += time.perf_counter() - t
         t = time.perf_counter()
         client.post(f"/api/loop/journeys/{codes[i % len(codes)]}/checks", body, content_type="application/json")
@@ -365,7 +365,7 @@ def main() -> None:
     ap.add_argument("--profile", type=int, nargs="?", const=300, default=0, help="also cProfile N single checks in process")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, _on_term)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "guomen.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ["GUOMEN_ENV"] = "development"
     use_wrk = bool(shutil.which("wrk")) and not args.no_wrk
 
@@ -381,7 +381,7 @@ def main() -> None:
         codes, token = build_world(args.journeys)
 
         temps = [36.2, 36.4, 36.5, 36.6, 36.8, 36.9]  # all below the policy's fever line: nobody goes to hospital
-        ping = Load("noop", [("/api/loop/ping", b"{}")], 0, 200)
+        ping = Load("noop", [("/api/bench/noop", b"{}")], 0, 200)
         single = Load(
             "single",
             [(f"/api/loop/journeys/{c}/checks", json.dumps({"temperature": temps[i % len(temps)]}).encode()) for i, c in enumerate(codes)],
@@ -440,7 +440,7 @@ def main() -> None:
         print()
         print(f"{'endpoint':<34}{'requests':>9}{'seconds':>9}{'req/s':>9}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
         label = {
-            "noop": "POST /api/loop/ping (no-op)",
+            "noop": "POST /api/bench/noop (no-op)",
             "single": "POST /journeys/{code}/checks",
             "batch": f"POST /checks/batch ({args.batch_size}/req)",
         }

@@ -8,11 +8,13 @@ from guomen.command.api import router as command_router
 from guomen.core.api import router as core_router
 from guomen.core.apiauth import AUTH
 from guomen.core.apierrors import install_error_handlers
+from guomen.core.health import router as health_router
 from guomen.duty.api import router as duty_router
 from guomen.loop.api import router as loop_router
 from guomen.org.api import router as org_router
 from guomen.people.api import router as people_router
 from guomen.places.api import router as places_router
+from guomen.shell.api import router as shell_router
 
 api = NinjaAPI(
     title="guomen API",
@@ -30,6 +32,8 @@ api = NinjaAPI(
 
 
 install_error_handlers(api)
+api.add_router("/", health_router)
+api.add_router("/", shell_router)
 api.add_router("/", core_router)
 api.add_router("/places", places_router)
 api.add_router("/org", org_router)

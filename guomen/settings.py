@@ -43,6 +43,7 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env.list("GUOMEN_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "guomen.shell",  # first: its templates (login, base) override the admin's
     "guomen.core",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -97,7 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "guomen.core.context.navigation",
+                "guomen.shell.context.navigation",
             ],
             "builtins": ["django.templatetags.i18n", "django.templatetags.static", "template_partials.templatetags.partials"],
         },

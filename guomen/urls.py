@@ -4,17 +4,17 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from guomen.api import api
-from guomen.core import views as core_views
+from guomen.shell import views as shell_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", shell_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("account/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("account/tokens/", core_views.tokens, name="tokens"),
-    path("account/tokens/<uuid:public_id>/revoke/", core_views.token_revoke_view, name="token_revoke"),
-    path("audit/access/", core_views.access_log, name="access_log"),
+    path("account/tokens/", shell_views.tokens, name="tokens"),
+    path("account/tokens/<uuid:public_id>/revoke/", shell_views.token_revoke_view, name="token_revoke"),
+    path("audit/access/", shell_views.access_log, name="access_log"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("places/", include("guomen.places.urls")),
     path("org/", include("guomen.org.urls")),

@@ -9,10 +9,11 @@ class CommandConfig(AppConfig):
     def ready(self) -> None:
         from guomen.core import registry
         from guomen.org.models import Role
+        from guomen.org.roles import READ_ALL_ROLES
 
         from . import panels, tasks
 
-        command_roles = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND, Role.AUDITOR)
+        command_roles = READ_ALL_ROLES
         registry.nav(_("Command"), "command:dashboard", roles=command_roles, order=5)
         registry.nav(_("Daily reports"), "command:reports", roles=(*command_roles, Role.PORT_OFFICER), order=6)
         registry.panel("command/panels/command.html", panels.command_panel, roles=command_roles, order=5)

@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guomen.lib import clock
 from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
@@ -161,7 +162,7 @@ def _quarantine(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
 def _handovers(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
     from guomen.loop.models import CustodyEvent, EventKind, Journey, State
 
-    now = timezone.now()
+    now = clock.now()
     offered = (
         CustodyEvent.objects.filter(journey=OuterRef("pk"), kind=EventKind.HANDOVER_OFFERED).order_by("-seq").values("occurred_at")[:1]
     )
@@ -270,7 +271,7 @@ def _tasks(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
     if state == "open":
         qs = qs.filter(state__in=OPEN_TASK_STATES)
     elif state == "overdue":
-        qs = qs.filter(state__in=OPEN_TASK_STATES, due_at__lt=timezone.now())
+        qs = qs.filter(state__in=OPEN_TASK_STATES, due_at__lt=clock.now())
     elif state in TaskState.values:
         qs = qs.filter(state=state)
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
+from guomen.lib import clock
 
 from . import queries
 
@@ -14,7 +14,7 @@ def command_panel(request: Any, scope: Any) -> dict[str, Any] | None:
         return None
     from guomen.loop.models import OPEN_STATES, State
 
-    now = timezone.now()
+    now = clock.now()
     blocks = []
     for node in queries.roots(scope)[:3]:
         counts = queries.state_counts(node)

@@ -8,7 +8,6 @@ per-(jurisdiction, state) counters, summed here over the subtree (a path prefix)
 from __future__ import annotations
 
 import hashlib
-import importlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -17,17 +16,18 @@ from zoneinfo import ZoneInfo
 from django.core.cache import cache
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.duty.models import DutyTask, Incident, IncidentStatus, TaskStatus
+from guomen.duty.queries import command_figures as duty_command_figures
+from guomen.lib import clock
 from guomen.lib.localtime import local_day, zone
 from guomen.org.models import COMMAND_LEVEL, Role, Unit, UnitKind
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
-from guomen.places.models import PORT_KINDS, Jurisdiction, Level, Passage
+from guomen.places.models import PORT_KINDS, BorderSegment, Jurisdiction, Level, Passage
 
 from .models import OPEN_TASK_STATES, DailyReport, DispatchTask, LoopSnapshot, ReportLevel, ReportState
-
-COMMAND_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND, Role.AUDITOR)
 
 
 # --- time ---------------------------------------------------------------------------------------
@@ -36,7 +36,7 @@ def tz() -> ZoneInfo:
 
 
 def local_today(now: datetime | None = None) -> date:
-    return local_day(now or timezone.now())
+    return local_day(now or clock.now())
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -105,23 +105,10 @@ def state_counts(node: Jurisdiction) -> dict[str, int]:
 
 def child_state_counts(node: Jurisdiction, children: list[Jurisdiction]) -> dict[str, dict[str, int]]:
     """Journeys by state for each of ``children`` (disjoint subtrees of ``node``), from one grouped read of the counters."""
-    from guomen.loop.models import JourneyCount, State
+    from guomen.loop.queries import counts_under
 
-    out = {c.code: dict.fromkeys(State.values, 0) for c in children}
-    if not children:
-        return out
-    rows = (
-        JourneyCount.objects.filter(jurisdiction__path__startswith=node.path)
-        .values("jurisdiction__path", "state")
-        .order_by()
-        .annotate(total=Sum("n"))
-    )
-    for r in rows:
-        for c in children:
-            if r["jurisdiction__path"].startswith(c.path):
-                out[c.code][r["state"]] = out[c.code].get(r["state"], 0) + (r["total"] or 0)
-                break
-    return out
+    by_path = counts_under(c.path for c in children)
+    return {c.code: by_path[c.path] for c in children}
 
 
 def ports_in(node: Jurisdiction) -> list[Passage]:
@@ -194,10 +181,6 @@ def positives(ids: list[int], day: date) -> int:
 
 
 def segments_unassigned(node: Jurisdiction) -> dict[str, int] | None:
-    try:
-        from guomen.places.models import BorderSegment
-    except ImportError:  # pragma: no cover - the segments arrive with the places app
-        return None
     qs = BorderSegment.objects.filter(county__path__startswith=node.path)
     agg = qs.aggregate(total=Count("id"), unassigned=Count("id", filter=Q(responsible_person__isnull=True)))
     return {"total": agg["total"], "unassigned": agg["unassigned"]}
@@ -207,34 +190,22 @@ DUTY_FIGURES_SECONDS = 60
 
 
 def duty_figures(scope: Scope, node: Jurisdiction, now: datetime) -> dict[str, Any]:
-    """Patrol coverage and roster gaps from the duty app's own reads, when it offers them."""
-    out: dict[str, Any] = {"coverage_week": None, "uncovered_hours": None, "incidents_open": None, "tasks_open": None}
-    try:
-        dq = importlib.import_module("guomen.duty.queries")
-        dm = importlib.import_module("guomen.duty.models")
-    except ImportError:
-        return out
-    fn = getattr(dq, "command_figures", None)
-    if callable(fn):
-        # A week's patrol coverage and the next day's roster gaps move slowly and cost a roster
-        # computation: computed at most once a minute per jurisdiction and reach.
-        reach = hashlib.sha256(repr((scope.everything, scope.subtree_paths, sorted(scope.unit_ids))).encode()).hexdigest()[:16]
-        key = f"command:duty:{node.code}:{reach}"
-        figures = cache.get(key)
-        if figures is None:
-            try:
-                figures = fn(scope=scope, jurisdiction=node, now=now) or {}
-                cache.set(key, figures, DUTY_FIGURES_SECONDS)
-            except Exception:  # another app's figure must never break the dashboard
-                figures = {}
-        out["coverage_week"] = figures.get("patrol_coverage_week")
-        out["uncovered_hours"] = figures.get("uncovered_post_hours_24h")
+    """Patrol coverage and roster gaps from the duty app's own reads; open incidents and tasks."""
+    # A week's patrol coverage and the next day's roster gaps move slowly and cost a roster
+    # computation: computed at most once a minute per jurisdiction and reach.
+    reach = hashlib.sha256(repr((scope.everything, scope.subtree_paths, sorted(scope.unit_ids))).encode()).hexdigest()[:16]
+    key = f"command:duty:{node.code}:{reach}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = duty_command_figures(scope=scope, jurisdiction=node, now=now)
+        cache.set(key, figures, DUTY_FIGURES_SECONDS)
     ids_q = Q(jurisdiction__path__startswith=node.path)
-    if hasattr(dm, "Incident"):
-        out["incidents_open"] = dm.Incident.objects.filter(ids_q).exclude(status="closed").count()
-    if hasattr(dm, "DutyTask"):
-        out["tasks_open"] = dm.DutyTask.objects.filter(ids_q, status__in=["open", "in_progress"]).count()
-    return out
+    return {
+        "coverage_week": figures.get("patrol_coverage_week"),
+        "uncovered_hours": figures.get("uncovered_post_hours_24h"),
+        "incidents_open": Incident.objects.filter(ids_q).exclude(status=IncidentStatus.CLOSED).count(),
+        "tasks_open": DutyTask.objects.filter(ids_q, status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS]).count(),
+    }
 
 
 def dispatch_figures(ids: list[int], now: datetime) -> dict[str, int]:
@@ -306,7 +277,7 @@ class Dashboard:
 def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) -> Dashboard:
     from guomen.loop.models import OPEN_STATES, State
 
-    now = now or timezone.now()
+    now = now or clock.now()
     day = local_today(now)
     ids = subtree_ids(node)
     states = state_counts(node)
@@ -465,7 +436,7 @@ def acknowledger_level(report: DailyReport) -> str:
 
 def command_units(scope: Scope) -> list[Unit]:
     """The command offices the user acts for as a command (county, prefecture or province)."""
-    ids = [uid for uid, roles in scope.unit_roles.items() if roles & {Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND}]
+    ids = [uid for uid, roles in scope.unit_roles.items() if roles & set(COMMAND_ROLES)]
     return list(Unit.objects.filter(pk__in=ids).select_related("jurisdiction").order_by("jurisdiction__path"))
 
 
@@ -520,7 +491,7 @@ def trends(node: Jurisdiction, *, days: int = 30, now: datetime | None = None) -
     """Daily series over the last ``days`` local days: arrivals by port, people in the loop, alerts opened and closed."""
     from guomen.loop.models import OPEN_STATES, Alert
 
-    now = now or timezone.now()
+    now = now or clock.now()
     days = max(1, min(int(days), 366))
     last = local_today(now)
     first = last - timedelta(days=days - 1)
@@ -576,7 +547,7 @@ def map_features(scope: Scope, node: Jurisdiction, *, now: datetime | None = Non
     """GeoJSON points: one per county (at its seat) and one per port, with the figures for each."""
     from guomen.loop.models import OPEN_STATES, Journey, State
 
-    now = now or timezone.now()
+    now = now or clock.now()
     day = local_today(now)
     if node.level in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY):
         counties = list(Jurisdiction.objects.filter(path__startswith=node.path, level=Level.COUNTY).order_by("code"))

@@ -10,19 +10,20 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.lib import clock
 from guomen.lib.errors import Conflict, DomainError
 from guomen.org.models import Role, Unit
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 
 from . import queries
 from .models import OPEN_TASK_STATES, DailyReport, DispatchTask, LoopSnapshot, ReportLevel, ReportState, TaskProgress, TaskState
 
-COMMAND_WRITE_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
+COMMAND_WRITE_ROLES = COMMAND_ROLES
 
 
 def _text(value: Any, limit: int, field: str, *, required: bool = False) -> str:
@@ -77,7 +78,7 @@ def report_save(*, actor: Any, unit: Unit, day: date, text: str = "", submit: bo
     report.text = text
     if submit:
         report.state = ReportState.SUBMITTED
-        report.submitted_at, report.submitted_by = timezone.now(), actor
+        report.submitted_at, report.submitted_by = clock.now(), actor
     report.save()
     return report
 
@@ -95,7 +96,7 @@ def report_acknowledge(*, actor: Any, report: DailyReport, note: str = "") -> Da
         return r
     r.ack_note = _text(note, 300, _("the note"))
     r.state = ReportState.ACKNOWLEDGED
-    r.acknowledged_at, r.acknowledged_by = timezone.now(), actor
+    r.acknowledged_at, r.acknowledged_by = clock.now(), actor
     r.save(update_fields=["state", "acknowledged_at", "acknowledged_by", "ack_note"])
     return r
 
@@ -111,7 +112,7 @@ def reports_flag_missing(*, now: datetime | None = None) -> int:
     from guomen.loop.models import Alert, AlertKind
     from guomen.loop.services import alert_raise
 
-    now = now or timezone.now()
+    now = now or clock.now()
     local = timezone.localtime(now, queries.tz())
     hh, mm = report_deadline()
     if (local.hour, local.minute) < (hh, mm):
@@ -171,7 +172,7 @@ def task_create(
     source_ref = _text(source_ref, 120, "reference")
     if timezone.is_naive(due_at):
         raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
-    now = timezone.now()
+    now = clock.now()
     if due_at <= now:
         raise DomainError("due_in_past", _("The due time must be in the future."), status=422)
     if alert is not None:
@@ -212,7 +213,7 @@ def task_progress(*, actor: Any, task: DispatchTask, text: str, state: str = Tas
     if not t.is_open:
         raise Conflict("task_finished", _("This task is already finished."))
     text = _text(text, 2000, _("the progress"), required=True)
-    now = timezone.now()
+    now = clock.now()
     TaskProgress.objects.create(task=t, at=now, by=actor, text=text, state=state)
     t.state = state
     if state == TaskState.DONE:
@@ -233,7 +234,7 @@ def task_cancel(*, actor: Any, task: DispatchTask, reason: str) -> DispatchTask:
     if not t.is_open:
         raise Conflict("task_finished", _("This task is already finished."))
     reason = _text(reason, 2000, _("the reason"), required=True)
-    now = timezone.now()
+    now = clock.now()
     TaskProgress.objects.create(task=t, at=now, by=actor, text=reason, state=TaskState.CANCELLED)
     t.state, t.finished_at = TaskState.CANCELLED, now
     t.save(update_fields=["state", "finished_at"])
@@ -257,7 +258,7 @@ def tasks_escalate(*, now: datetime | None = None) -> int:
     from guomen.loop.models import AlertKind
     from guomen.loop.services import alert_raise
 
-    now = now or timezone.now()
+    now = now or clock.now()
     raised = 0
     ids = list(
         DispatchTask.objects.filter(state__in=OPEN_TASK_STATES, escalated_at__isnull=True, due_at__lt=now).values_list("pk", flat=True)
@@ -283,12 +284,10 @@ def tasks_escalate(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def snapshot_take(*, now: datetime | None = None) -> int:
     """Copy the live counts into today's snapshot (rewritten on each run; the day's last run stays)."""
-    from guomen.loop.models import JourneyCount
+    from guomen.loop.queries import counts_by_jurisdiction
 
     day = queries.local_today(now)
-    rows = list(JourneyCount.objects.values("jurisdiction_id", "state").annotate(total=Sum("n")))
+    rows = counts_by_jurisdiction()
     LoopSnapshot.objects.filter(day=day).delete()
-    LoopSnapshot.objects.bulk_create(
-        [LoopSnapshot(day=day, jurisdiction_id=r["jurisdiction_id"], state=r["state"], n=r["total"]) for r in rows if r["total"]]
-    )
+    LoopSnapshot.objects.bulk_create([LoopSnapshot(day=day, jurisdiction_id=j, state=state, n=n) for j, state, n in rows])
     return len(rows)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
@@ -315,7 +315,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The task was dispatched."))
                 return redirect("command:task_detail", public_id=t.public_id)
-    default_due = timezone.localtime(timezone.now() + timedelta(hours=4), queries.tz()).strftime("%Y-%m-%dT%H:%M")
+    default_due = timezone.localtime(clock.now() + timedelta(hours=4), queries.tz()).strftime("%Y-%m-%dT%H:%M")
     title = data.get("title", "")
     if not title and alert is not None:
         title = _("Deal with the alert: %(alert)s") % {"alert": alert}
@@ -353,7 +353,7 @@ def task_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "progress": t.progress.select_related("by"),
             "may_progress": t.is_open and not scope.read_only and (scope.acts_for(t.unit) or scope.acts_for(t.issued_by_unit)),
             "may_cancel": t.is_open and not scope.read_only and scope.acts_for(t.issued_by_unit),
-            "overdue": t.is_open and t.due_at < timezone.now(),
+            "overdue": t.is_open and t.due_at < clock.now(),
         },
     )
 
@@ -406,7 +406,7 @@ def sitrep_pdf_bytes(scope: Scope, node: Any, day: Any, lang: str) -> bytes:
                 "alert_levels": [(AlertLevel(v).label, d.alerts.get(v, 0)) for v in AlertLevel.values],
                 "totals": [(labels[k], roll["totals"][k]) for k in queries.FIGURE_KEYS],
                 "roll": roll,
-                "generated": timezone.localtime(timezone.now(), queries.tz()),
+                "generated": timezone.localtime(clock.now(), queries.tz()),
             },
         )
     return HTML(string=html).write_pdf()
@@ -422,7 +422,3 @@ def sitrep_pdf(request: HttpRequest) -> HttpResponse:
     resp = HttpResponse(pdf, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="sitrep-{node.code}-{day.isoformat()}-{lang}.pdf"'
     return resp
-
-
-def data_island(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

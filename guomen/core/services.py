@@ -7,7 +7,8 @@ import secrets
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+
+from guomen.lib import clock
 
 from .models import AccessLog, ApiToken
 
@@ -45,7 +46,7 @@ def token_create(*, user: Any, name: str) -> tuple[ApiToken, str]:
 
 
 def token_revoke(*, user: Any, public_id: Any) -> bool:
-    return ApiToken.objects.filter(user=user, public_id=public_id, revoked_at__isnull=True).update(revoked_at=timezone.now()) == 1
+    return ApiToken.objects.filter(user=user, public_id=public_id, revoked_at__isnull=True).update(revoked_at=clock.now()) == 1
 
 
 def token_authenticate(raw: str) -> Any | None:
@@ -55,7 +56,7 @@ def token_authenticate(raw: str) -> Any | None:
     row = ApiToken.objects.select_related("user").filter(digest=_digest(raw), revoked_at__isnull=True).first()
     if row is None or not row.user.is_active:
         return None
-    now = timezone.now()
+    now = clock.now()
     # Record use at most once a minute: a busy device must not turn every read into a write.
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         with transaction.atomic():

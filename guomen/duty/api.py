@@ -9,13 +9,13 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from guomen.core.schemas import ERRORS
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
@@ -278,7 +278,7 @@ def coverage_gaps(request: HttpRequest, start: datetime | None = None, hours: in
     qs = queries.posts(_scope(request))
     if unit:
         qs = qs.filter(unit__code=unit)
-    c, by_id = queries.coverage_for(qs, start or timezone.now(), hours)
+    c, by_id = queries.coverage_for(qs, start or clock.now(), hours)
     return [
         {
             "post": by_id[g.post].code,

@@ -11,13 +11,14 @@ class DutyConfig(AppConfig):
 
         from guomen.core import registry
         from guomen.org.models import Role
+        from guomen.org.roles import COMMAND_ROLES
 
         from . import demo, models, panels, tasks
 
         for model in (models.DutyPost, models.RosterTemplate, models.Patrol, models.DutyTask, models.Incident):
             auditlog.register(model)
 
-        command = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
+        command = COMMAND_ROLES
         registry.nav(_("My duty"), "duty:me", roles=(Role.PATROL_MEMBER,), order=30)
         registry.nav(_("Roster"), "duty:roster", roles=(*command, Role.PATROL_MEMBER, Role.AUDITOR), order=31)
         registry.nav(_("Patrols"), "duty:patrols", roles=(*command, Role.PATROL_MEMBER, Role.AUDITOR), order=32)

@@ -1,6 +1,6 @@
 """Staffing coverage: who is on duty in every hour, against what each post requires.
 
-Pure functions, no database: the app, the periodic task and the benchmark all call these.
+Pure functions, no database: the app, the periodic task and the benchmark all call ``compute``.
 
 Time is counted in *absolute hours*: ``hour_index(t) = floor(unix seconds / 3600)``. Whole
 hours are the same instants in UTC and in every zone with a whole-hour offset (Asia/Shanghai is
@@ -16,7 +16,7 @@ import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from itertools import accumulate, compress, pairwise, repeat
+from itertools import pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -66,51 +66,6 @@ class Gap:
     @property
     def end_at(self) -> datetime:
         return hour_start(self.end)
-
-
-def staffed_hours(shifts: Iterable[tuple[float, float, int]], h0: int, n: int) -> list[int]:
-    """People on duty in each hour h0 … h0+n-1, from (start seconds, end seconds, people) per shift.
-
-    A difference array: +people at the first whole hour, −people after the last; one running sum.
-    """
-    diff = [0] * (n + 1)
-    for start, end, people in shifts:
-        a = -(-int(start) // HOUR) - h0  # ceil: the first whole hour inside the shift
-        b = int(end) // HOUR - h0  # floor: the end of the last whole hour
-        if a < 0:
-            a = 0
-        if b > n:
-            b = n
-        if a < b:
-            diff[a] += people
-            diff[b] -= people
-    return list(accumulate(diff[:n]))
-
-
-def required_hours(staffing: Sequence[int], hods: Sequence[int]) -> list[int]:
-    return [staffing[h] for h in hods]
-
-
-def shortfalls(staffed: Sequence[int], required: Sequence[int]) -> list[int]:
-    return list(map(operator.sub, required, staffed))
-
-
-def gaps_of(post: Any, staffed: Sequence[int], required: Sequence[int], h0: int) -> list[Gap]:
-    """Runs of consecutive hours with the same shortfall (> 0)."""
-    short_at = list(compress(range(len(required)), map(operator.lt, staffed, required)))
-    if not short_at:
-        return []
-    out: list[Gap] = []
-    run_start = prev = short_at[0]
-    missing = required[prev] - staffed[prev]
-    for i in short_at[1:]:
-        m = required[i] - staffed[i]
-        if i != prev + 1 or m != missing:
-            out.append(Gap(post, h0 + run_start, h0 + prev + 1, missing))
-            run_start, missing = i, m
-        prev = i
-    out.append(Gap(post, h0 + run_start, h0 + prev + 1, missing))
-    return out
 
 
 class _Rows(Mapping[Any, list[int]]):

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from shapely.geometry import shape
 
+from guomen.lib import clock
 from guomen.org.models import Membership, Role, Unit
 from guomen.places.models import BorderSegment, Jurisdiction, Level, Passage
 
@@ -69,9 +70,9 @@ def generate_demo_duty(seed: int = 2020) -> int:
         return DutyPost.objects.filter(is_demo=True).count()
     rng = random.Random(seed)
     tz = timezone.get_current_timezone()
-    today = timezone.localdate()
+    today = clock.today()
     first_day = today - timedelta(days=DAYS_BEFORE)
-    now = timezone.now()
+    now = clock.now()
     counties = [c for c in Jurisdiction.objects.filter(level=Level.COUNTY).order_by("code") if c.borders]
     units = {u.code: u for u in Unit.objects.filter(code__endswith="-patrol") | Unit.objects.filter(code__endswith="-post")}
     shifts: list[tuple[Any, ...]] = []

@@ -77,14 +77,6 @@ def segment_effort(geometry: dict[str, Any], points: Sequence[tuple[datetime, fl
     return SegmentEffort(covered / 1000, min(covered / seg.length, 1.0), walked / 1000, max(seconds, 0) / 3600)
 
 
-def track_km(points: Sequence[tuple[datetime, float, float]]) -> float:
-    if len(points) < 2:
-        return 0.0
-    lat0, lon0 = points[0][1], points[0][2]
-    to_m = utm_for(lon0, lat0).transform
-    return LineString([to_m(lon, lat) for _t, lat, lon in points]).length / 1000
-
-
 def nearest_m(geometry: dict[str, Any], points: Sequence[tuple[datetime, float, float]]) -> float:
     """The distance in metres from the segment to the track's nearest point (inf when none can be
     projected: a point on another continent falls outside the segment's UTM zone)."""

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, FloatField, Func, QuerySet, Sum
 from django.utils import timezone
 
+from guomen.lib import clock
 from guomen.org.scoping import Scope
 from guomen.places.models import BorderSegment
 
@@ -89,7 +90,7 @@ class Roster:
 
 
 def month_bounds(month: str | None) -> tuple[date, int]:
-    today = timezone.localdate()
+    today = clock.today()
     try:
         y, m = (int(x) for x in (month or "").split("-"))
         first = date(y, m, 1)
@@ -153,7 +154,7 @@ def segments(scope: Scope) -> QuerySet[BorderSegment]:
 
 def segment_effort(scope: Scope, weeks: int = 4) -> list[dict[str, Any]]:
     """Per segment and week (local Monday): km walked, hours, best coverage of one patrol, patrols."""
-    since = timezone.localdate() - timedelta(days=7 * weeks)
+    since = clock.today() - timedelta(days=7 * weeks)
     rows = (
         PatrolSegment.objects.filter(segment__in=segments(scope), week__gte=since)
         .values("segment_id", "week")

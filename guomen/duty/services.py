@@ -16,8 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.lib import clock
 from guomen.lib.errors import Conflict, DomainError
-from guomen.org.models import Role, Unit
+from guomen.org.models import Unit
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 from guomen.places.models import BorderSegment, Jurisdiction, Passage
 
@@ -51,7 +53,6 @@ from .models import (
 # GUOMEN_DUTY_MIN_REST_HOURS (settings.DUTY_MIN_REST_HOURS) if a command sets another rule.
 MIN_REST_HOURS = 8
 PATROL_START_GRACE = timedelta(minutes=30)  # a planned patrol not started this long after its window opens raises an alert
-COMMAND_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -60,7 +61,7 @@ def min_rest() -> timedelta:
 
 
 def _now() -> datetime:
-    return timezone.now()
+    return clock.now()
 
 
 def _invalid(code: str, message: str, field: str | None = None, **details: Any) -> DomainError:

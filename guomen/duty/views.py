@@ -18,8 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
-from guomen.org.models import Role, Unit, UnitKind
+from guomen.org.models import Unit, UnitKind
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 from guomen.places.models import BorderSegment, Passage
 
@@ -36,7 +38,7 @@ from .models import (
     TaskStatus,
 )
 
-COMMAND = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
+COMMAND = COMMAND_ROLES
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -73,7 +75,7 @@ def _local(value: str | None, field: str) -> datetime:
 # --- my duty -------------------------------------------------------------------------------------------
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     scope = Scope.of(request.user)
     posts = queries.posts(scope)[:50]
     return render(
@@ -113,7 +115,7 @@ def roster(request: HttpRequest) -> HttpResponse:
 def post_detail(request: HttpRequest, code: str) -> HttpResponse:
     scope = Scope.of(request.user)
     post = scope.get(DutyPost.objects.select_related("unit", "jurisdiction", "passage", "segment"), code=code)
-    now = timezone.now()
+    now = clock.now()
     shifts = post.shifts.filter(end__gt=now - timedelta(days=1), start__lt=now + timedelta(days=7)).prefetch_related("members")
     cov, _ = queries.coverage_for(DutyPost.objects.filter(pk=post.pk), now, 48)
     gaps = [{"start": timezone.localtime(g.start_at), "end": timezone.localtime(g.end_at), "shortfall": g.shortfall} for g in cov.gaps]
@@ -281,7 +283,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "kinds": IncidentKind.choices,
             "passages": scope.filter(Passage.objects.all())[:200],
             "segments": queries.segments(scope)[:300],
-            "now": timezone.now(),
+            "now": clock.now(),
             "person_rows": range(3),
         },
     )

@@ -602,11 +602,6 @@ def close_alert(request: HttpRequest, alert_id: uuid.UUID, payload: CloseIn):
     return _alert(services.alert_close(actor=request.auth, alert=a, note=payload.note))
 
 
-@router.post("/ping", response={200: dict, **ERRORS}, summary="Does nothing: a baseline for measuring the write endpoints")
-def ping(request: HttpRequest):
-    return {"ok": True}
-
-
 # --- manifests -------------------------------------------------------------------------------------------
 class ManifestRow(Schema):
     row: int

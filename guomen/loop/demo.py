@@ -13,8 +13,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
+from guomen.lib import clock as lib_clock
 from guomen.org.models import Membership, Role, Unit, UnitKind
 from guomen.people.services import person_register
 
@@ -130,7 +130,7 @@ def generate_demo_journeys(seed: int = 2020, per_port: int = 24) -> int:
     if Journey.objects.exists():
         return 0
     rng = random.Random(seed)
-    now = timezone.now()
+    now = lib_clock.now()
     clock = _Clock(now)
     made = 0
     weights = [w for _t, w in TARGETS]

@@ -116,10 +116,6 @@ class RegisterForm(forms.Form):
         return d
 
 
-class DeclareForm(forms.Form):
-    person_code = forms.CharField(widget=forms.HiddenInput, required=False)
-
-
 class DocumentCheckForm(forms.Form):
     document = forms.ChoiceField(label=_("Document"))
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
+from guomen.lib import clock, counts
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
 
@@ -110,9 +112,7 @@ def journey_search(
 
         qs = qs.filter(Q(code=q.strip().upper()) | Q(person__in=people_search(scope=scope, q=q).values("pk")))  # codes are upper case
     if overdue:
-        from django.utils import timezone
-
-        qs = qs.filter(closed_at__isnull=True, due_at__lt=now or timezone.now())
+        qs = qs.filter(closed_at__isnull=True, due_at__lt=now or clock.now())
     return qs
 
 
@@ -121,13 +121,29 @@ def alerts(scope: Scope, *, open_only: bool = True) -> QuerySet[Alert]:
     return qs.filter(closed_at__isnull=True) if open_only else qs
 
 
+def journey_count_rows(paths: Iterable[str]) -> list[tuple[str, str, int]]:
+    """The journey counters (jurisdiction path, state, journeys) under any of ``paths``."""
+    paths = list(paths)
+    if not paths:
+        return []
+    under = functools.reduce(operator.or_, (Q(jurisdiction__path__startswith=p) for p in paths))
+    return list(JourneyCount.objects.filter(under).values_list("jurisdiction__path", "state", "n"))
+
+
+def counts_under(paths: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Journeys by state in each of the (disjoint) subtrees at ``paths``, from the counters kept with the events."""
+    paths = list(paths)
+    return counts.roll_up(journey_count_rows(paths), paths, State.values)
+
+
 def counts_by_state(jurisdiction: Jurisdiction) -> dict[str, int]:
     """Journeys by state in a jurisdiction's subtree, from the counters kept with the events."""
-    rows = JourneyCount.objects.filter(jurisdiction__path__startswith=jurisdiction.path).values("state").annotate(total=Sum("n"))
-    out = {s: 0 for s in State.values}
-    for r in rows:
-        out[r["state"]] = r["total"] or 0
-    return out
+    return counts_under([jurisdiction.path])[jurisdiction.path]
+
+
+def counts_by_jurisdiction() -> list[tuple[int, str, int]]:
+    """Every non-zero counter: (jurisdiction id, state, journeys)."""
+    return [r for r in JourneyCount.objects.values_list("jurisdiction_id", "state", "n") if r[2]]
 
 
 def open_total(counts: dict[str, int]) -> int:

@@ -3,32 +3,40 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from guomen.places.models import PORT_KINDS, Jurisdiction, Level, Passage
-from guomen.places.reference import short_name_zh
+from guomen.core.levels import Level
+from guomen.lib.zhnames import short_name_zh
 
 from .models import Membership, Role, Unit, UnitKind
+
+
+def _places_model(field_name: str) -> Any:
+    """Places sits above org: its models are reached through the unit's foreign keys."""
+    return Unit._meta.get_field(field_name).related_model
+
 
 DEMO_PASSWORD = "guomen-demo-2020"  # noqa: S105 - the published demo password
 
 
-def _unit(code: str, kind: str, jurisdiction: Jurisdiction, name_zh: str, name_en: str, **extra) -> Unit:
+def _unit(code: str, kind: str, jurisdiction: Any, name_zh: str, name_en: str, **extra) -> Unit:
     u, _ = Unit.objects.update_or_create(
         code=code, defaults={"kind": kind, "jurisdiction": jurisdiction, "name_zh": name_zh, "name_en": name_en, "is_demo": True, **extra}
     )
     return u
 
 
-def _en(j: Jurisdiction) -> str:
+def _en(j: Any) -> str:
     return j.name_en.split()[0]
 
 
 @transaction.atomic
 def generate_demo_units(seed: int = 2020) -> int:
+    Jurisdiction, Passage = _places_model("jurisdiction"), _places_model("passage")
     rng = random.Random(seed)
     province = Jurisdiction.objects.get(level=Level.PROVINCE)
     _unit(
@@ -65,7 +73,7 @@ def generate_demo_units(seed: int = 2020) -> int:
         _unit(f"c{c}-hospital", UnitKind.HOSPITAL, county, f"{zh}定点医院", f"{en} Designated Hospital", capacity=rng.choice([20, 30, 50]))
         _unit(f"c{c}-patrol", UnitKind.PATROL_TEAM, county, f"{zh}边境巡逻队", f"{en} Border Patrol Team")
         _unit(f"c{c}-post", UnitKind.BORDER_POST, county, f"{zh}边境派出所", f"{en} Border Police Station")
-    for port in Passage.objects.filter(kind__in=PORT_KINDS).select_related("county"):
+    for port in (p for p in Passage.objects.select_related("county") if p.is_port):
         _unit(
             f"port-{port.code}",
             UnitKind.PORT_HEALTH_STATION,
@@ -89,6 +97,7 @@ def generate_demo_units(seed: int = 2020) -> int:
 
 # (username, full name, role, unit code) — one per role; Ruili is the worked example, Mengla (Mohan port) its contrast.
 def demo_users() -> list[tuple[str, str, str, str]]:
+    Jurisdiction = _places_model("jurisdiction")
     ruili_village = Jurisdiction.objects.filter(level=Level.VILLAGE, path__startswith="/530000/533100/533102/").order_by("code").first()
     mengla_village = Jurisdiction.objects.filter(level=Level.VILLAGE, path__startswith="/530000/532800/532823/").order_by("code").first()
     return [

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guomen.places.models import Bilingual, Jurisdiction, Level, Passage
+from guomen.core.bilingual import Bilingual
+from guomen.core.levels import Level
 
 
 class UnitKind(models.TextChoices):
@@ -52,8 +53,8 @@ class Unit(Bilingual):
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     kind = models.CharField(_("kind"), max_length=30, choices=UnitKind.choices)
-    jurisdiction = models.ForeignKey(Jurisdiction, models.PROTECT, related_name="units", verbose_name=_("jurisdiction"))
-    passage = models.ForeignKey(Passage, models.PROTECT, null=True, blank=True, related_name="units", verbose_name=_("port"))
+    jurisdiction = models.ForeignKey("places.Jurisdiction", models.PROTECT, related_name="units", verbose_name=_("jurisdiction"))
+    passage = models.ForeignKey("places.Passage", models.PROTECT, null=True, blank=True, related_name="units", verbose_name=_("port"))
     capacity = models.PositiveIntegerField(_("capacity (rooms or beds)"), null=True, blank=True)
     phone = models.CharField(_("duty phone"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)

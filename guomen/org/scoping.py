@@ -6,7 +6,7 @@ A user reaches:
 
 A scoped model says how it is reached with two class attributes:
 ``scope_unit_field`` (a field, or tuple of fields, holding a unit id) and
-``scope_jurisdiction_field`` (a foreign key to ``Jurisdiction``; ``""`` for the
+``scope_jurisdiction_field`` (a foreign key to ``places.Jurisdiction``; ``""`` for the
 jurisdiction itself). Everything outside reach is "not found" (404), never
 "forbidden", so that its existence does not leak.
 """
@@ -22,8 +22,6 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from guomen.places.models import Jurisdiction
-
 from .models import FULL_IDENTITY_ROLES, READ_ONLY_ROLES, SUBTREE_ROLES, Membership, Role, Unit
 
 M = TypeVar("M", bound=models.Model)
@@ -34,7 +32,8 @@ def _memberships(user_id: int) -> list[tuple[int, str, str]]:
 
     Plain SQL: every scoped request asks this, and building the equivalent ORM query each time
     costs several times what the database spends answering it."""
-    unit, jurisdiction = Unit._meta.db_table, Jurisdiction._meta.db_table
+    # The jurisdiction table is read through the unit's foreign key: places sits above org.
+    unit, jurisdiction = Unit._meta.db_table, Unit._meta.get_field("jurisdiction").related_model._meta.db_table
     sql = (
         f'SELECT m.unit_id, m.role, j.path FROM "{Membership._meta.db_table}" m '  # noqa: S608 - table names from the models
         f'JOIN "{unit}" u ON u.id = m.unit_id JOIN "{jurisdiction}" j ON j.id = u.jurisdiction_id '

@@ -55,8 +55,3 @@ def lookup_hash(kind: str, country: str, number: str) -> str:
 def number_hash(number: str) -> str:
     """Keyed hash of the number alone, to find the same number across document kinds."""
     return hmac.new(settings.IDENTIFIER_HASH_KEY.encode(), normalise(number).encode(), hashlib.sha256).hexdigest()
-
-
-def mask(number: str) -> str:
-    n = normalise(number)
-    return "•" * max(len(n) - 4, 0) + n[-4:]

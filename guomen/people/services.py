@@ -16,20 +16,20 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guomen.lib import clock
 from guomen.lib.errors import Conflict, DomainError
 from guomen.lib.text import code_point, hidden_character
 from guomen.org.models import Role
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 
 from . import crypto
 from .countries import ICAO_EXTRA, is_country
 from .models import Category, DocumentKind, DocumentWatch, IdentityDocument, Person, Sex, WatchReason
 
-COMMAND_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
 WATCHLIST_ROLES = (*COMMAND_ROLES, Role.PORT_OFFICER)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -131,7 +131,7 @@ EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 def birth_date_check(born: dt.date, field_name: str = "birth_date", code_prefix: str = "birth") -> None:
     """A date of birth lies between 1900-01-01 and today (in the display time zone)."""
-    today = timezone.localdate()
+    today = clock.today()
     if born < EARLIEST_BIRTH:
         raise _invalid(
             f"{code_prefix}_too_early",
@@ -212,7 +212,7 @@ def _mrz_date(yymmdd: str, *, future: bool) -> dt.date | None:
         yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
     except ValueError:
         return None
-    this_year = timezone.now().year % 100
+    this_year = clock.now().year % 100
     # An expiry date lies within the next 50 years; a birth date is not in the future.
     century = (2000 if yy < this_year + 50 else 1900) if future else (1900 if yy > this_year else 2000)
     try:
@@ -457,7 +457,7 @@ def watch_deactivate(*, actor: Any, entry: DocumentWatch) -> DocumentWatch:
     scope.require_write()
     require_watch_role(scope)
     with transaction.atomic():
-        DocumentWatch.objects.filter(pk=entry.pk, active=True).update(active=False, deactivated_at=timezone.now(), deactivated_by=actor)
+        DocumentWatch.objects.filter(pk=entry.pk, active=True).update(active=False, deactivated_at=clock.now(), deactivated_by=actor)
     entry.refresh_from_db()
     return entry
 
@@ -483,7 +483,7 @@ def document_findings(document: IdentityDocument, *, used_in: Any = None, today:
     Watch-listed; the same number held by another person; expired; a border pass used outside
     its border county. Reads only; the caller (loop.document_check) raises the alerts.
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     out: list[Finding] = []
     watch = (
         DocumentWatch.objects.filter(active=True, lookup=document.lookup).first()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from guomen.core.schemas import ERRORS
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.scoping import Scope
 
@@ -159,7 +160,7 @@ class FeatureCollection(Schema):
 def _date(value: str | None) -> dt.datetime:
     """The end of the given local day (or now): what was in force on that date."""
     if not value:
-        return timezone.now()
+        return clock.now()
     try:
         day = dt.date.fromisoformat(value)
     except ValueError as exc:
@@ -227,3 +228,9 @@ def segments_import(request: HttpRequest, body: FeatureCollection):
 )
 def passages_import(request: HttpRequest, body: FeatureCollection):
     return services.passages_import(actor=request.auth, collection=body.dict())
+
+
+# Changing a passage's or a village's status (its own module: the writes of the places API).
+from .status_api import router as status_router  # noqa: E402
+
+router.add_router("/", status_router)

@@ -58,11 +58,6 @@ def length_km(geometry: dict[str, Any]) -> float:
     return to_metric(shape(geometry)).length / 1000.0
 
 
-def geodesic_km(geometry: dict[str, Any]) -> float:
-    """The same length on the WGS-84 ellipsoid (a reference for ``length_km``)."""
-    return GEOD.geometry_length(shape(geometry)) / 1000.0
-
-
 def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return GEOD.inv(lon1, lat1, lon2, lat2)[2] / 1000.0
 

@@ -10,6 +10,9 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from guomen.core.bilingual import Bilingual
+from guomen.core.levels import Level
+
 
 class Country(models.TextChoices):
     """ISO 3166-1 alpha-3 codes of China and the neighbours on Yunnan's land border."""
@@ -20,33 +23,9 @@ class Country(models.TextChoices):
     VNM = "VNM", _("Vietnam")
 
 
-class Level(models.TextChoices):
-    PROVINCE = "province", _("Province")
-    PREFECTURE = "prefecture", _("Prefecture")
-    COUNTY = "county", _("County")
-    TOWNSHIP = "township", _("Township")
-    VILLAGE = "village", _("Village")
-
-
 LEVEL_ORDER = [Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE]
 # GB/T 2260 gives 6 digits down to county; townships and villages extend it (GB/T 10114: 9 and 12).
 CODE_LENGTH = {Level.PROVINCE: 6, Level.PREFECTURE: 6, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
-
-
-class Bilingual(models.Model):
-    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
-    name_en = models.CharField(_("name (English)"), max_length=160)
-
-    class Meta:
-        abstract = True
-
-    @property
-    def name(self) -> str:
-        lang = get_language() or "zh-hans"
-        return self.name_en if lang.startswith("en") and self.name_en else self.name_zh
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Jurisdiction(Bilingual):

@@ -13,6 +13,9 @@ from typing import Any
 
 from django.db import transaction
 
+# short_name_zh lives in lib (org names demo units with it too); re-exported for the callers here.
+from guomen.lib.zhnames import short_name_zh
+
 from .models import Jurisdiction, Level, Passage, PassageKind
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -100,16 +103,6 @@ def load_reference() -> dict[str, int]:
         )
         ports += 1
     return {"prefectures": len(facts["prefectures"]), "counties": counties, "ports": ports}
-
-
-_ETHNIC = ("哈尼", "傣族", "拉祜", "佤族", "苗族", "瑶族", "傈僳", "独龙", "彝族", "自治")
-
-
-def short_name_zh(name: str) -> str:
-    """腾冲市 → 腾冲, 江城哈尼族彝族自治县 → 江城; a one-character result keeps the suffix (芒市)."""
-    cut = min([name.index(m) for m in _ETHNIC if m in name] or [len(name)])
-    short = name[:cut].rstrip("市县")
-    return short if len(short) > 1 else name[:cut]
 
 
 TOWNSHIPS_PER_COUNTY = 2

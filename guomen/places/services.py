@@ -18,8 +18,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
-from guomen.org.models import Role, Unit, UnitKind
+from guomen.org.models import Unit, UnitKind
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 
 from . import geo
@@ -29,7 +31,6 @@ from .models import (
     BorderSegment,
     Country,
     DeclarationState,
-    Grid,
     Jurisdiction,
     Level,
     Passage,
@@ -44,7 +45,6 @@ from .models import (
     VillageStatusKind,
 )
 
-COMMAND_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _PHONE = re.compile(r"\+?[0-9 ()\-]{5,40}")
 
@@ -76,7 +76,7 @@ def _choice(value: Any, choices: Any, field_name: str) -> str:
 
 def _aware(at: dt.datetime | None) -> dt.datetime:
     if at is None:
-        return timezone.now()
+        return clock.now()
     if timezone.is_naive(at):
         raise _invalid("naive_time", _("A time needs a time zone."))
     return at
@@ -89,6 +89,15 @@ def _require_command(actor: Any, jurisdiction: Jurisdiction) -> Scope:
     if scope.everything or (scope.has_role(*COMMAND_ROLES) and any(jurisdiction.path.startswith(p) for p in scope.subtree_paths)):
         return scope
     raise PermissionDenied(_("Only the command of %(place)s may do this.") % {"place": jurisdiction})
+
+
+def may_command(actor: Any, jurisdiction: Jurisdiction) -> bool:
+    """Whether ``actor`` may change what lies in ``jurisdiction`` (its status, its passages')."""
+    try:
+        _require_command(actor, jurisdiction)
+    except PermissionDenied:
+        return False
+    return True
 
 
 # --- passages: status history -------------------------------------------------------------------
@@ -250,19 +259,6 @@ def committee_of(village: Jurisdiction) -> Unit | None:
     return Unit.objects.filter(jurisdiction=village, kind=UnitKind.VILLAGE_COMMITTEE, active=True).order_by("code").first()
 
 
-@transaction.atomic
-def grid_worker_assign(*, actor: Any, grid: Grid, worker: Any) -> Grid:
-    """Name (or, with ``None``, remove) a grid's worker. The worker must belong to the village committee."""
-    _require_command(actor, grid.village)
-    if worker is not None:
-        committee = committee_of(grid.village)
-        if committee is None or not committee.memberships.filter(user=worker).exists():
-            raise _invalid("not_a_member", _("The grid worker must be a member of the village committee."), "worker")
-    grid.worker = worker
-    grid.save(update_fields=["worker"])
-    return grid
-
-
 # --- returnees found locally --------------------------------------------------------------------
 def _committee_for(actor: Any, village: Jurisdiction) -> Unit:
     committee = committee_of(village)
@@ -332,7 +328,7 @@ def self_declaration_submit(
         raise _invalid("bad_choice", _("“%(value)s” is not a valid choice.") % {"value": came_from_country}, "came_from_country")
     if not isinstance(returned_on, dt.date):
         raise _invalid("bad_date", _("Enter the date of your return."), "returned_on")
-    today = timezone.localdate()
+    today = clock.today()
     if returned_on > today:
         raise _invalid("future_date", _("The date of return cannot be in the future."), "returned_on")
     if returned_on < today - dt.timedelta(days=60):
@@ -358,11 +354,11 @@ def self_declaration_confirm(*, actor: Any, declaration: SelfDeclaration, risk: 
         came_from=declaration.came_from,
         place=declaration.village.name_zh,
         risk=risk,
-        occurred_at=timezone.now(),
+        occurred_at=clock.now(),
     )
     declaration.state = DeclarationState.CONFIRMED
     declaration.handled_by = actor
-    declaration.handled_at = timezone.now()
+    declaration.handled_at = clock.now()
     declaration.journey_code = journey.code
     declaration.save(update_fields=["state", "handled_by", "handled_at", "journey_code"])
     return journey
@@ -376,7 +372,7 @@ def self_declaration_reject(*, actor: Any, declaration: SelfDeclaration, note: s
         raise DomainError("already_handled", _("This declaration has already been handled."), status=409)
     declaration.state = DeclarationState.REJECTED
     declaration.handled_by = actor
-    declaration.handled_at = timezone.now()
+    declaration.handled_at = clock.now()
     declaration.note = clean_text(note, "note", max_length=300, required=True)
     declaration.save(update_fields=["state", "handled_by", "handled_at", "note"])
     return declaration
@@ -399,20 +395,6 @@ def segment_record_add(*, actor: Any, segment: BorderSegment, kind: str, text: s
         kind=_choice(kind, RecordKind, "kind"),
         text=clean_text(text, "text", max_length=4000, required=True, multiline=True),
     )
-
-
-@transaction.atomic
-def segment_assign(
-    *, actor: Any, segment: BorderSegment, person: Any, unit: Unit | None, responsibility: str = "", tasks: str = ""
-) -> BorderSegment:
-    """Name the person and unit for a segment (定专人), with their responsibility and tasks."""
-    _require_command(actor, segment.county)
-    segment.responsible_person = person
-    segment.responsible_unit = unit
-    segment.responsibility = clean_text(responsibility, "responsibility", max_length=4000, multiline=True)
-    segment.tasks = clean_text(tasks, "tasks", max_length=4000, multiline=True)
-    segment.save(update_fields=["responsible_person", "responsible_unit", "responsibility", "tasks"])
-    return segment
 
 
 # --- GeoJSON import -----------------------------------------------------------------------------

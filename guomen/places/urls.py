@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import status_views, views
 
 urlpatterns = [
     path("", views.jurisdiction_list, name="jurisdiction_list"),
@@ -8,8 +8,10 @@ urlpatterns = [
     path("segments/", views.segment_list, name="segment_list"),
     path("segments/<slug:code>/", views.segment_detail, name="segment_detail"),
     path("passages/<slug:code>/", views.passage_detail, name="passage_detail"),
+    path("passages/<slug:code>/status/", status_views.passage_status_edit, name="passage_status_edit"),
     path("grids/without-worker/", views.grids_without_worker, name="grids_without_worker"),
     path("villages/<str:code>/", views.village_detail, name="village_detail"),
+    path("villages/<str:code>/status/", status_views.village_status_edit, name="village_status_edit"),
     path("returnees/new/", views.returnee_new, name="returnee_new"),
     path("declarations/", views.declaration_list, name="declaration_list"),
     path("declarations/<uuid:public_id>/confirm/", views.declaration_confirm, name="declaration_confirm"),

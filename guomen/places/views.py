@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
@@ -69,7 +69,7 @@ def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
 # --- the map ------------------------------------------------------------------------------------
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
-    day = request.GET.get("date") or timezone.localdate().isoformat()
+    day = request.GET.get("date") or clock.today().isoformat()
     return render(request, "places/map.html", {"day": day})
 
 
@@ -105,9 +105,16 @@ def passage_detail(request: HttpRequest, code: str) -> HttpResponse:
     scope = Scope.of(request.user)
     passage = scope.get(Passage.objects.select_related("county", "segment"), code=code)
     history = PassageStatus.objects.filter(passage=passage).select_related("decided_by")
-    now = timezone.now()
+    now = clock.now()
     return render(
-        request, "places/passage_detail.html", {"passage": passage, "history": history, "status": services.status_period(passage, now)}
+        request,
+        "places/passage_detail.html",
+        {
+            "passage": passage,
+            "history": history,
+            "status": services.status_period(passage, now),
+            "may_change": services.may_command(request.user, passage.county),
+        },
     )
 
 
@@ -120,7 +127,8 @@ def grids_without_worker(request: HttpRequest) -> HttpResponse:
 @login_required
 def village_detail(request: HttpRequest, code: str) -> HttpResponse:
     ctx = queries.village_page(request.user, code)
-    ctx["status_now"] = services.village_status_on(ctx["village"], timezone.now())
+    ctx["status_now"] = services.village_status_on(ctx["village"], clock.now())
+    ctx["may_change"] = services.may_command(request.user, ctx["village"])
     return render(request, "places/village_detail.html", ctx)
 
 
@@ -196,7 +204,7 @@ def _client_ip(request: HttpRequest) -> str:
 
 def _over_limit(request: HttpRequest) -> bool:
     """Count submissions per IP address per clock hour in the cache."""
-    key = f"places:declare:{_client_ip(request)}:{timezone.now():%Y%m%d%H}"
+    key = f"places:declare:{_client_ip(request)}:{clock.now():%Y%m%d%H}"
     cache.add(key, 0, timeout=3600)
     try:
         n = cache.incr(key)

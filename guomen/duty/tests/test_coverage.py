@@ -1,4 +1,4 @@
-"""Hour arithmetic and gap computation (pure functions, no database)."""
+"""Hour arithmetic and the (numpy) coverage computation production runs (pure functions, no database)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_hour_of_day_is_local_across_midnight():
 
 def test_night_shift_across_month_end_counts_every_hour_once():
     h0 = cov.hour_index(datetime(2020, 3, 31, 0, tzinfo=SH))
-    staffed = cov.staffed_hours([(_s(2020, 3, 31, 20), _s(2020, 4, 1, 8), 2)], h0, 48)
+    staffed = cov.compute({"p": [0] * 24}, [("p", _s(2020, 3, 31, 20), _s(2020, 4, 1, 8), 2)], h0, 48, SH).staffed["p"]
     assert staffed[:20] == [0] * 20
     assert staffed[20:32] == [2] * 12  # 31 Mar 20:00 → 1 Apr 08:00
     assert staffed[32:] == [0] * 16
@@ -36,7 +36,15 @@ def test_night_shift_across_month_end_counts_every_hour_once():
 
 def test_a_person_counts_only_for_whole_hours_of_the_shift():
     h0 = cov.hour_index(datetime(2020, 4, 1, 8, tzinfo=SH))
-    assert cov.staffed_hours([(_s(2020, 4, 1, 8, 30), _s(2020, 4, 1, 11, 15), 1)], h0, 4) == [0, 1, 1, 0]
+    c = cov.compute({"p": [1] * 24}, [("p", _s(2020, 4, 1, 8, 30), _s(2020, 4, 1, 11, 15), 1)], h0, 4, SH)
+    assert c.staffed["p"] == [0, 1, 1, 0]
+    assert [(g.hours, g.shortfall) for g in c.gaps] == [(1, 1), (1, 1)]  # 08:00–09:00 and 11:00–12:00 are short
+
+
+def test_shifts_of_unknown_posts_and_outside_the_window_are_ignored():
+    h0 = cov.hour_index(datetime(2020, 4, 1, 8, tzinfo=SH))
+    shifts = [("other", _s(2020, 4, 1, 8), _s(2020, 4, 1, 12), 3), ("p", _s(2020, 4, 1, 0), _s(2020, 4, 1, 9), 1)]
+    assert cov.compute({"p": [1] * 24}, shifts, h0, 4, SH).staffed["p"] == [1, 0, 0, 0]
 
 
 def test_requirement_by_local_hour_of_day_and_gaps_merge_runs():

@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from guomen.org.models import Role
+from guomen.core import registry
+from guomen.core.services import token_create, token_revoke
+from guomen.org.roles import AUDIT_ROLES
 from guomen.org.scoping import Scope
 
-from . import registry
 from .queries import access_records
-from .services import token_create, token_revoke
 
 
 @login_required
@@ -26,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ctx = p.context(request, scope)
         if ctx is not None:
             panels.append({"template": p.template, **ctx})
-    return render(request, "core/home.html", {"panels": panels, "no_roles": not scope.roles and not scope.everything})
+    return render(request, "shell/home.html", {"panels": panels, "no_roles": not scope.roles and not scope.everything})
 
 
 @login_required
@@ -40,7 +40,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         else:
             _row, created = token_create(user=request.user, name=name)
     rows = request.user.api_tokens.all()
-    return render(request, "core/tokens.html", {"tokens": rows, "created": created})
+    return render(request, "shell/tokens.html", {"tokens": rows, "created": created})
 
 
 @login_required
@@ -55,8 +55,8 @@ def token_revoke_view(request: HttpRequest, public_id: str) -> HttpResponse:
 def access_log(request: HttpRequest) -> HttpResponse:
     """The audit of full views of personal data — for auditors and administrators."""
     scope = Scope.of(request.user)
-    if not scope.has_role(Role.AUDITOR, Role.ADMINISTRATOR):
+    if not scope.has_role(*AUDIT_ROLES):
         raise Http404
     qs = access_records(scope)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "core/access_log.html", {"page": page})
+    return render(request, "shell/access_log.html", {"page": page})

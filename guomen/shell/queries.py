@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from guomen.core.models import AccessLog
 from guomen.org.models import Membership, Unit
 from guomen.org.scoping import Scope
-
-from .models import AccessLog
 
 
 def access_records(scope: Scope) -> QuerySet[AccessLog]:

@@ -6,13 +6,12 @@ from typing import Any
 
 from django.db.models import Count
 
-from guomen.org.models import Membership, Role, Unit, UnitKind
+from guomen.core import registry
+from guomen.org.models import Membership, Unit, UnitKind
+from guomen.org.roles import AUDIT_ROLES, READ_ALL_ROLES
 from guomen.places.models import Jurisdiction
 
-from . import registry
 from .queries import access_records
-
-COMMAND_ROLES = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND, Role.COUNTY_COMMAND, Role.AUDITOR)
 
 
 def my_units(request: Any, scope: Any) -> dict[str, Any] | None:
@@ -42,6 +41,6 @@ def audit_summary(request: Any, scope: Any) -> dict[str, Any] | None:
 
 
 def register() -> None:
-    registry.panel("core/panels/my_units.html", my_units, order=10)
-    registry.panel("core/panels/jurisdiction.html", jurisdiction_overview, roles=COMMAND_ROLES, order=20)
-    registry.panel("core/panels/audit.html", audit_summary, roles=(Role.AUDITOR, Role.ADMINISTRATOR), order=90)
+    registry.panel("shell/panels/my_units.html", my_units, order=10)
+    registry.panel("shell/panels/jurisdiction.html", jurisdiction_overview, roles=READ_ALL_ROLES, order=20)
+    registry.panel("shell/panels/audit.html", audit_summary, roles=AUDIT_ROLES, order=90)

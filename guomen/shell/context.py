@@ -5,9 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from guomen.core import registry
 from guomen.org.scoping import Scope
-
-from . import registry
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

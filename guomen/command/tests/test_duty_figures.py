@@ -1,0 +1,33 @@
+"""The dashboard reads duty directly (command sits above duty): a failure there is not hidden."""
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from guomen.command import queries
+from guomen.org.scoping import Scope
+from guomen.places.models import Jurisdiction
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_error_in_the_duty_figures_is_raised_not_turned_into_empty_figures(world, user, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("duty figures broke")
+
+    cache.clear()
+    monkeypatch.setattr(queries, "duty_command_figures", broken)
+    with pytest.raises(RuntimeError, match="duty figures broke"):
+        queries.duty_figures(Scope.of(user("ruili")), Jurisdiction.objects.get(code="533102"), timezone.now())
+
+
+def test_the_duty_figures_count_open_incidents_and_tasks_of_the_subtree(world, user):
+    from guomen.duty.models import DutyTask, Incident, IncidentStatus, TaskStatus
+
+    cache.clear()
+    ruili = Jurisdiction.objects.get(code="533102")
+    out = queries.duty_figures(Scope.of(user("ruili")), ruili, timezone.now())
+    below = {"jurisdiction__path__startswith": ruili.path}
+    assert out["incidents_open"] == Incident.objects.filter(**below).exclude(status=IncidentStatus.CLOSED).count()
+    assert out["tasks_open"] == DutyTask.objects.filter(**below, status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS]).count()
+    assert out["coverage_week"] is not None
