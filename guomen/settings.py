@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ninja",
     "guomen.places",
     "guomen.org",
+    "guomen.alerts",
     "guomen.people",
     "guomen.loop",
     "guomen.duty",

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
 
-from .models import OPEN_STATES, Alert, Journey, JourneyCount, State
+from .models import OPEN_STATES, Journey, JourneyCount, State
 
 
 def journeys(scope: Scope) -> QuerySet[Journey]:
@@ -106,11 +106,6 @@ def journey_search(
 
         qs = qs.filter(closed_at__isnull=True, due_at__lt=now or timezone.now())
     return qs
-
-
-def alerts(scope: Scope, *, open_only: bool = True) -> QuerySet[Alert]:
-    qs = scope.filter(Alert.objects.select_related("journey", "unit", "jurisdiction"))
-    return qs.filter(closed_at__isnull=True) if open_only else qs
 
 
 def counts_by_state(jurisdiction: Jurisdiction) -> dict[str, int]:
