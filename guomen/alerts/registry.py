@@ -29,6 +29,7 @@ class RefType:
     name: str
     url: Callable[[str], str]  # ref_code -> the page of what the alert is about
     state_label: Callable[[str], Any] = str  # the label of a stored ``state``
+    names: Callable[[list[int]], dict[int, str]] | None = None  # refs -> whom they are about (one query)
 
 
 KINDS: dict[str, Kind] = {}
@@ -43,8 +44,14 @@ def kind(code: str, label: str | Promise, *, closes_itself: bool = False, max_le
     KINDS.setdefault(code, Kind(code, label, closes_itself, max_level))
 
 
-def ref_type(name: str, *, url: Callable[[str], str], state_label: Callable[[str], Any] = str) -> None:
-    REFS.setdefault(name, RefType(name, url, state_label))
+def ref_type(
+    name: str,
+    *,
+    url: Callable[[str], str],
+    state_label: Callable[[str], Any] = str,
+    names: Callable[[list[int]], dict[int, str]] | None = None,
+) -> None:
+    REFS.setdefault(name, RefType(name, url, state_label, names))
 
 
 def escalation_hours_from(provider: Callable[[], list[float]]) -> None:

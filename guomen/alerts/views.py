@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guomen.lib.errors import DomainError
@@ -64,11 +65,46 @@ def state_label(a: Alert) -> Any:
 
 
 def _decorate(rows: list[Alert], now: datetime) -> list[Alert]:
+    names: dict[tuple[str, int], str] = {}
+    for rt in {a.ref_type for a in rows if a.ref is not None}:
+        hook = registry.REFS.get(rt)
+        if hook is not None and hook.names is not None:
+            names.update({(rt, k): v for k, v in hook.names([a.ref for a in rows if a.ref_type == rt]).items()})
     for a in rows:
         a.age = _age((a.closed_at or now) - a.opened_at)
         a.ref_link = ref_url(a)
         a.state_text = state_label(a)
+        a.who = names.get((a.ref_type, a.ref), "") if a.ref is not None else ""
     return rows
+
+
+WHAT = {
+    "opened": gettext_lazy("opened"),
+    "escalated": gettext_lazy("escalated"),
+    "acknowledged": gettext_lazy("acknowledged"),
+    "assigned": gettext_lazy("assigned"),
+    "closed": gettext_lazy("closed"),
+}
+
+
+def _history(a: Alert) -> list[dict[str, Any]]:
+    names = queries.jurisdiction_names({e.get("jurisdiction", "") for e in a.history})
+    out = []
+    for e in a.history:
+        try:
+            at = timezone.localtime(datetime.fromisoformat(e["at"]))
+        except (KeyError, TypeError, ValueError):
+            at = None
+        out.append(
+            {
+                **e,
+                "at": at,
+                "name": names.get(e.get("jurisdiction", ""), e.get("jurisdiction", "")),
+                "level_label": AlertLevel(e.get("level", 0)).label,
+                "what_label": WHAT.get(e.get("what", ""), e.get("what", "")),
+            }
+        )
+    return out
 
 
 def _next(request: HttpRequest, default: str) -> str:
@@ -108,15 +144,9 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
     scope = _scope(request)
     a = queries.get(scope, public_id)
     _decorate([a], timezone.now())
-    codes = {e.get("jurisdiction", "") for e in a.history}
-    names = queries.jurisdiction_names(codes)
-    history = [
-        {**e, "name": names.get(e.get("jurisdiction", ""), e.get("jurisdiction", "")), "level_label": AlertLevel(e["level"]).label}
-        for e in a.history
-    ]
     ctx = {
         "a": a,
-        "history": history,
+        "history": _history(a),
         "write": not scope.read_only and a.closed_at is None,
         "assignees": services.assignable(scope, a) if not scope.read_only else [],
     }

@@ -41,8 +41,15 @@ def register() -> None:
         REF,
         url=lambda code: reverse("loop:journey", args=[code]),
         state_label=lambda s: State(s).label if s in State.values else s,
+        names=_person_names,
     )
     registry.escalation_hours_from(lambda: Rules.model_validate(policy_current().rules).escalation_hours)
+
+
+def _person_names(ids: list[int]) -> dict[int, str]:
+    from .models import Journey
+
+    return dict(Journey.objects.filter(pk__in=ids).values_list("pk", "person__name_native"))
 
 
 def _fields(j: Any, now: datetime) -> dict[str, Any]:
