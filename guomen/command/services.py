@@ -128,7 +128,7 @@ def reports_flag_missing(*, now: datetime | None = None) -> int:
     """After the deadline (20:00 local by default): one alert per unit whose report for today is
     missing (it stays with the county and closes when the report arrives), and one summary per
     prefecture and day for its command, not one per unit. Safe to run again: alerts have keys."""
-    from guomen.alerts.models import AlertLevel
+    from guomen.alerts.models import Alert, AlertLevel
     from guomen.alerts.services import alert_raise
 
     now = now or timezone.now()
@@ -142,8 +142,10 @@ def reports_flag_missing(*, now: datetime | None = None) -> int:
     for pref in queries.Jurisdiction.objects.filter(level=queries.Level.PREFECTURE).order_by("path"):
         missing = [row["unit"] for row in queries.rollup(pref, day)["missing"]]
         for unit in missing:
+            if Alert.objects.filter(key=_missing_key(unit, day)).exists():  # open, or answered by hand: once per unit and day
+                continue
             with transaction.atomic():
-                a = alert_raise(
+                alert_raise(
                     kind=AlertKind.REPORT_MISSING,
                     unit=unit,
                     subject=_("Daily report of %(day)s missing: %(unit)s") % {"day": day.isoformat(), "unit": unit.name_zh},
@@ -152,9 +154,10 @@ def reports_flag_missing(*, now: datetime | None = None) -> int:
                     due_at=deadline,
                     now=now,
                 )
-                raised += a.opened_at == now
+                raised += 1
         command = Unit.objects.filter(jurisdiction=pref, kind=queries.UnitKind.COMMAND_OFFICE, active=True).order_by("code").first()
-        if missing and command is not None:
+        summary_closed = Alert.objects.filter(key=_summary_key(pref.code, day), closed_at__isnull=False).exists()
+        if missing and command is not None and not summary_closed:
             with transaction.atomic():
                 summary = alert_raise(
                     kind=AlertKind.REPORTS_MISSING,
