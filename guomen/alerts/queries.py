@@ -13,17 +13,31 @@ from django.utils import timezone
 
 from guomen.org.scoping import Scope
 
+from . import registry
 from .models import Alert, AlertLevel
 
 STATES = ("open", "closed", "all")
 
 
-def in_subtree(path: str | None = None, *, state: str = "open") -> QuerySet[Alert]:
+def view_level(path: str) -> int:
+    """The level of the command that looks at the subtree at ``path``: province, prefecture, county, else a unit."""
+    depth = len(path.strip("/").split("/"))
+    return {1: AlertLevel.PROVINCE, 2: AlertLevel.PREFECTURE, 3: AlertLevel.COUNTY}.get(depth, AlertLevel.UNIT)
+
+
+def in_subtree(path: str | None = None, *, state: str = "open", summarise: bool = True, level: int | None = None) -> QuerySet[Alert]:
     """The alerts raised in the jurisdiction subtree at ``path`` (all when None): where an alert
-    was raised never changes, so every command above keeps counting it whatever its level."""
+    was raised never changes, so every command above keeps counting it whatever its level. A view
+    above a kind's summary level (a prefecture and missing reports) sees the summary instead."""
     qs = Alert.objects.all()
     if path:
         qs = qs.filter(unit__jurisdiction__path__startswith=path)
+    if level is None and path:
+        level = view_level(path)
+    if summarise and level:
+        hidden = registry.summarised_at(level)
+        if hidden:
+            qs = qs.exclude(kind__in=hidden)
     if state == "open":
         qs = qs.filter(closed_at__isnull=True)
     elif state == "closed":
@@ -31,9 +45,17 @@ def in_subtree(path: str | None = None, *, state: str = "open") -> QuerySet[Aler
     return qs
 
 
-def within(scope: Scope, path: str | None = None, *, state: str = "open") -> QuerySet[Alert]:
+def scope_level(scope: Scope) -> int:
+    """The widest command level a user looks from (a unit's staff: the unit level)."""
+    if scope.everything:
+        return AlertLevel.PROVINCE
+    return max((view_level(p) for p in scope.subtree_paths), default=AlertLevel.UNIT)
+
+
+def within(scope: Scope, path: str | None = None, *, state: str = "open", summarise: bool = True) -> QuerySet[Alert]:
     """``in_subtree`` as far as ``scope`` reaches: what a user's inbox, list and figures count."""
-    return scope.filter(in_subtree(path, state=state))
+    level = None if path else scope_level(scope)
+    return scope.filter(in_subtree(path, state=state, summarise=summarise, level=level))
 
 
 def by_level(qs: QuerySet[Alert]) -> dict[int, int]:
@@ -91,7 +113,7 @@ def _start(d: date) -> datetime:
 
 
 def inbox(scope: Scope, f: Filters, path: str | None = None) -> QuerySet[Alert]:
-    qs = within(scope, path, state=f.state).select_related("unit__jurisdiction", "acknowledged_by", "assigned_to")
+    qs = within(scope, path, state=f.state, summarise=not f.kind).select_related("unit__jurisdiction", "acknowledged_by", "assigned_to")
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.level is not None:

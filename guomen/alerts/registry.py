@@ -22,6 +22,7 @@ class Kind:
     label: str | Promise
     closes_itself: bool = False  # closed by the awaited event, never by hand
     max_level: int = AlertLevel.PROVINCE  # escalation stops here
+    summarised_above: int | None = None  # views above this level see a summary kind instead of each alert
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,15 @@ kind_other = Kind("other", _("Other"))
 KINDS[kind_other.code] = kind_other
 
 
-def kind(code: str, label: str | Promise, *, closes_itself: bool = False, max_level: int = AlertLevel.PROVINCE) -> None:
-    KINDS.setdefault(code, Kind(code, label, closes_itself, max_level))
+def kind(
+    code: str,
+    label: str | Promise,
+    *,
+    closes_itself: bool = False,
+    max_level: int = AlertLevel.PROVINCE,
+    summarised_above: int | None = None,
+) -> None:
+    KINDS.setdefault(code, Kind(code, label, closes_itself, max_level, summarised_above))
 
 
 def ref_type(
@@ -77,6 +85,11 @@ def closes_itself(code: str) -> bool:
 def max_level(code: str) -> int:
     k = KINDS.get(code)
     return k.max_level if k else AlertLevel.PROVINCE
+
+
+def summarised_at(level: int) -> list[str]:
+    """The kinds a view at ``level`` sees only as their summary."""
+    return [k.code for k in KINDS.values() if k.summarised_above is not None and level > k.summarised_above]
 
 
 def choices() -> list[tuple[str, str]]:

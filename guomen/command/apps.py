@@ -23,6 +23,6 @@ class CommandConfig(AppConfig):
         from guomen.alerts import registry as alert_kinds
         from guomen.alerts.models import AlertLevel
 
-        alert_kinds.kind("report_missing", _("Daily report missing"), max_level=AlertLevel.COUNTY)
+        alert_kinds.kind("report_missing", _("Daily report missing"), max_level=AlertLevel.COUNTY, summarised_above=AlertLevel.COUNTY)
         alert_kinds.kind("reports_missing", _("Daily reports missing (summary)"), max_level=AlertLevel.PREFECTURE)
         alert_kinds.kind("task_overdue", _("Task overdue"))

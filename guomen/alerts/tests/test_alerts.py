@@ -83,6 +83,14 @@ def test_missing_reports_close_when_the_report_arrives_and_a_prefecture_gets_one
     escalate(now=evening + timedelta(days=3))
     assert not Alert.objects.filter(kind="report_missing", level__gt=AlertLevel.COUNTY).exists()
     assert not Alert.objects.filter(kind="reports_missing", level__gt=AlertLevel.PREFECTURE).exists()
+    # the prefecture's and the province's views count the summaries, the county's each unit's alert
+    dehong_path = Jurisdiction.objects.get(code="533100").path
+    kinds = set(queries.within(Scope.of(who("dehong")), dehong_path).values_list("kind", flat=True))
+    assert "reports_missing" in kinds and "report_missing" not in kinds
+    assert "report_missing" not in set(queries.within(Scope.of(who("province"))).values_list("kind", flat=True))
+    ruili_path = Jurisdiction.objects.get(code="533102").path
+    assert queries.within(Scope.of(who("ruili")), ruili_path).filter(pk=mine.pk).exists()
+    assert queries.inbox(Scope.of(who("dehong")), queries.Filters(kind="report_missing")).filter(pk=mine.pk).exists()
     cs.report_save(actor=who("ruili_port"), unit=u("port-ruili"), day=day, text="ok", submit=True)
     mine.refresh_from_db()
     assert mine.closed_at is not None
@@ -150,3 +158,25 @@ def test_the_alerts_app_imports_nothing_above_it():
                 else []
             )
             assert not any(n.startswith(above) for n in names), (path, names)
+
+
+def test_the_inbox_is_for_the_units_and_the_command_only(world, client_as):
+    assert client_as("ruili_port").get(reverse("alerts:inbox")).status_code == 200
+    for username in ("info", "liaison"):
+        assert client_as(username).get(reverse("alerts:inbox")).status_code == 403, username
+
+
+def test_the_api_inbox_filters_and_pages(world, api_as):
+    for i in range(7):
+        alert_raise(kind="other", unit=u("c533102-hotel1"), subject=f"房间 {i}")
+    alert_raise(kind="watchlist_hit", unit=u("c533102-command"), subject="护照")
+    api = api_as("ruili")
+    r = api.get("/api/alerts/", {"page_size": 5, "page": 2})
+    assert r.status_code == 200 and r.json()["count"] == 8 and r.json()["pages"] == 2 and len(r.json()["results"]) == 3
+    today = timezone.localdate().isoformat()
+    r = api.get("/api/alerts/", {"kind": "watchlist_hit", "from": today, "to": today, "unit": "c533102-command"})
+    assert [a["kind"] for a in r.json()["results"]] == ["watchlist_hit"]
+    assert api.get("/api/alerts/", {"state": "nonsense"}).status_code == 422
+    assert api_as("mengla").get("/api/alerts/").json()["count"] == 0
+    old = api.get("/api/loop/alerts")
+    assert old.status_code == 200 and len(old.json()) == 8

@@ -45,3 +45,24 @@ def test_every_dashboard_figure_equals_the_rows_of_its_list_for_every_demo_juris
             assert int(n) == listed, (node.code, url)
             checked += 1
     assert checked > 500
+
+
+def test_the_daily_report_counts_open_alerts_as_the_dashboard_does(day_of_loop):
+    from guomen.command import queries
+    from guomen.loop.tests.factories import who
+    from guomen.org.models import Unit, UnitKind
+    from guomen.org.scoping import Scope
+
+    due = max(j.due_at for j in day_of_loop["ruili"][:3])
+    s.sweep(now=due + timedelta(minutes=1))
+    alert_raise(kind="other", unit=u("c533102-hotel1"), subject="房间不足")
+    escalate(now=due + timedelta(hours=25))  # some rise to the province: the county still counts them
+    scope = Scope.of(who("province"))
+    day = queries.local_today()
+    commands = Unit.objects.filter(kind=UnitKind.COMMAND_OFFICE, jurisdiction__level__in=[Level.COUNTY, Level.PREFECTURE])
+    assert commands.count() == 8 + 25
+    for unit in commands.select_related("jurisdiction"):
+        report = queries.report_prefill(unit, day)["alerts_open"]
+        assert report == queries.dashboard(scope, unit.jurisdiction).alerts_total, unit.code
+    ruili = Jurisdiction.objects.get(code="533102")
+    assert queries.dashboard(scope, ruili).alerts_total == 4
