@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from guomen.alerts.api import router as alerts_router
 from guomen.command.api import router as command_router
 from guomen.core.api import router as core_router
 from guomen.core.apiauth import AUTH
@@ -38,6 +39,7 @@ api.add_router("/", core_router)
 api.add_router("/places", places_router)
 api.add_router("/org", org_router)
 api.add_router("/people", people_router)
+api.add_router("/alerts", alerts_router)
 api.add_router("/loop", loop_router)
 api.add_router("/duty", duty_router)
 api.add_router("/command", command_router)

@@ -189,7 +189,7 @@ def task_create(request, body: TaskIn):
         raise DomainError("unit_not_found", _("No such unit within your reach."), status=404)
     alert = None
     if body.alert:
-        from guomen.loop.models import Alert
+        from guomen.alerts.models import Alert
 
         alert = scope.get(Alert.objects.all(), public_id=body.alert)
     t = services.task_create(

@@ -189,9 +189,10 @@ def _handovers(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
 
 
 def _alerts(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
-    from guomen.loop.models import Alert, AlertLevel
+    from guomen.alerts.models import AlertLevel
+    from guomen.alerts.queries import within
 
-    qs = scope.filter(Alert.objects.filter(closed_at__isnull=True, jurisdiction__path__startswith=node.path))
+    qs = within(scope, node.path)  # the same query as the dashboard's figure
     level = p.get("level", "")
     title = str(LABELS["alerts"])
     if level.isdigit() and int(level) in AlertLevel.values:
@@ -199,13 +200,13 @@ def _alerts(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
         title = f"{title}: {AlertLevel(int(level)).label}"
     else:
         level = ""
-    qs = qs.select_related("unit", "journey", "jurisdiction").order_by("-level", "opened_at")
+    qs = qs.select_related("unit").order_by("-level", "opened_at")
     cols = [
         Column(_("Opened"), lambda a: when(a.opened_at)),
         Column(_("Kind"), lambda a: a.get_kind_display()),
         Column(_("Level"), lambda a: a.get_level_display()),
         Column(_("Unit"), lambda a: a.unit.name),
-        Column(_("About"), lambda a: a.journey.code if a.journey else a.subject),
+        Column(_("About"), lambda a: a.ref_code or a.subject, lambda a: reverse("alerts:detail", args=[a.public_id])),
         Column(
             _("Dispatch"),
             lambda a: _("dispatch"),

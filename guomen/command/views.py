@@ -46,7 +46,8 @@ def _params(request: HttpRequest) -> dict[str, str]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope, node = _node(request)
     d = queries.dashboard(scope, node)
-    from guomen.loop.models import AlertLevel, State
+    from guomen.alerts.models import AlertLevel
+    from guomen.loop.models import State
 
     states = [(s, State(s).label, d.states.get(s, 0)) for s in State.values]
     alerts = [(lvl, AlertLevel(lvl).label, d.alerts.get(lvl, 0)) for lvl in AlertLevel.values]
@@ -288,9 +289,9 @@ def task_new(request: HttpRequest) -> HttpResponse:
     alert = None
     alert_id = data.get("alert", "")
     if alert_id:
-        from guomen.loop.models import Alert
+        from guomen.alerts.models import Alert
 
-        alert = scope.get(Alert.objects.select_related("unit", "journey"), public_id=alert_id)
+        alert = scope.get(Alert.objects.select_related("unit"), public_id=alert_id)
     if request.method == "POST":
         unit = units.filter(code=data.get("unit", "")).first()
         due = _parse_due(data.get("due_at", ""))
@@ -389,7 +390,8 @@ def task_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
 def sitrep_pdf_bytes(scope: Scope, node: Any, day: Any, lang: str) -> bytes:
     from weasyprint import HTML
 
-    from guomen.loop.models import AlertLevel, State
+    from guomen.alerts.models import AlertLevel
+    from guomen.loop.models import State
 
     with translation.override(lang):
         d = queries.dashboard(scope, node)

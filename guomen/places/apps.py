@@ -34,3 +34,7 @@ class PlacesConfig(AppConfig):
         registry.demo_step("demo segment owners", demo.generate_demo_segment_owners, order=22)
         registry.demo_step("demo grids and grid workers", demo.generate_demo_grids, order=23)
         registry.nav(_("Map"), "places_map", order=70)
+
+        from guomen.alerts import registry as alert_kinds
+
+        alert_kinds.kind("closed_passage", _("Crossing at a closed passage"))
