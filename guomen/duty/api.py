@@ -451,7 +451,7 @@ def patrol_gpx_export(request: HttpRequest, patrol_id: UUID):
 
 
 # --- tasks ---------------------------------------------------------------------------------------
-class TaskIn(Schema):
+class DutyTaskIn(Schema):
     unit: str
     title: str
     due_at: datetime
@@ -461,7 +461,7 @@ class TaskIn(Schema):
     segment: str | None = None
 
 
-class TaskOut(Schema):
+class DutyTaskOut(Schema):
     id: UUID
     title: str
     description: str
@@ -496,7 +496,7 @@ def _tasks_visible(request: HttpRequest):
     return DutyTask.objects.filter(Q(pk__in=_scope(request).filter(DutyTask.objects.all()).values("pk")) | Q(assignee=user))
 
 
-@router.get("/tasks", response={200: list[TaskOut], **ERRORS}, summary="Tasks within reach (and mine)")
+@router.get("/tasks", response={200: list[DutyTaskOut], **ERRORS}, summary="Tasks within reach (and mine)")
 def task_list(request: HttpRequest, status: TaskStatus | None = None):
     qs = _tasks_visible(request).select_related("unit", "assignee")
     if status:
@@ -504,8 +504,8 @@ def task_list(request: HttpRequest, status: TaskStatus | None = None):
     return [_task_out(t) for t in qs[:1000]]
 
 
-@router.post("/tasks", response={201: TaskOut, **ERRORS}, summary="Give a task to a unit or a person")
-def task_create(request: HttpRequest, body: TaskIn):
+@router.post("/tasks", response={201: DutyTaskOut, **ERRORS}, summary="Give a task to a unit or a person")
+def task_create(request: HttpRequest, body: DutyTaskIn):
     scope = _scope(request)
     t = services.task_create(
         actor=request.auth,
@@ -520,7 +520,7 @@ def task_create(request: HttpRequest, body: TaskIn):
     return Status(201, _task_out(t))
 
 
-@router.post("/tasks/{task_id}/status", response={200: TaskOut, **ERRORS}, summary="Move a task (in progress, done, cancelled)")
+@router.post("/tasks/{task_id}/status", response={200: DutyTaskOut, **ERRORS}, summary="Move a task (in progress, done, cancelled)")
 def task_status(request: HttpRequest, task_id: UUID, body: TaskStatusIn):
     t = _tasks_visible(request).select_related("unit__jurisdiction").filter(public_id=task_id).first()
     if t is None:
@@ -550,7 +550,7 @@ class IncidentIn(Sighting):
     kind: IncidentKind
 
 
-class PersonIn(Schema):
+class InterceptedPersonIn(Schema):
     name_native: str
     name_latin: str = ""
     sex: str = "X"
@@ -560,8 +560,8 @@ class PersonIn(Schema):
     category: str = "traveller"
 
 
-class InterceptionIn(Sighting):
-    persons: list[PersonIn]
+class PatrolInterceptionIn(Sighting):
+    persons: list[InterceptedPersonIn]
 
 
 class TransitionIn(Schema):
@@ -645,7 +645,7 @@ def incident_create(request: HttpRequest, body: IncidentIn):
 
 
 @router.post("/interceptions", response={201: IncidentOut, **ERRORS}, summary="An interception: the persons enter the closed loop")
-def interception_create(request: HttpRequest, body: InterceptionIn):
+def interception_create(request: HttpRequest, body: PatrolInterceptionIn):
     scope = _scope(request)
     persons = [p.dict(exclude_none=True) for p in body.persons]
     for p in persons:

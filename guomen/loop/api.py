@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
-from guomen.core.schemas import ERRORS
+from guomen.core.schemas import ERRORS, Paging
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
@@ -143,13 +143,11 @@ def _person(request: HttpRequest, public_id: uuid.UUID) -> Person:
 
 
 # --- reads ---------------------------------------------------------------------------------------------
-class JourneyFilter(Schema):
+class JourneyFilter(Paging):
     state: State | None = None
     unit: str | None = Field(None, description="custodian or receiving unit code")
     q: str | None = Field(None, description="loop code, name, pinyin or document number")
     overdue: bool = False
-    limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
 
 
 @router.get("/journeys", response={200: list[JourneyOut], **ERRORS}, summary="Journeys within reach")
