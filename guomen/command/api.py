@@ -210,7 +210,9 @@ def task_get(request, task_id: UUID):
     return DispatchTaskOut.from_row(queries.task_get(Scope.of(request.auth), task_id))
 
 
-@router.post("/tasks/{task_id}/progress", response={200: DispatchTaskOut, **ERRORS}, summary="Report progress on a task (or its completion)")
+@router.post(
+    "/tasks/{task_id}/progress", response={200: DispatchTaskOut, **ERRORS}, summary="Report progress on a task (or its completion)"
+)
 def task_progress(request, task_id: UUID, body: ProgressIn):
     scope = Scope.of(request.auth)
     t = queries.task_get(scope, task_id)
