@@ -54,7 +54,7 @@ def _run(username: str, api_as_token: str) -> list[str]:
                     try:
                         case.validate_response(response, checks=[check], headers=headers)
                     except Exception as exc:  # one line per finding, the run goes on
-                        line = f"{username} {case.method} {case.formatted_path} {mode.value}: {response.status_code} {type(exc).__name__}: {str(exc)[:300]}"
+                        line = f"{username} {case.method} {case.formatted_path} {case.meta.generation.mode.value if case.meta else ''}: {response.status_code} {type(exc).__name__}: {str(exc)[:300]}"
                         problems.append(line)
 
             probe()
