@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 
+from .manifest_labels import field_label
 from .models import Journey, Risk, State
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -144,7 +145,7 @@ def manifest_import(*, actor: Any, port_unit: Unit, file_name: str, content: byt
             with transaction.atomic():
                 missing = [c for c in REQUIRED if not str(rec.get(c, "")).strip()]
                 if missing:
-                    raise DomainError("missing_values", _("Empty: %(cols)s") % {"cols": ", ".join(missing)})
+                    raise DomainError("missing_values", _("Empty: %(cols)s") % {"cols": ", ".join(field_label(c) for c in missing)})
                 expected = _expected(rec["expected_at"])
                 risk = RISK.get(str(rec.get("risk", "")).strip().lower(), Risk.MEDIUM)
                 person = person_register(
