@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from guomen.core.schemas import ERRORS
+from guomen.core.schemas import ERRORS, Instant
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
@@ -107,7 +107,7 @@ class DispatchTaskOut(Schema):
 class DispatchTaskIn(Schema):
     unit: str
     title: str
-    due_at: datetime
+    due_at: Instant
     details: str = ""
     source: str = ""
     source_ref: str = ""

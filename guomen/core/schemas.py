@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 
 class ErrorBody(Schema):
@@ -29,3 +30,22 @@ class Paging(Schema):
 
     limit: int = Field(100, ge=1, le=500)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+MAX_UTC_OFFSET = timedelta(hours=14)  # the widest real zone (Kiribati); databases refuse far wider ones
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value  # the services refuse a naive time with their own message
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError("the UTC offset lies outside -14:00 to +14:00")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("the time lies outside the calendar") from exc
+
+
+# Every instant the API accepts: a real UTC offset, stored and compared in UTC.
+Instant = Annotated[datetime, AfterValidator(_to_utc)]

@@ -15,7 +15,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from guomen.core.schemas import ERRORS
+from guomen.core.schemas import ERRORS, Instant
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
@@ -153,8 +153,8 @@ def post_create(request: HttpRequest, body: PostIn):
 # --- shifts --------------------------------------------------------------------------------------
 class ShiftIn(Schema):
     post: str
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
     members: list[str]
 
 
@@ -171,7 +171,7 @@ def _shift_out(s: Shift) -> dict[str, Any]:
 
 
 @router.get("/shifts", response={200: list[ShiftOut], **ERRORS}, summary="Shifts within reach overlapping a time window")
-def shift_list(request: HttpRequest, start: datetime, end: datetime, post: str | None = None):
+def shift_list(request: HttpRequest, start: Instant, end: Instant, post: str | None = None):
     qs = _scope(request).filter(Shift.objects.filter(start__lt=end, end__gt=start)).select_related("post").prefetch_related("members")
     if post:
         qs = qs.filter(post__code=post)
@@ -272,7 +272,7 @@ class GapOut(Schema):
 
 
 @router.get("/coverage/gaps", response={200: list[GapOut], **ERRORS}, summary="Hours where posts have fewer people than required")
-def coverage_gaps(request: HttpRequest, start: datetime | None = None, hours: int = 24, unit: str | None = None):
+def coverage_gaps(request: HttpRequest, start: Instant | None = None, hours: int = 24, unit: str | None = None):
     if not 1 <= hours <= 24 * 62:
         raise DomainError("bad_hours", _("Ask for 1 to 1488 hours."), status=422)
     qs = queries.posts(_scope(request))
@@ -298,8 +298,8 @@ class PatrolIn(Schema):
     team: str
     leader: str
     segments: list[str]
-    window_start: datetime
-    window_end: datetime
+    window_start: Instant
+    window_end: Instant
     note: str = ""
 
 
@@ -399,7 +399,7 @@ class CheckinIn(Schema):
     lat: float
     lon: float
     accuracy: float | None = None
-    at: datetime | None = None
+    at: Instant | None = None
 
 
 class CheckinOut(Schema):
@@ -454,7 +454,7 @@ def patrol_gpx_export(request: HttpRequest, patrol_id: UUID):
 class DutyTaskIn(Schema):
     unit: str
     title: str
-    due_at: datetime
+    due_at: Instant
     description: str = ""
     assignee: str | None = None
     post: str | None = None
@@ -536,7 +536,7 @@ class Sighting(Schema):
 
     unit: str
     description: str = ""
-    found_at: datetime | None = None
+    found_at: Instant | None = None
     place: str = ""
     post: str | None = None
     patrol: UUID | None = None

@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
-from guomen.core.schemas import ERRORS, Paging
+from guomen.core.schemas import ERRORS, Instant, Paging
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
@@ -183,7 +183,7 @@ def _destination(code: str | None):
 
 class DeclarationIn(Beginning):
     port_unit: str
-    expected_at: dt.datetime
+    expected_at: Instant
 
 
 @router.post("/declarations", response={201: JourneyOut, **ERRORS}, summary="Declare a person before arrival")
@@ -209,7 +209,7 @@ class ArrivalIn(Schema):
     origin_country: str = Field("", max_length=3)
     origin_place: str = Field("", max_length=120)
     destination: str | None = None
-    occurred_at: dt.datetime | None = None
+    occurred_at: Instant | None = None
 
 
 @router.post("/arrivals", response={201: JourneyOut, **ERRORS}, summary="Arrival at a port (declared or not)")

@@ -71,3 +71,24 @@ def test_openapi_components_name_each_schema_class_once(client):
     components = set(client.get("/api/openapi.json").json()["components"]["schemas"])
     assert {"DutyTaskIn", "DutyTaskOut", "DispatchTaskIn", "DispatchTaskOut"} <= components
     assert not {"TaskIn", "TaskOut"} & components
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start=0903-08-08T19:28:57Z&end=0518-08-24T11:20:44-21:15",  # an offset no zone has (PostgreSQL refuses it)
+        "start=0001-01-01T00:00:00%2B05:00&end=2020-01-02T00:00:00Z",  # before the calendar once in UTC
+    ],
+)
+def test_an_impossible_instant_is_refused_with_422_not_a_server_error(api_as, query):
+    r = api_as("ruili").get(f"/api/duty/shifts?{query}")
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "invalid"
+
+
+def test_an_instant_in_a_body_is_checked_the_same_way(api_as):
+    import json
+
+    body = {"unit": "ruili-cmd", "title": "t", "due_at": "2030-01-01T00:00:00+20:00"}
+    r = api_as("ruili").post("/api/command/tasks", data=json.dumps(body), content_type="application/json")
+    assert r.status_code == 422

@@ -8,10 +8,9 @@ import os
 import time
 
 import pytest
-
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from schemathesis.generation import GenerationMode  # noqa: E402
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.generation import GenerationMode
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +60,21 @@ def _run(username: str, api_as_token: str) -> list[str]:
     return problems
 
 
-def test_generated_requests_cause_no_server_error_and_only_documented_statuses(world, user):
+@pytest.fixture
+def keep_connection():
+    """The WSGI handler closes the database connection after each request; the test transaction
+    must survive, so the run does what Django's test client does: it keeps the connection open."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_generated_requests_cause_no_server_error_and_only_documented_statuses(world, user, keep_connection):
     from guomen.core.services import token_create
 
     _row, raw = token_create(user=user("ruili"), name="fuzz")
