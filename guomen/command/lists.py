@@ -27,7 +27,7 @@ from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
 
-from . import queries
+from . import queries, services
 from .models import OPEN_TASK_STATES, TaskState
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -207,12 +207,15 @@ def _alerts(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
         Column(_("Level"), lambda a: a.get_level_display()),
         Column(_("Unit"), lambda a: a.unit.name),
         Column(_("About"), lambda a: a.ref_code or a.subject, lambda a: reverse("alerts:detail", args=[a.public_id])),
-        Column(
-            _("Dispatch"),
-            lambda a: _("dispatch"),
-            lambda a: reverse("command:task_new") + f"?j={node.code}&source=alert&alert={a.public_id}&unit={a.unit.code}",
-        ),
     ]
+    if services.scope_dispatches(scope):  # the rule of the task page: no link the user cannot follow
+        cols.append(
+            Column(
+                _("Dispatch"),
+                lambda a: _("dispatch"),
+                lambda a: reverse("command:task_new") + f"?j={node.code}&source=alert&alert={a.public_id}&unit={a.unit.code}",
+            )
+        )
     return Table("alerts", title, cols, qs, {"level": level})
 
 
@@ -257,12 +260,15 @@ def _segments(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
         Column(_("Length (km)"), lambda s: round(s.length_km, 1)),
         Column(_("Risk"), lambda s: s.get_risk_display()),
         Column(_("Responsible unit"), lambda s: s.responsible_unit.name if s.responsible_unit else ""),
-        Column(
-            _("Dispatch"),
-            lambda s: _("dispatch"),
-            lambda s: reverse("command:task_new") + f"?j={node.code}&source=segment&ref={s.code}",
-        ),
     ]
+    if services.scope_dispatches(scope):
+        cols.append(
+            Column(
+                _("Dispatch"),
+                lambda s: _("dispatch"),
+                lambda s: reverse("command:task_new") + f"?j={node.code}&source=segment&ref={s.code}",
+            )
+        )
     return Table("segments", str(LABELS["segments"]), cols, qs)
 
 

@@ -26,6 +26,15 @@ from .models import OPEN_TASK_STATES, DailyReport, DispatchTask, LoopSnapshot, R
 COMMAND_WRITE_ROLES = COMMAND_ROLES
 
 
+def may_dispatch(user: Any) -> bool:
+    """Whether ``user`` gives dispatch tasks: the rule of the page, its links and task_create."""
+    return scope_dispatches(Scope.of(user))
+
+
+def scope_dispatches(scope: Scope) -> bool:
+    return not scope.read_only and scope.has_role(*COMMAND_WRITE_ROLES)
+
+
 def _text(value: Any, limit: int, field: str, *, required: bool = False) -> str:
     text = str(value or "").strip()
     if "\x00" in text:
@@ -214,7 +223,7 @@ def task_create(
 ) -> DispatchTask:
     scope = Scope.of(actor)
     scope.require_write()
-    if not scope.has_role(*COMMAND_WRITE_ROLES):
+    if not may_dispatch(actor):
         raise PermissionDenied(_("Only a command gives dispatch tasks."))
     if not scope.reaches_unit(unit):
         raise DomainError("unit_not_found", _("No such unit within your reach."), status=404)

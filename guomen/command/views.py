@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guomen.core.links import opens_for
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
@@ -58,7 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "states": states,
         "alert_levels": alerts,
         "occupancy_pct": round(100 * d.in_facility / d.capacity) if d.capacity else None,
-        "may_dispatch": scope.has_role(*services.COMMAND_WRITE_ROLES),
+        "may_dispatch": services.may_dispatch(request.user),
     }
     template = "command/dashboard.html#figures" if request.htmx else "command/dashboard.html"
     return render(request, template, ctx)
@@ -279,11 +280,10 @@ def _parse_due(value: str) -> datetime | None:
 
 
 @login_required
+@opens_for(services.may_dispatch)
 @require_http_methods(["GET", "POST"])
 def task_new(request: HttpRequest) -> HttpResponse:
     scope, node = _node(request)
-    if not scope.has_role(*services.COMMAND_WRITE_ROLES):
-        raise Http404(_("Not found."))
     data = request.POST if request.method == "POST" else request.GET
     units = queries.assignable_units(scope, node)
     alert = None

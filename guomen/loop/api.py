@@ -16,7 +16,7 @@ from pydantic import Field
 from guomen.alerts import api as alert_api
 from guomen.alerts import queries as alert_queries
 from guomen.alerts.api import AlertOut, alert_out
-from guomen.core.schemas import ERRORS
+from guomen.core.schemas import ERRORS, Instant, Paging
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
@@ -151,13 +151,11 @@ def _person(request: HttpRequest, public_id: uuid.UUID) -> Person:
 
 
 # --- reads ---------------------------------------------------------------------------------------------
-class JourneyFilter(Schema):
+class JourneyFilter(Paging):
     state: State | None = None
     unit: str | None = Field(None, description="custodian or receiving unit code")
     q: str | None = Field(None, description="loop code, name, pinyin or document number")
     overdue: bool = False
-    limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
 
 
 @router.get("/journeys", response={200: list[JourneyOut], **ERRORS}, summary="Journeys within reach")
@@ -193,7 +191,7 @@ def _destination(code: str | None):
 
 class DeclarationIn(Beginning):
     port_unit: str
-    expected_at: dt.datetime
+    expected_at: Instant
 
 
 @router.post("/declarations", response={201: JourneyOut, **ERRORS}, summary="Declare a person before arrival")
@@ -219,7 +217,7 @@ class ArrivalIn(Schema):
     origin_country: str = Field("", max_length=3)
     origin_place: str = Field("", max_length=120)
     destination: str | None = None
-    occurred_at: dt.datetime | None = None
+    occurred_at: Instant | None = None
 
 
 @router.post("/arrivals", response={201: JourneyOut, **ERRORS}, summary="Arrival at a port (declared or not)")

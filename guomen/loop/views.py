@@ -30,13 +30,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from guomen.core.links import opens_for
 from guomen.lib.errors import DomainError
 from guomen.org.models import Role, Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.people.models import IdentityDocument
 
+from . import access, queries
 from . import forms as f
-from . import queries
 from . import services as s
 from .handover import handover_redirect, handover_withdraw
 from .models import CustodyEvent, Disposition, EventKind, Journey, JourneyCount, State
@@ -708,6 +709,7 @@ def port_desk(request: HttpRequest) -> HttpResponse:
 
 
 @loop_page
+@opens_for(access.works_at_a_port, forbidden=True)
 @require_http_methods(["GET", "POST"])
 def port_register(request: HttpRequest) -> HttpResponse:
     """Register an arrival who was not declared: the person, their documents, then the arrival."""
@@ -765,6 +767,7 @@ def port_register(request: HttpRequest) -> HttpResponse:
 
 
 @loop_page
+@opens_for(access.works_at_a_port, forbidden=True)
 @require_http_methods(["GET", "POST"])
 def port_manifest(request: HttpRequest) -> HttpResponse:
     """Upload a pre-arrival manifest (CSV or XLSX): valid rows become declarations at the port;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Country, Jurisdiction, Level, RecordKind, Risk
 
@@ -33,7 +34,7 @@ class SelfDeclarationForm(forms.Form):
 
 class ReturneeForm(forms.Form):
     village = VillageChoiceField(label=_("Village"), queryset=Jurisdiction.objects.none())
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=120)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     nationality = forms.CharField(label=_("Nationality (ISO 3166 alpha-3)"), max_length=3, initial="CHN")
     came_from_country = forms.ChoiceField(label=_("Coming from (country)"), choices=COUNTRY_CHOICES, required=False)

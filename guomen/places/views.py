@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from guomen.core.links import opens_for
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 
-from . import queries, services
+from . import access, queries, services
 from .forms import RejectForm, ReturneeForm, SegmentRecordForm, SelfDeclarationForm
 from .models import BorderSegment, Jurisdiction, Level, Passage, PassageStatus, SelfDeclaration
 
@@ -32,6 +33,7 @@ def jurisdiction_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@opens_for(access.reaches_jurisdiction)
 def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
     scope = Scope.of(request.user)
     j = scope.get(Jurisdiction.objects.select_related("parent"), code=code)
@@ -82,6 +84,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@opens_for(access.reaches_segment)
 def segment_detail(request: HttpRequest, code: str) -> HttpResponse:
     segment = Scope.of(request.user).get(queries.segments(request.user), code=code)
     form = SegmentRecordForm(request.POST or None)
@@ -101,6 +104,7 @@ def segment_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@opens_for(access.reaches_passage)
 def passage_detail(request: HttpRequest, code: str) -> HttpResponse:
     scope = Scope.of(request.user)
     passage = scope.get(Passage.objects.select_related("county", "segment"), code=code)
@@ -125,6 +129,7 @@ def grids_without_worker(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@opens_for(access.reaches_village)
 def village_detail(request: HttpRequest, code: str) -> HttpResponse:
     ctx = queries.village_page(request.user, code)
     ctx["status_now"] = services.village_status_on(ctx["village"], clock.now())
