@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from statistics import NormalDist
 from typing import Any
@@ -184,6 +184,7 @@ def _tests_miss(plan: Plan, zf: Any) -> Any:
     return miss
 
 
+@lru_cache(maxsize=256)
 def residual_risk(plan: Plan) -> Residual:
     prm = params()
     shift = plan.exposure_day - 1
