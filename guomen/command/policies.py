@@ -98,6 +98,7 @@ class Column:
     risk: Any  # loop.science.Residual
     rooms: float  # λ·W at the node's current admission rate
     peak: int  # the most rooms needed on one day of the next 14
+    last: int  # the rooms needed on the last day of the 14
     capacity: int
     quarantine_person_days: int  # per 1,000 arrivals
     home_person_days: int
@@ -124,6 +125,7 @@ def compare(node: Jurisdiction, candidates: list[Candidate], current: Candidate,
                 risk=residual_risk(c.plan()),
                 rooms=rate * c.quarantine_days,
                 peak=round(max(per_day)) if per_day else 0,
+                last=round(per_day[-1]) if per_day else 0,
                 capacity=capacity,
                 quarantine_person_days=1000 * c.quarantine_days,
                 home_person_days=1000 * c.home_days,

@@ -59,11 +59,25 @@ def test_a_county_that_will_run_out_is_warned(day_of_loop, client_as):
 
 
 # --- the comparison page ------------------------------------------------------------------------
+def test_each_option_needs_rooms_by_its_own_length_of_stay():
+    from datetime import date, timedelta
+
+    from guomen.command.policies import Candidate, compare
+
+    days = [date(2020, 4, 1) + timedelta(days=k) for k in range(14)]
+    county = forecast.CountyForecast(
+        county=None, capacity=100, occupied_now=0, rate=10, share=1, stay_days=14, days=days, release=[], admissions=[10] * 14
+    )
+    cols = compare(None, [Candidate(7, 0, (6,))], Candidate(14, 7, (1, 7, 13)), forecasts=[county])
+    assert [(c.rooms, c.last, c.peak, c.fits) for c in cols] == [(140, 140, 140, False), (70, 70, 70, True)]
+    assert [(c.quarantine_person_days, c.home_person_days, c.tests) for c in cols] == [(14000, 7000, 3000), (7000, 0, 1000)]
+
+
 def test_policies_side_by_side(day_of_loop, client_as):
     r = client_as("ruili").get("/command/policies/?j=533102&q1=14&h1=7&t1=&q2=14&h2=0&t2=&q3=7&h3=0&t3=6")
     assert r.status_code == 200
     html = r.content.decode()
-    for cid in ("col-current", "col-1", "col-2", "col-3", "row-risk", "row-rooms", "row-peak", "row-person-days"):
+    for cid in ("col-current", "col-1", "col-2", "col-3", "row-risk", "row-rooms", "row-peak", "row-last", "row-person-days"):
         assert f'id="{cid}"' in html
     assert 'data-n="101.0"' not in html and 'data-n="100.6"' in html  # 14 days, no home: Lauer's 101 in 10,000
     assert "publish-form" not in html  # a county command compares; the province publishes
