@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -54,6 +55,7 @@ def policy_compare(request: HttpRequest) -> HttpResponse:
         "node": node,
         "crumbs": queries.crumbs(scope, node),
         "policy": in_force,
+        "policy_name": in_force.name_en if (get_language() or "").startswith("en") and in_force.name_en else in_force.name_zh,
         "raw": raw,
         "errors": errors,
         "columns": columns,

@@ -30,6 +30,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -295,6 +296,8 @@ def _audit(actor: Any, journeys: list[Journey], reason: str, request: Any) -> No
 def journey_bundle(*, actor: Any, code: str, request: Any = None) -> dict[str, Any]:
     """A journey within reach as a FHIR Bundle; the view is written to the access audit."""
     scope = Scope.of(actor)
+    if "\x00" in code:
+        raise Http404(_("Not found."))
     journey = queries.journey_get(scope, code)  # 404 outside reach
     with transaction.atomic():
         bundle = build_bundle(journey, identity=scope.may_see_identity())
@@ -308,6 +311,8 @@ def bulk_export(*, actor: Any, jurisdiction: str, day: date, request: Any = None
     scope = Scope.of(actor)
     if not scope.has_role(*BULK_ROLES):
         raise PermissionDenied(_("Only a command exports health records in bulk."))
+    if "\x00" in jurisdiction:
+        raise Http404(_("Not found."))
     node = scope.get(Jurisdiction.objects.all(), code=jurisdiction)
     if day > local_day(timezone.now()):
         raise DomainError("day_in_future", _("The day given is in the future."), status=422)

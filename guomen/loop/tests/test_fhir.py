@@ -137,3 +137,9 @@ def test_bulk_export_is_scoped_and_for_command_roles_only(journey_code, api_as):
     assert api_as("ruili_hotel").get(f"/api/fhir/export?j=533102&day={today}").status_code == 403
     tomorrow = (local_day(timezone.now()) + timedelta(days=1)).isoformat()
     assert api_as("ruili").get(f"/api/fhir/export?j=533102&day={tomorrow}").status_code == 422
+
+
+def test_a_nul_in_a_code_is_not_found(api_as, world):
+    assert api_as("ruili").get("/api/fhir/journeys/AB%00CD").status_code == 404
+    today = local_day(timezone.now()).isoformat()
+    assert api_as("ruili").get(f"/api/fhir/export?j=53%0031&day={today}").status_code == 404
