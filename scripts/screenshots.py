@@ -119,6 +119,7 @@ def shoot(base: str, out: Path) -> list[Path]:
             page_shot("loop-card", "ruili_hotel", f"/loop/j/{code}/card/", ready="#loop-card svg")
             page_shot("alerts", "ruili", "/loop/alerts/")
             page_shot("command-dashboard", "ruili", "/command/?j=533102", kind="desktop", ready="#fig-journeys")
+            page_shot("policies", "province", "/command/policies/?j=530000", kind="desktop", ready="#policies-table")
             page_shot("map", "dehong", "/places/map/", kind="desktop", ready="#map .leaflet-marker-icon")
             page_shot("duty-roster", "ruili", "/duty/roster/")
             for pg in contexts.values():
