@@ -9,16 +9,17 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database being migrated, not always the default one
     Alert = apps.get_model("loop", "Alert")
     Journey = apps.get_model("loop", "Journey")
-    codes = dict(Journey.objects.filter(pk__in=Alert.objects.exclude(journey=None).values("journey_id")).values_list("pk", "code"))
-    for a in Alert.objects.exclude(journey=None).only("pk", "kind", "journey_id", "closed_at").iterator():
+    codes = dict(Journey.objects.using(db).filter(pk__in=Alert.objects.using(db).exclude(journey=None).values("journey_id")).values_list("pk", "code"))
+    for a in Alert.objects.using(db).exclude(journey=None).only("pk", "kind", "journey_id", "closed_at").iterator():
         key = f"overdue:{a.journey_id}" if a.kind == "overdue" and a.closed_at is None else ""
-        Alert.objects.filter(pk=a.pk).update(ref_type="journey", ref_code=codes.get(a.journey_id, ""), key=key)
-    for a in Alert.objects.filter(kind="report_missing", closed_at=None).select_related("unit").iterator():
+        Alert.objects.using(db).filter(pk=a.pk).update(ref_type="journey", ref_code=codes.get(a.journey_id, ""), key=key)
+    for a in Alert.objects.using(db).filter(kind="report_missing", closed_at=None).select_related("unit").iterator():
         day = (a.details or {}).get("day", "")
         if day:
-            Alert.objects.filter(pk=a.pk).update(key=f"report_missing:{a.unit.code}:{day}")
+            Alert.objects.using(db).filter(pk=a.pk).update(key=f"report_missing:{a.unit.code}:{day}")
 
 
 class Migration(migrations.Migration):

@@ -37,11 +37,11 @@ def journey_code(api_as):
     post(port, f"/api/loop/journeys/{code}/results", {"sample_id": "S-1", "result": "negative"})
     post(port, f"/api/loop/journeys/{code}/disposition", {"disposition": "quarantine", "to_unit": "c533102-hotel1"})
     hotel = api_as("ruili_hotel")
-    post(hotel, f"/api/loop/journeys/{code}/handover/accept", {"room": "F1"})
+    post(hotel, f"/api/loop/journeys/{code}/handover/accept", {"room": "F1", "card_code": code})
     post(hotel, f"/api/loop/journeys/{code}/checks", {"temperature": 36.6})
     post(hotel, f"/api/loop/journeys/{code}/checks", {"temperature": 37.8, "symptoms": ["cough", "other"]})
     hospital = api_as("ruili_hospital")
-    post(hospital, f"/api/loop/journeys/{code}/handover/accept", {})
+    post(hospital, f"/api/loop/journeys/{code}/handover/accept", {"card_code": code})
     post(hospital, f"/api/loop/journeys/{code}/results", {"sample_id": "S-2", "result": "positive"})
     return code
 
