@@ -10,6 +10,7 @@ import time
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,10 @@ def _run(username: str, api_as_token: str) -> list[str]:
                         line = f"{username} {case.method} {case.formatted_path} {case.meta.generation.mode.value if case.meta else ''}: {response.status_code} {type(exc).__name__}: {str(exc)[:300]}"
                         problems.append(line)
 
-            probe()
+            try:
+                probe()
+            except Unsatisfiable:  # nothing to generate in this mode (e.g. no input to make invalid)
+                continue
     return problems
 
 
