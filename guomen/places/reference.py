@@ -6,7 +6,6 @@ Idempotent: rows are matched by code and updated, so loading twice changes nothi
 from __future__ import annotations
 
 import json
-import random
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -110,45 +109,3 @@ def short_name_zh(name: str) -> str:
     cut = min([name.index(m) for m in _ETHNIC if m in name] or [len(name)])
     short = name[:cut].rstrip("市县")
     return short if len(short) > 1 else name[:cut]
-
-
-TOWNSHIPS_PER_COUNTY = 2
-VILLAGES_PER_TOWNSHIP = 3
-_ZH_NUM = "一二三四五六七八九十"
-
-
-@transaction.atomic
-def generate_demo_places(seed: int = 2020) -> int:
-    """Townships and villages below each border county: generated, marked ``is_demo``."""
-    rng = random.Random(seed)
-    made = 0
-    for county in Jurisdiction.objects.filter(level=Level.COUNTY).order_by("code"):
-        base_zh = short_name_zh(county.name_zh)
-        for t in range(1, TOWNSHIPS_PER_COUNTY + 1):
-            lon = (county.lon or 100.0) + rng.uniform(-0.25, 0.25)
-            lat = (county.lat or 23.0) + rng.uniform(-0.2, 0.2)
-            township = _upsert_jurisdiction(
-                code=f"{county.code}{100 + t:03d}",
-                level=Level.TOWNSHIP,
-                parent=county,
-                name_zh=f"{base_zh}边境{_ZH_NUM[t - 1]}乡（示例）",
-                name_en=f"{county.name_en.split()[0]} Border Township {t} (demo)",
-                borders=county.borders,
-                lon=round(lon, 5),
-                lat=round(lat, 5),
-                is_demo=True,
-            )
-            for v in range(1, VILLAGES_PER_TOWNSHIP + 1):
-                _upsert_jurisdiction(
-                    code=f"{township.code}{200 + v:03d}",
-                    level=Level.VILLAGE,
-                    parent=township,
-                    name_zh=f"{base_zh}{_ZH_NUM[t - 1]}乡{_ZH_NUM[v - 1]}村（示例）",
-                    name_en=f"{county.name_en.split()[0]} T{t} Village {v} (demo)",
-                    borders=county.borders,
-                    lon=round(lon + rng.uniform(-0.08, 0.08), 5),
-                    lat=round(lat + rng.uniform(-0.08, 0.08), 5),
-                    is_demo=True,
-                )
-                made += 1
-    return made
