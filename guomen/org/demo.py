@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from guomen.places.models import PORT_KINDS, Jurisdiction, Level, Passage
-from guomen.places.reference import short_name_zh
+from guomen.places.reference import short_name_zh, village_short_zh
 
 from .models import Membership, Role, Unit, UnitKind
 
@@ -82,8 +82,6 @@ def generate_demo_units(seed: int = 2020) -> int:
 
 def _village_committees() -> None:
     """One demo committee unit per (real) village, inserted in bulk: thousands of villages."""
-    from guomen.places.demo import village_short_zh
-
     villages = list(Jurisdiction.objects.filter(level=Level.VILLAGE))
     have = {u.code: u for u in Unit.objects.filter(code__in=[f"v{v.code}" for v in villages])}
     new, changed = [], []

@@ -30,7 +30,7 @@ from .models import (
     VillageStatus,
     VillageStatusKind,
 )
-from .reference import geojson, short_name_zh
+from .reference import geojson, short_name_zh, village_short_zh
 
 CST = dt.timezone(dt.timedelta(hours=8))
 NOTICE_15 = dt.datetime(2020, 3, 28, 0, 0, tzinfo=CST)  # Yunnan Notice No. 15: passenger traffic suspended at 19 land ports
@@ -307,16 +307,6 @@ def generate_demo_segment_owners() -> int:
 
 
 _GRID_ZH = "一二三四"
-_COMMITTEE = ("村民委员会", "居民委员会", "村委会", "居委会", "委员会")
-
-
-def village_short_zh(name: str) -> str:
-    """弄岛村民委员会 → 弄岛村, 友谊社区居民委员会 → 友谊社区 (the name people say)."""
-    for suffix in _COMMITTEE:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            stem = name[: -len(suffix)]
-            return stem + "村" if suffix.startswith("村") and not stem.endswith("村") else stem
-    return name.removesuffix("（示例）")
 
 
 @transaction.atomic

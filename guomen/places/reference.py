@@ -109,3 +109,15 @@ def short_name_zh(name: str) -> str:
     cut = min([name.index(m) for m in _ETHNIC if m in name] or [len(name)])
     short = name[:cut].rstrip("市县")
     return short if len(short) > 1 else name[:cut]
+
+
+_COMMITTEE = ("村民委员会", "居民委员会", "村委会", "居委会", "委员会")
+
+
+def village_short_zh(name: str) -> str:
+    """弄岛村民委员会 → 弄岛村, 友谊社区居民委员会 → 友谊社区 (the name people say)."""
+    for suffix in _COMMITTEE:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem = name[: -len(suffix)]
+            return stem + "村" if suffix.startswith("村") and not stem.endswith("村") else stem
+    return name.removesuffix("（示例）")
