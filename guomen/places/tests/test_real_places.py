@@ -159,3 +159,49 @@ def test_shipped_villages_are_real_codes_under_their_townships_and_drawn_inside_
             for code, zh, en, lon, lat in t["villages"]:
                 assert len(code) == 12 and code.startswith(t["code"]) and zh and en.isascii()
                 assert counties[county].contains(Point(lon, lat)), code
+
+
+# --- existing databases --------------------------------------------------------------------------
+def test_the_command_moves_generated_villages_to_real_ones_keeping_grids_units_statuses_and_declarations(world, call):
+    import datetime as dt
+
+    from guomen.org.models import Unit
+    from guomen.places.models import Grid, SelfDeclaration, VillageStatus
+
+    county = Jurisdiction.objects.get(code="533102")
+    # What an earlier version generated: a township and a village with made-up codes, marked demo.
+    town = Jurisdiction.objects.create(
+        code="533102101", level=Level.TOWNSHIP, parent=county, name_zh="瑞丽边境一乡（示例）", name_en="x", is_demo=True
+    )
+    old = Jurisdiction.objects.create(
+        code="533102101201", level=Level.VILLAGE, parent=town, name_zh="瑞丽一乡一村（示例）", name_en="x", is_demo=True
+    )
+    grid = Grid.objects.create(village=old, code="g533102101201-1", name="一网格", households=30, is_demo=True)
+    unit = Unit.objects.create(code="v533102101201", kind="village_committee", jurisdiction=old, name_zh="x", name_en="x", is_demo=True)
+    status = VillageStatus.objects.create(village=old, status="open", valid_from=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), is_demo=True)
+    decl = SelfDeclaration.objects.create(name="岩温", phone="13800000000", village=old, came_from="Muse", returned_on=dt.date(2020, 4, 1))
+    villages_before = Jurisdiction.objects.filter(level=Level.VILLAGE, is_demo=False).count()
+
+    call("places_real_villages")
+
+    assert not Jurisdiction.objects.filter(pk__in=[old.pk, town.pk]).exists()
+    assert Jurisdiction.objects.filter(level=Level.VILLAGE).count() == villages_before == 2406
+    grid.refresh_from_db()
+    unit.refresh_from_db()
+    status.refresh_from_db()
+    decl.refresh_from_db()
+    real = grid.village
+    assert not real.is_demo and real.path.startswith(county.path) and len(real.code) == 12
+    assert unit.jurisdiction_id == status.village_id == decl.village_id == real.pk
+    assert "村" in real.name_zh  # a village committee is preferred over an urban community
+
+
+def test_loading_the_real_places_twice_changes_nothing(world):
+    from guomen.places.villages import load_real_places
+
+    before = list(Jurisdiction.objects.order_by("code").values_list("pk", "code", "name_zh", "name_en", "parent_id", "path", "lon", "lat"))
+    assert load_real_places()["moved"] == 0
+    assert (
+        list(Jurisdiction.objects.order_by("code").values_list("pk", "code", "name_zh", "name_en", "parent_id", "path", "lon", "lat"))
+        == before
+    )
