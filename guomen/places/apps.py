@@ -34,3 +34,7 @@ class PlacesConfig(AppConfig):
         registry.demo_step("demo segment owners", demo.generate_demo_segment_owners, order=22)
         registry.demo_step("demo grids and grid workers", demo.generate_demo_grids, order=23)
         registry.nav(_("Map"), "places_map", order=70)
+
+        from . import tasks
+
+        registry.periodic("places: delete self-declarations past their retention", tasks.purge_declarations, every_seconds=6 * 3600)

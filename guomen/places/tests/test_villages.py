@@ -114,7 +114,8 @@ def _declaration(village, **extra):
     data = {
         "name": "张自报",
         "phone": "13900001111",
-        "village": village.pk,
+        "county": village.parent.parent.code,
+        "village": village.code,
         "came_from_country": "MMR",
         "came_from": "缅甸木姐",
         "returned_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
