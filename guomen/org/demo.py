@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from guomen.places.models import PORT_KINDS, Jurisdiction, Level, Passage
-from guomen.places.reference import short_name_zh, village_short_zh
+from guomen.places.reference import short_name_zh
 
 from .models import Membership, Role, Unit, UnitKind
 
@@ -86,7 +86,7 @@ def _village_committees() -> None:
     have = {u.code: u for u in Unit.objects.filter(code__in=[f"v{v.code}" for v in villages])}
     new, changed = [], []
     for v in villages:
-        zh, en = f"{village_short_zh(v.name_zh)}委员会（示例）", f"{v.name_en.removesuffix(' (demo)')} Committee (demo)"
+        zh, en = f"{v.name_zh}（示例）", f"{v.name_en.removesuffix(' (demo)')} Committee (demo)"
         u = have.get(f"v{v.code}")
         if u is None:
             new.append(Unit(code=f"v{v.code}", kind=UnitKind.VILLAGE_COMMITTEE, jurisdiction=v, name_zh=zh, name_en=en, is_demo=True))
@@ -97,16 +97,18 @@ def _village_committees() -> None:
     Unit.objects.bulk_update(changed, ["name_zh", "name_en", "jurisdiction"], batch_size=500)
 
 
-def _first_village(county_path: str) -> Jurisdiction:
-    """The county's first village committee (村) by code: the demo grid worker's village."""
+def _first_village(county_path: str, code: str) -> Jurisdiction:
+    """The demo grid worker's village: ``code`` (弄岛 by Ruili's port, 尚勇 by Mohan's), else the county's first village committee (村)."""
     qs = Jurisdiction.objects.filter(level=Level.VILLAGE, path__startswith=county_path).order_by("code")
+    if qs.filter(code=code).exists():
+        return qs.get(code=code)
     return qs.filter(name_zh__contains="村").first() or qs.first()
 
 
 # (username, full name, role, unit code) — one per role; Ruili is the worked example, Mengla (Mohan port) its contrast.
 def demo_users() -> list[tuple[str, str, str, str]]:
-    ruili_village = _first_village("/530000/533100/533102/")
-    mengla_village = _first_village("/530000/532800/532823/")
+    ruili_village = _first_village("/530000/533100/533102/", "533102103201")
+    mengla_village = _first_village("/530000/532800/532823/", "532823105201")
     return [
         ("admin", "管理员 Admin", Role.ADMINISTRATOR, "yn-command"),
         ("province", "省指挥部 张华", Role.PROVINCE_COMMAND, "yn-command"),
