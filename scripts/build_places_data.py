@@ -29,7 +29,7 @@ import shapely
 import shapely.ops
 import shapely.prepared
 from pypinyin import Style, lazy_pinyin
-from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry import Point, Polygon, mapping, shape
 from shapely.ops import unary_union
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,10 @@ PUBLISHED_AREA_KM2 = {
     "530900": (24469, "Lincang City government profile, as quoted by Wikipedia (en) 'Lincang'"),
     "532500": (32931, "Honghe Prefecture government profile, as quoted by Wikipedia (en) 'Honghe Hani and Yi Autonomous Prefecture'"),
     "532600": (31409, "Wenshan Prefecture government profile, as quoted by Wikipedia (en) 'Wenshan Zhuang and Miao Autonomous Prefecture'"),
-    "532800": (19124.5, "Xishuangbanna Prefecture government profile, as quoted by Wikipedia (en) 'Xishuangbanna Dai Autonomous Prefecture'"),
+    "532800": (
+        19124.5,
+        "Xishuangbanna Prefecture government profile, as quoted by Wikipedia (en) 'Xishuangbanna Dai Autonomous Prefecture'",
+    ),
     "533100": (11526, "Dehong Prefecture government, en.dehong.gov.cn 'The homeland of peacocks' (also Wikipedia (en))"),
     "533300": (14703, "Nujiang Prefecture government profile, as quoted by Wikipedia (en) 'Nujiang Lisu Autonomous Prefecture'"),
 }
@@ -109,7 +112,6 @@ def build_border_line(facts: dict, simple: dict) -> dict:
     –Vietnam line (Natural Earth 1:10m, within 6 km), labelled with that neighbour. The edges with
     Tibet, Sichuan, Guizhou and Guangxi are far from those lines and drop out, so the line ends where
     Yunnan's border ends."""
-    from shapely.geometry import LineString
     from shapely.ops import linemerge
 
     from guomen.places import geo
@@ -216,7 +218,11 @@ def build_shapes(facts: dict) -> tuple[dict, dict, dict, dict]:
         line,
         {"type": "FeatureCollection", **meta, "features": features},
         {"type": "FeatureCollection", **meta, "features": prefs},
-        {"type": "FeatureCollection", **meta, "features": [{"type": "Feature", "properties": {"code": "530000", "name_zh": "云南省"}, "geometry": mapping(outline)}]},
+        {
+            "type": "FeatureCollection",
+            **meta,
+            "features": [{"type": "Feature", "properties": {"code": "530000", "name_zh": "云南省"}, "geometry": mapping(outline)}],
+        },
     )
 
 
