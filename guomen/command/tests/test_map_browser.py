@@ -29,7 +29,7 @@ def test_province_map_has_a_legend_and_clicking_ruili_opens_ruilis_villages(page
     page.on("request", lambda r: requests.append(r.url))
     sign_in("province")
     page.goto(page.base_url + "/command/map/?figure=open")
-    expect(page.locator("#command-map.gm-loaded")).to_have_count(1)
+    expect(page.locator("#command-map.gm-loaded")).to_have_count(1, timeout=30000)
     expect(page.locator("path.gm-county")).to_have_count(25)
     legend = page.locator("#map-legend")
     for part in ("#legend-fill", "#legend-segments", "#legend-passages", "#legend-symbols"):
@@ -43,7 +43,7 @@ def test_province_map_has_a_legend_and_clicking_ruili_opens_ruilis_villages(page
 
     page.locator("path.gm-county-533102").dispatch_event("click")  # under a label or a segment: the polygon's own click
     page.wait_for_url("**/command/map/?j=533102*")
-    expect(page.locator("#command-map.gm-loaded")).to_have_count(1)
+    expect(page.locator("#command-map.gm-loaded")).to_have_count(1, timeout=30000)
     n = Jurisdiction.objects.filter(level="village", path__startswith="/530000/533100/533102/").count()
     expect(page.locator("path.gm-village")).to_have_count(n)
     expect(page.locator("#map-villages-count")).to_have_text(str(n))

@@ -24,7 +24,7 @@ def test_a_resident_picks_county_township_and_village_from_suggestions_and_decla
     page.fill("input[name=name]", "岩自报")
     page.fill("input[name=phone]", "13900003333")
     page.select_option("select[name=county]", "533102")
-    expect(page.locator("#declare-form.gm-places-loaded")).to_have_count(1)
+    expect(page.locator("#declare-form.gm-places-loaded")).to_have_count(1, timeout=30000)
     assert int(page.locator("#declare-form").get_attribute("data-villages")) == 47
     page.select_option("select[name=township]", "533102103")
     assert int(page.locator("#declare-form").get_attribute("data-villages")) == 4
