@@ -228,19 +228,45 @@ def build_shapes(facts: dict) -> tuple[dict, dict, dict, dict]:
 
 # --- townships and villages ----------------------------------------------------------------------
 SUFFIX_EN = [
+    ("农场虚拟生活区", "Farm Living Quarter"),
+    ("虚拟生活区", "Living Quarter"),
     ("社区居民委员会", "Community"),
     ("社区居委会", "Community"),
     ("居民委员会", "Residents' Committee"),
     ("居委会", "Residents' Committee"),
     ("村民委员会", "Village"),
     ("村委会", "Village"),
-    ("民族乡", "Ethnic Township"),
     ("街道办事处", "Subdistrict"),
     ("街道", "Subdistrict"),
     ("生活区", "Living Quarter"),
+    ("农场", "Farm"),
     ("镇", "Town"),
     ("乡", "Township"),
 ]
+# Ethnic townships: 象明彝族乡 → Xiangming Yi Ethnic Township (the official English of 民族 names).
+ETHNIC_EN = {
+    "彝族": "Yi",
+    "哈尼族": "Hani",
+    "傣族": "Dai",
+    "拉祜族": "Lahu",
+    "佤族": "Wa",
+    "苗族": "Miao",
+    "瑶族": "Yao",
+    "傈僳族": "Lisu",
+    "独龙族": "Derung",
+    "怒族": "Nu",
+    "景颇族": "Jingpo",
+    "布朗族": "Blang",
+    "壮族": "Zhuang",
+    "白族": "Bai",
+    "基诺族": "Jino",
+    "阿昌族": "Achang",
+    "德昂族": "De'ang",
+    "布依族": "Bouyei",
+    "回族": "Hui",
+    "藏族": "Tibetan",
+    "普米族": "Pumi",
+}
 
 
 def pinyin(text: str) -> str:
@@ -248,10 +274,14 @@ def pinyin(text: str) -> str:
 
 
 def name_en(name_zh: str) -> str:
-    """龙山镇 → Longshan Town, 弄岛村委会 → Nongdao Village, 姐告社区居民委员会 → Jiegao Community."""
+    """龙山镇 → Longshan Town, 弄岛村民委员会 → Nongdao Village, 姐告社区居民委员会 → Jiegao Community,
+    象明彝族乡 → Xiangming Yi Ethnic Township, 瑞丽农场 → Ruili Farm."""
     for zh, en in SUFFIX_EN:
         if name_zh.endswith(zh) and len(name_zh) > len(zh):
             stem = name_zh[: -len(zh)]
+            ethnic = next((e for e in sorted(ETHNIC_EN, key=len, reverse=True) if stem.endswith(e)), None) if zh in ("乡", "镇") else None
+            if ethnic and len(stem) > len(ethnic):
+                return f"{pinyin(stem[: -len(ethnic)])} {ETHNIC_EN[ethnic]} Ethnic {en}"
             return f"{pinyin(stem)} {en}"
     return pinyin(name_zh)
 
