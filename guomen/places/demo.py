@@ -1,4 +1,4 @@
-"""Demo data for the five controls: border segments cut from the real Natural Earth line, informal
+"""Demo data for the five controls: border segments cut along the county shapes' border, informal
 paths and fords, status histories, grids and their workers. Every row is ``is_demo`` or named as demo.
 
 Each step is idempotent: rows are matched by code, and histories are written once.
@@ -161,7 +161,7 @@ def generate_demo_passages() -> int:
                     "lon": lon,
                     "lat": lat,
                     "coord_approximate": True,
-                    "coord_note": "generated demo position on the Natural Earth 1:10m line",
+                    "coord_note": "generated demo position on the border drawn by the county shapes",
                     "allowed": allowed,
                     "is_demo": True,
                 },
