@@ -139,7 +139,9 @@ def trends(request, q: Query[TrendsQuery]):
 @router.get("/map", response={200: dict[str, Any], **ERRORS}, summary="GeoJSON figures per county and per port")
 def map_figures(request, q: Query[NodeQuery]):
     scope = Scope.of(request.auth)
-    return queries.map_features(scope, queries.node_for(scope, q.j))
+    from .mapdata import map_features
+
+    return map_features(scope, queries.node_for(scope, q.j))
 
 
 @router.get("/reports", response={200: list[ReportOut], **ERRORS}, summary="Daily reports within reach")

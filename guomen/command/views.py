@@ -25,12 +25,14 @@ from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 
-from . import lists, queries, services
+from . import lists, mapdata, queries, services
 from .models import TaskState
 
 MAP_FILES = {
     "countries": "ne_50m_admin0_chn_mmr_lao_vnm.geojson",
     "border": "ne_10m_boundary_lines_chn_mmr_lao_vnm.geojson",
+    "province": "yunnan_outline.geojson",
+    "prefectures": "yunnan_border_prefectures.geojson",
 }
 
 
@@ -128,24 +130,75 @@ def trends_json(request: HttpRequest) -> JsonResponse:
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
     scope, node = _node(request)
+    figure = request.GET.get("figure")
+    if figure not in mapdata.FIGURES:
+        figure = "open"
+    figure_labels = {
+        "open": _("People in the loop"),
+        "arrivals_today": _("Arrivals today"),
+        "alerts_open": _("Open alerts"),
+        "uncovered_posts": _("Posts not fully staffed (next 24 h)"),
+    }
     return render(
         request,
         "command/map.html",
         {
             "node": node,
             "crumbs": queries.crumbs(scope, node),
+            "figure": figure,
+            "figure_choices": list(figure_labels.items()),
             "map_config": {
+                "node": node.code,
+                "level": node.level,
+                "figure": figure,
                 "figures": reverse("command:map_figures") + f"?j={node.code}",
                 "countries": reverse("command:map_base", args=["countries"]),
-                "border": reverse("command:map_base", args=["border"]),
+                "province": reverse("command:map_base", args=["province"]),
+                "prefectures": reverse("command:map_base", args=["prefectures"]),
+                "segments": reverse("api:segments_geojson") + "?links=true",
+                "passages": reverse("api:passages_geojson") + "?links=true&date=" + timezone.localdate().isoformat(),
+                "villages": reverse("api:villages_geojson"),
+                "facilities": reverse("api:facilities_geojson"),
+                "map": reverse("command:map"),
                 "dashboard": reverse("command:dashboard"),
+                "figure_labels": figure_labels,
                 "labels": {
                     "open": _("In the loop"),
                     "in_facility": _("In quarantine"),
                     "handover_offered": _("Handovers waiting"),
                     "alerts_open": _("Open alerts"),
                     "arrivals_today": _("Arrivals today"),
+                    "uncovered_posts": _("Posts not fully staffed"),
                     "at_gate": _("At the port"),
+                    "open_dashboard": _("Open the dashboard"),
+                    "open_map": _("Open the county map"),
+                    "legend": _("Legend"),
+                    "fill": _("County fill"),
+                    "none": _("none"),
+                    "segments": _("Border segments by risk"),
+                    "risk_low": _("low risk"),
+                    "risk_medium": _("medium risk"),
+                    "risk_high": _("high risk"),
+                    "unowned": _("no named person"),
+                    "passages": _("Passages by status"),
+                    "status_open": _("open"),
+                    "status_restricted": _("restricted"),
+                    "status_closed": _("closed"),
+                    "port": _("port"),
+                    "path": _("informal path or ford"),
+                    "symbols": _("Symbols"),
+                    "village": _("village committee"),
+                    "facility": _("quarantine facility"),
+                    "province": _("province and prefecture outline"),
+                    "click": _("Click a county to open its map."),
+                    "hidden": _("Labels that would overlap are hidden; zoom in to see them."),
+                    "length": _("Length (km)"),
+                    "risk": _("Risk"),
+                    "status": _("Status"),
+                    "owner": _("Responsible"),
+                    "capacity": _("Capacity"),
+                    "grids": _("Grids"),
+                    "township": _("Township"),
                 },
             },
         },
@@ -156,7 +209,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def map_figures(request: HttpRequest) -> JsonResponse:
     scope, node = _node(request)
-    resp = JsonResponse(queries.map_features(scope, node))
+    resp = JsonResponse(mapdata.map_features(scope, node))
     resp["Content-Type"] = "application/geo+json"
     return resp
 

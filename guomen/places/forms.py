@@ -24,12 +24,31 @@ COUNTRY_CHOICES = [("", "—"), *[(c.value, c.label) for c in Country if c != Co
 
 
 class SelfDeclarationForm(forms.Form):
+    """County → township → village: the county from a short list, the village typed with suggestions
+    (see declare.py and static/places/declare.js)."""
+
     name = forms.CharField(label=_("Your name"), max_length=120)
     phone = forms.CharField(label=_("Your phone"), max_length=40)
-    village = VillageChoiceField(label=_("Your village"), queryset=_villages())
+    county = forms.ChoiceField(label=_("Your county"), choices=())
+    township = forms.CharField(label=_("Your township"), required=False, max_length=9, widget=forms.Select(choices=[("", "—")]))
+    village = forms.CharField(
+        label=_("Your village"),
+        max_length=120,
+        help_text=_("Type a few characters of the name and pick your village from the suggestions."),
+        widget=forms.TextInput(attrs={"list": "village-options", "autocomplete": "off"}),
+    )
     came_from_country = forms.ChoiceField(label=_("Coming from (country)"), choices=COUNTRY_CHOICES, required=False)
     came_from = forms.CharField(label=_("Coming from (place)"), max_length=200)
     returned_on = forms.DateField(label=_("Date of return"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        from .declare import declare_counties
+
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [("", "—"), *[(c.code, c.name) for c in declare_counties()]]
+        chosen = self.data.get("township") if self.is_bound else ""
+        if chosen:  # keep a township chosen before a failed submission selectable
+            self.fields["township"].widget.choices = [("", "—"), *Jurisdiction.objects.filter(code=chosen).values_list("code", "name_zh")]
 
 
 class ReturneeForm(forms.Form):

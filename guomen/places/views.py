@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 
 from . import access, queries, services
+from .declare import retention_days, village_lookup
 from .forms import RejectForm, ReturneeForm, SegmentRecordForm, SelfDeclarationForm
 from .models import BorderSegment, Jurisdiction, Level, Passage, PassageStatus, SelfDeclaration
 
@@ -228,18 +230,22 @@ def declare(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "places/declare.html",
-                {"form": form, "limited": True},
+                {"form": form, "limited": True, "places_url": reverse("declare_places"), "retention_days": retention_days()},
                 status=429,
             )
         if form.is_valid():
+            data = dict(form.cleaned_data)
             try:
-                services.self_declaration_submit(**form.cleaned_data)
+                village = village_lookup(county=data.pop("county"), township=data.pop("township"), village=data.pop("village"))
+                services.self_declaration_submit(village=village, **data)
             except DomainError as exc:
                 field = (exc.details or {}).get("field")
                 form.add_error(field if field in form.fields else None, exc.message)
             else:
                 return redirect("declare_thanks")
-    return render(request, "places/declare.html", {"form": form})
+    return render(
+        request, "places/declare.html", {"form": form, "places_url": reverse("declare_places"), "retention_days": retention_days()}
+    )
 
 
 def declare_thanks(request: HttpRequest) -> HttpResponse:

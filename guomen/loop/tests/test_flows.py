@@ -140,7 +140,7 @@ def test_release_needs_the_policy_satisfied_or_an_authorised_override(world):
 def test_whole_loop_port_to_facility_to_village_to_closure_under_the_demo_policy(world):
     start = timezone.now()
     j = to_facility(arrive())
-    village = u("v533102101201")
+    village = u("v533102103201")
     for day in range(14):
         for half in (0, 12):
             at = j.facts and timezone.datetime.fromisoformat(j.facts["quarantine_started_at"]) + timedelta(days=day, hours=half + 1)

@@ -37,7 +37,7 @@ UNITS = {
     "transfer": "c533102-transfer",
     "hotel": "c533102-hotel1",
     "hospital": "c533102-hospital",
-    "village": "v533102101201",
+    "village": "v533102103201",
 }
 ACTORS = {"port": "ruili_port", "transfer": "ruili_transfer", "hotel": "ruili_hotel", "hospital": "ruili_hospital", "village": "ruili_grid"}
 
