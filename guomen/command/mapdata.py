@@ -3,13 +3,13 @@ is filled by, and the ports. Builds on ``queries.map_features`` (the figures per
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from django.utils import timezone
 
+from guomen.duty import queries as duty_queries
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction, Level
 from guomen.places.reference import geojson, short_name_zh
@@ -38,12 +38,8 @@ def short_names() -> dict[str, str]:
 
 def uncovered_posts(scope: Scope, node: Jurisdiction, now: datetime) -> dict[str, int]:
     """Per county code: the duty posts with fewer people than required at some hour of the next 24 hours."""
-    try:
-        dq = importlib.import_module("guomen.duty.queries")
-    except ImportError:  # the duty app is optional
-        return {}
-    posts = dq.posts(scope).filter(jurisdiction__path__startswith=node.path)
-    result, by_id = dq.coverage_for(posts, now, 24)
+    posts = duty_queries.posts(scope).filter(jurisdiction__path__startswith=node.path)
+    result, by_id = duty_queries.coverage_for(posts, now, 24)
     out: dict[str, int] = {}
     for post_id in {g.post for g in result.gaps}:
         post = by_id.get(post_id)

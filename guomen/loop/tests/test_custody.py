@@ -55,7 +55,7 @@ def found_locally_and_declared():
 
 def a_day_of_work():
     """People in every kind of custody state across the Ruili units."""
-    port, hotel, village = u("port-ruili"), u("c533102-hotel1"), u("v533102101201")
+    port, hotel, village = u("port-ruili"), u("c533102-hotel1"), u("v533102103201")
     arrive = lambda: s.journey_arrive(actor=who("ruili_port"), unit=port, person=person(), origin_country="MMR")  # noqa: E731
     arrive()  # at the gate
     s.journey_declare(actor=who("ruili_port"), port_unit=port, person=person(), expected_at=timezone.now() + timezone.timedelta(days=3))

@@ -81,7 +81,7 @@ def test_the_api_refuses_to_offer_a_feverish_person_to_a_hotel(api_as, world):
     j = feverish()
     r = post_json(api_as("ruili_port"), f"/api/loop/journeys/{j.code}/handover", {"to_unit": HOTEL})
     assert r.status_code == 422 and r.json()["error"]["code"] == "flagged_goes_to_hospital"
-    r = post_json(api_as("ruili_port"), f"/api/loop/journeys/{j.code}/disposition", {"disposition": "home", "to_unit": "v533102101201"})
+    r = post_json(api_as("ruili_port"), f"/api/loop/journeys/{j.code}/disposition", {"disposition": "home", "to_unit": "v533102103201"})
     assert r.status_code == 422
     assert unchanged(j)
 
@@ -114,7 +114,7 @@ def test_a_recovered_report_is_the_hospitals_clearance(world):
     j = feverish()
     s.journey_dispose(actor=who("ruili_port"), journey=j, disposition=Disposition.HOSPITAL, to_unit=u(HOSPITAL))
     s.handover_accept(actor=who("ruili_hospital"), journey=j, unit=u(HOSPITAL), card_code=j.code)
-    village = u("v533102101201")
+    village = u("v533102103201")
     with pytest.raises(DomainError):
         s.handover_offer(actor=who("ruili_hospital"), journey=j, to_unit=village)
     s.hospital_report(actor=who("ruili_hospital"), journey=j, condition="recovered")
