@@ -15,6 +15,7 @@ from guomen.loop.api import router as loop_router
 from guomen.org.api import router as org_router
 from guomen.people.api import router as people_router
 from guomen.places.api import router as places_router
+from guomen.public.api import router as public_router
 from guomen.shell.api import router as shell_router
 
 api = NinjaAPI(
@@ -43,3 +44,4 @@ api.add_router("/alerts", alerts_router)
 api.add_router("/loop", loop_router)
 api.add_router("/duty", duty_router)
 api.add_router("/command", command_router)
+api.add_router("/public", public_router)

@@ -37,6 +37,8 @@ def question_moderate(
         raise PublicError("moderated", _("This question was already handled."), status=409)
     if topic not in QuestionTopic.values:
         raise PublicError("bad_topic", _("Unknown topic."), details={"field": "topic"})
+    if same_as is not None:
+        same_as = Question.objects.get(pk=same_as.pk)  # its status as stored, not as the caller last saw it
     if same_as is not None and (same_as.pk == q.pk or same_as.status != QuestionStatus.PUBLISHED):
         raise PublicError("bad_same_as", _("Link only to a published question."), details={"field": "same_as"})
     q.status = QuestionStatus.ACCEPTED if accept else QuestionStatus.REJECTED

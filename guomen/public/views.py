@@ -163,7 +163,7 @@ def report_status(request: HttpRequest) -> HttpResponse:
     if r is not None:
         done = {s.status: s.at for s in r.steps.all()}
         steps = [{"label": s.label, "at": done.get(s.value), "current": s.value == r.status} for s in PUBLIC_STATUS_ORDER]
-    ctx = _ctx(request, REPORT_LANGUAGES, code=code, r=r, steps=steps, not_found=bool(code) and r is None)
+    ctx = _ctx(request, REPORT_LANGUAGES, code=code, code_param=code, r=r, steps=steps, not_found=bool(code) and r is None)
     return render(request, "public/report_status.html", ctx, status=404 if code and r is None else 200)
 
 
