@@ -8,6 +8,7 @@
     L.Icon.Default.mergeOptions({ iconUrl: d.iconUrl, iconRetinaUrl: d.icon2xUrl, shadowUrl: d.shadowUrl });
     L.Icon.Default.imagePath = "";
     const map = L.map(el, { attributionControl: true }).setView([23.9, 99.5], 7);
+    el.gmMap = map; // lets a test (or another script) move the view
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Natural Earth");
     fetch(d.baseUrl, { credentials: "same-origin" })
