@@ -76,3 +76,32 @@ def test_resident_reports_a_crossing_in_burmese_and_follows_it_to_closed(page, s
     body = page.locator("main").inner_text()
     assert person.username not in body and (person.get_full_name() or "§") not in body
     assert page.console_errors == []
+
+
+def test_port_notice_is_linked_from_the_public_map(page):
+    from django.contrib.auth import get_user_model
+
+    from guomen.places.models import Passage
+    from guomen.public import services
+
+    users = get_user_model().objects
+    port = Passage.objects.filter(code__icontains="ruili", lat__isnull=False).first()
+    b = services.bulletin_draft(
+        actor=users.get(username="info"),
+        topic="port",
+        passage=port,
+        title_zh="瑞丽口岸暂停客运",
+        title_en="Ruili port closed",
+        body_zh="暂停旅客通关。",
+        body_en="Closed to passengers.",
+    )
+    services.bulletin_approve(
+        actor=users.get(username="info2"), bulletin=services.bulletin_submit(actor=users.get(username="info"), bulletin=b)
+    )
+    page.goto(page.base_url + "/public/")
+    marker = page.locator("#notices-map .leaflet-marker-icon")
+    expect(marker).to_have_count(1)
+    marker.click()
+    page.locator(".notice-link").click()
+    expect(page.locator("h1")).to_have_text("瑞丽口岸暂停客运")
+    assert page.console_errors == []

@@ -195,3 +195,13 @@ def test_office_triage_pages_show_a_likely_duplicate(world, client_as):
     twin = report_near(dlat=0.0002)
     html = client_as("ruili").get(reverse("public:office_report", args=[twin.code])).content.decode()
     assert 'id="duplicates"' in html and first.code in html
+
+
+def test_demo_data_is_published_through_the_services_and_loads_once(world, client):
+    from guomen.public.demo_data import generate
+
+    assert generate() > 0
+    assert generate() == 0
+    feed = feedparser.parse(client.get(reverse("public:feed")).content)
+    assert len(feed.entries) == 4
+    assert all(cap.parse(b.cap_xml) for b in Bulletin.objects.filter(status=BulletinStatus.PUBLISHED))
