@@ -228,7 +228,8 @@ def command_unit(report: CitizenReport) -> Unit:
 
 # --- triage -------------------------------------------------------------------------------------
 def _locked(report: CitizenReport) -> CitizenReport:
-    return CitizenReport.objects.select_for_update().select_related("jurisdiction", "village", "segment").get(pk=report.pk)
+    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the joins (village, segment).
+    return CitizenReport.objects.select_for_update(of=("self",)).select_related("jurisdiction", "village", "segment").get(pk=report.pk)
 
 
 def _require_triager(actor: Any, r: CitizenReport) -> None:
