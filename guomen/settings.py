@@ -115,11 +115,15 @@ try:
     DATABASES = {"default": dj_database_url.parse(env.str("DATABASE_URL", _default_sqlite) or _default_sqlite)}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL this build understands: {exc}") from exc
+_SQLITE_SYNC = env.choice("GUOMEN_SQLITE_SYNCHRONOUS", "NORMAL", ("NORMAL", "FULL"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so
         # two writers queue on busy_timeout instead of failing with "database is locked".
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        # synchronous=NORMAL (default) in WAL mode never corrupts the file, but a power cut may lose
+        # the last transactions committed before it; FULL (GUOMEN_SQLITE_SYNCHRONOUS=FULL) syncs every
+        # commit to disk, so nothing acknowledged is lost, at the cost of one fsync per write.
+        "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={_SQLITE_SYNC}; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
