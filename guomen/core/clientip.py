@@ -36,12 +36,13 @@ def is_trusted_proxy(address: str) -> bool:
     return any(ip in net for net in _networks(tuple(getattr(settings, "GUOMEN_TRUSTED_PROXIES", ()))))
 
 
-def client_ip(request: Any) -> str:
+def client_ip(request: Any) -> str | None:
     """REMOTE_ADDR, unless it is a trusted proxy: then the right-most address in X-Forwarded-For
-    that is not itself a trusted proxy (the left part of the header is whatever the client sent)."""
+    that is not itself a trusted proxy (the left part of the header is whatever the client sent).
+    None when the request carries no address (an internal request, a unix socket)."""
     remote = (request.META.get("REMOTE_ADDR") or "").strip()
     if not remote or not is_trusted_proxy(remote):
-        return remote or "unknown"
+        return remote or None
     forwarded = [a for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
     for hop in reversed(forwarded):
         ip = _parse(hop)

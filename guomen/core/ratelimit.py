@@ -44,4 +44,4 @@ def _count(cache: Any, cache_key: str, window_seconds: int) -> int:
 
 def hit_by_address(bucket: str, request: Any, *, limit: int, window_seconds: int) -> bool:
     """``hit`` keyed on the client's address (see clientip: trusted proxies only)."""
-    return hit(bucket, client_ip(request), limit=limit, window_seconds=window_seconds)
+    return hit(bucket, client_ip(request) or "unknown", limit=limit, window_seconds=window_seconds)

@@ -22,7 +22,6 @@ def access_record(*, user: Any, action: str, obj: Any, subject: str = "", reason
     channel = "web"
     if request is not None:
         ip = client_ip(request)
-        ip = ip if ip != "unknown" else None
         channel = "api" if request.path.startswith("/api/") else "web"
     return AccessLog.objects.create(
         user=user,
