@@ -45,7 +45,8 @@ node: node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for the front-end libraries (Debian: apt-get install npm)"; exit 1; }
-	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	# devDependencies (the sources of places/data, ~200 MB) are only for scripts/build_places_data.py: `npm ci` to rebuild
+	npm ci --omit=dev --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
 messages: venv

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from guomen.alerts.api import router as alerts_router
 from guomen.command.api import router as command_router
 from guomen.core.api import router as core_router
 from guomen.core.apiauth import AUTH
@@ -11,6 +12,7 @@ from guomen.core.apierrors import install_error_handlers
 from guomen.core.health import router as health_router
 from guomen.duty.api import router as duty_router
 from guomen.loop.api import router as loop_router
+from guomen.loop.fhir_api import router as fhir_router
 from guomen.org.api import router as org_router
 from guomen.people.api import router as people_router
 from guomen.places.api import router as places_router
@@ -38,6 +40,8 @@ api.add_router("/", core_router)
 api.add_router("/places", places_router)
 api.add_router("/org", org_router)
 api.add_router("/people", people_router)
+api.add_router("/alerts", alerts_router)
 api.add_router("/loop", loop_router)
 api.add_router("/duty", duty_router)
 api.add_router("/command", command_router)
+api.add_router("/fhir", fhir_router)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "ninja",
     "guomen.places",
     "guomen.org",
+    "guomen.alerts",
     "guomen.people",
     "guomen.loop",
     "guomen.duty",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("org/", include("guomen.org.urls")),
     path("command/", include("guomen.command.urls")),
     path("loop/", include("guomen.loop.urls")),
+    path("alerts/", include("guomen.alerts.urls")),
     path("people/", include("guomen.people.urls")),
     path("duty/", include("guomen.duty.urls")),
     path("admin/", admin.site.urls),

@@ -74,7 +74,7 @@ def save(page, path: Path, kind: str) -> None:
     print(f"  {shown}  {path.stat().st_size // 1024} KB", flush=True)
 
 
-def shoot(base: str, out: Path) -> list[Path]:
+def shoot(base: str, out: Path, only: set[str] | None = None) -> list[Path]:
     from playwright.sync_api import expect, sync_playwright
 
     saved: list[Path] = []
@@ -99,6 +99,8 @@ def shoot(base: str, out: Path) -> list[Path]:
                 return contexts[key]
 
             def page_shot(name: str, username: str | None, url: str, kind: str = "phone", ready: str = "main", lang=lang):
+                if only and name not in only:
+                    return None
                 pg = as_user(username, kind)
                 pg.goto(base + url, wait_until="networkidle")
                 expect(pg.locator(ready).first).to_be_visible()
@@ -114,13 +116,19 @@ def shoot(base: str, out: Path) -> list[Path]:
             page_shot("home-port-officer", "ruili_port", "/")
             page_shot("port-desk", "ruili_port", "/loop/port/", ready="#expected")
             facility = page_shot("facility", "ruili_hotel", "/loop/facility/", ready="#rooms-c533102-hotel1")
-            code = facility.locator("#due-c533102-hotel1 a.jcode").first.inner_text().strip()
-            page_shot("journey-timeline", "ruili_hotel", f"/loop/j/{code}/", ready="#timeline li")
-            page_shot("loop-card", "ruili_hotel", f"/loop/j/{code}/card/", ready="#loop-card svg")
+            if facility is not None:
+                code = facility.locator("#due-c533102-hotel1 a.jcode").first.inner_text().strip()
+                page_shot("journey-timeline", "ruili_hotel", f"/loop/j/{code}/", ready="#timeline li")
+                page_shot("loop-card", "ruili_hotel", f"/loop/j/{code}/card/", ready="#loop-card svg")
             page_shot("alerts", "ruili", "/loop/alerts/")
             page_shot("command-dashboard", "ruili", "/command/?j=533102", kind="desktop", ready="#fig-journeys")
+            page_shot("policies", "province", "/command/policies/?j=530000", kind="desktop", ready="#policies-table")
             page_shot("map", "dehong", "/places/map/", kind="desktop", ready="#map .leaflet-marker-icon")
             page_shot("duty-roster", "ruili", "/duty/roster/")
+            for kind in ("desktop", "phone"):  # the command map: province choropleth and a county's own map
+                page_shot("command-map-province", "province", "/command/map/?figure=open", kind=kind, ready="#command-map.gm-loaded")
+                page_shot("command-map-county", "province", "/command/map/?j=533102&figure=open", kind=kind, ready="#command-map.gm-loaded")
+            page_shot("declare", None, "/places/declare/", ready="#privacy-notice")
             for pg in contexts.values():
                 pg.context.close()
         browser.close()
@@ -132,6 +140,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(BASE_DIR / "docs" / "screenshots"))
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database directory")
     parser.add_argument("--var", help="reuse a directory kept by an earlier run (--keep) instead of loading the demo again")
+    parser.add_argument("--only", nargs="*", help="shoot only these pages (names as in the files, e.g. command-map-province)")
     args = parser.parse_args()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -156,7 +165,7 @@ def main() -> None:
         server = subprocess.Popen([py, "manage.py", "serve", "--port", str(port)], env=env, cwd=BASE_DIR, stdout=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         wait_up(base, server)
-        saved = shoot(base, out)
+        saved = shoot(base, out, set(args.only or []) or None)
         print(f"{len(saved)} screenshots in {out}")
     finally:
         if server is not None and server.poll() is None:

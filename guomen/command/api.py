@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from guomen.core.schemas import ERRORS
+from guomen.core.schemas import ERRORS, Instant
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
@@ -63,7 +63,7 @@ class ReportOut(Schema):
         }
 
 
-class ReportIn(Schema):
+class DailyReportIn(Schema):
     unit: str
     day: date
     text: str = ""
@@ -74,7 +74,7 @@ class AckIn(Schema):
     note: str = ""
 
 
-class TaskOut(Schema):
+class DispatchTaskOut(Schema):
     id: UUID
     title: str
     details: str
@@ -104,10 +104,10 @@ class TaskOut(Schema):
         }
 
 
-class TaskIn(Schema):
+class DispatchTaskIn(Schema):
     unit: str
     title: str
-    due_at: datetime
+    due_at: Instant
     details: str = ""
     source: str = ""
     source_ref: str = ""
@@ -139,7 +139,9 @@ def trends(request, q: Query[TrendsQuery]):
 @router.get("/map", response={200: dict[str, Any], **ERRORS}, summary="GeoJSON figures per county and per port")
 def map_figures(request, q: Query[NodeQuery]):
     scope = Scope.of(request.auth)
-    return queries.map_features(scope, queries.node_for(scope, q.j))
+    from .mapdata import map_features
+
+    return map_features(scope, queries.node_for(scope, q.j))
 
 
 @router.get("/reports", response={200: list[ReportOut], **ERRORS}, summary="Daily reports within reach")
@@ -155,7 +157,7 @@ def reports_list(request, q: Query[ReportsQuery]):
 
 
 @router.post("/reports", response={200: ReportOut, 201: ReportOut, **ERRORS}, summary="Write or submit a unit's daily report")
-def report_submit(request, body: ReportIn):
+def report_submit(request, body: DailyReportIn):
     scope = Scope.of(request.auth)
     unit = scope.get(Unit.objects.select_related("jurisdiction"), code=body.unit)
     r = services.report_save(actor=request.auth, unit=unit, day=body.day, text=body.text, submit=body.submit)
@@ -170,7 +172,7 @@ def report_ack(request, report_id: UUID, body: AckIn):
     return ReportOut.from_row(r)
 
 
-@router.get("/tasks", response={200: list[TaskOut], **ERRORS}, summary="Dispatch tasks within reach")
+@router.get("/tasks", response={200: list[DispatchTaskOut], **ERRORS}, summary="Dispatch tasks within reach")
 def tasks_list(request, q: Query[TasksQuery]):
     scope = Scope.of(request.auth)
     qs = queries.tasks(scope, queries.node_for(scope, q.j) if q.j else None)
@@ -178,18 +180,18 @@ def tasks_list(request, q: Query[TasksQuery]):
         qs = qs.filter(state__in=[TaskState.OPEN, TaskState.IN_PROGRESS])
     elif q.state in TaskState.values:
         qs = qs.filter(state=q.state)
-    return [TaskOut.from_row(t) for t in qs[:500]]
+    return [DispatchTaskOut.from_row(t) for t in qs[:500]]
 
 
-@router.post("/tasks", response={201: TaskOut, **ERRORS}, summary="Dispatch a task to a unit (督办)")
-def task_create(request, body: TaskIn):
+@router.post("/tasks", response={201: DispatchTaskOut, **ERRORS}, summary="Dispatch a task to a unit (督办)")
+def task_create(request, body: DispatchTaskIn):
     scope = Scope.of(request.auth)
     unit = Unit.objects.select_related("jurisdiction").filter(code=body.unit).first()
     if unit is None or not scope.reaches_unit(unit):
         raise DomainError("unit_not_found", _("No such unit within your reach."), status=404)
     alert = None
     if body.alert:
-        from guomen.loop.models import Alert
+        from guomen.alerts.models import Alert
 
         alert = scope.get(Alert.objects.all(), public_id=body.alert)
     t = services.task_create(
@@ -202,17 +204,19 @@ def task_create(request, body: TaskIn):
         source_ref=body.source_ref,
         alert=alert,
     )
-    return Status(201, TaskOut.from_row(t))
+    return Status(201, DispatchTaskOut.from_row(t))
 
 
-@router.get("/tasks/{task_id}", response={200: TaskOut, **ERRORS}, summary="One dispatch task")
+@router.get("/tasks/{task_id}", response={200: DispatchTaskOut, **ERRORS}, summary="One dispatch task")
 def task_get(request, task_id: UUID):
-    return TaskOut.from_row(queries.task_get(Scope.of(request.auth), task_id))
+    return DispatchTaskOut.from_row(queries.task_get(Scope.of(request.auth), task_id))
 
 
-@router.post("/tasks/{task_id}/progress", response={200: TaskOut, **ERRORS}, summary="Report progress on a task (or its completion)")
+@router.post(
+    "/tasks/{task_id}/progress", response={200: DispatchTaskOut, **ERRORS}, summary="Report progress on a task (or its completion)"
+)
 def task_progress(request, task_id: UUID, body: ProgressIn):
     scope = Scope.of(request.auth)
     t = queries.task_get(scope, task_id)
     t = services.task_progress(actor=request.auth, task=t, text=body.text, state=TaskState.DONE if body.done else TaskState.IN_PROGRESS)
-    return TaskOut.from_row(queries.task_get(scope, t.public_id))
+    return DispatchTaskOut.from_row(queries.task_get(scope, t.public_id))

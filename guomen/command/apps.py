@@ -20,3 +20,10 @@ class CommandConfig(AppConfig):
         registry.periodic("command: flag missing daily reports", tasks.flag_missing_reports, every_seconds=15 * 60)
         registry.periodic("command: escalate overdue dispatch tasks", tasks.escalate_overdue_tasks, every_seconds=5 * 60)
         registry.periodic("command: snapshot the loop counts", tasks.take_loop_snapshot, every_seconds=30 * 60)
+
+        from guomen.alerts import registry as alert_kinds
+        from guomen.alerts.models import AlertLevel
+
+        alert_kinds.kind("report_missing", _("Daily report missing"), max_level=AlertLevel.COUNTY, summarised_above=AlertLevel.COUNTY)
+        alert_kinds.kind("reports_missing", _("Daily reports missing (summary)"), max_level=AlertLevel.PREFECTURE)
+        alert_kinds.kind("task_overdue", _("Task overdue"))

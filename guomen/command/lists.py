@@ -27,7 +27,7 @@ from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
 
-from . import queries
+from . import queries, services
 from .models import OPEN_TASK_STATES, TaskState
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -189,9 +189,10 @@ def _handovers(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
 
 
 def _alerts(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
-    from guomen.loop.models import Alert, AlertLevel
+    from guomen.alerts.models import AlertLevel
+    from guomen.alerts.queries import within
 
-    qs = scope.filter(Alert.objects.filter(closed_at__isnull=True, jurisdiction__path__startswith=node.path))
+    qs = within(scope, node.path)  # the same query as the dashboard's figure
     level = p.get("level", "")
     title = str(LABELS["alerts"])
     if level.isdigit() and int(level) in AlertLevel.values:
@@ -199,19 +200,22 @@ def _alerts(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
         title = f"{title}: {AlertLevel(int(level)).label}"
     else:
         level = ""
-    qs = qs.select_related("unit", "journey", "jurisdiction").order_by("-level", "opened_at")
+    qs = qs.select_related("unit").order_by("-level", "opened_at")
     cols = [
         Column(_("Opened"), lambda a: when(a.opened_at)),
         Column(_("Kind"), lambda a: a.get_kind_display()),
         Column(_("Level"), lambda a: a.get_level_display()),
         Column(_("Unit"), lambda a: a.unit.name),
-        Column(_("About"), lambda a: a.journey.code if a.journey else a.subject),
-        Column(
-            _("Dispatch"),
-            lambda a: _("dispatch"),
-            lambda a: reverse("command:task_new") + f"?j={node.code}&source=alert&alert={a.public_id}&unit={a.unit.code}",
-        ),
+        Column(_("About"), lambda a: a.ref_code or a.subject, lambda a: reverse("alerts:detail", args=[a.public_id])),
     ]
+    if services.scope_dispatches(scope):  # the rule of the task page: no link the user cannot follow
+        cols.append(
+            Column(
+                _("Dispatch"),
+                lambda a: _("dispatch"),
+                lambda a: reverse("command:task_new") + f"?j={node.code}&source=alert&alert={a.public_id}&unit={a.unit.code}",
+            )
+        )
     return Table("alerts", title, cols, qs, {"level": level})
 
 
@@ -256,12 +260,15 @@ def _segments(scope: Scope, node: Jurisdiction, p: dict[str, str]) -> Table:
         Column(_("Length (km)"), lambda s: round(s.length_km, 1)),
         Column(_("Risk"), lambda s: s.get_risk_display()),
         Column(_("Responsible unit"), lambda s: s.responsible_unit.name if s.responsible_unit else ""),
-        Column(
-            _("Dispatch"),
-            lambda s: _("dispatch"),
-            lambda s: reverse("command:task_new") + f"?j={node.code}&source=segment&ref={s.code}",
-        ),
     ]
+    if services.scope_dispatches(scope):
+        cols.append(
+            Column(
+                _("Dispatch"),
+                lambda s: _("dispatch"),
+                lambda s: reverse("command:task_new") + f"?j={node.code}&source=segment&ref={s.code}",
+            )
+        )
     return Table("segments", str(LABELS["segments"]), cols, qs)
 
 

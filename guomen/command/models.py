@@ -83,9 +83,9 @@ class DispatchTask(models.Model):
     state = models.CharField(_("state"), max_length=12, choices=TaskState.choices, default=TaskState.OPEN)
     source = models.CharField(_("raised from"), max_length=60, blank=True)  # a dashboard figure key or "alert"
     source_ref = models.CharField(_("reference"), max_length=120, blank=True)  # jurisdiction code, alert id…
-    alert = models.ForeignKey("loop.Alert", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("from alert"))
+    alert = models.ForeignKey("alerts.Alert", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("from alert"))
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
-    escalation_alert = models.ForeignKey("loop.Alert", models.SET_NULL, null=True, blank=True, related_name="+")
+    escalation_alert = models.ForeignKey("alerts.Alert", models.SET_NULL, null=True, blank=True, related_name="+")
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     is_demo = models.BooleanField(_("generated demo data"), default=False)
 

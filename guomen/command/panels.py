@@ -24,7 +24,7 @@ def command_panel(request: Any, scope: Any) -> dict[str, Any] | None:
                 "node": node,
                 "open": sum(counts[s] for s in OPEN_STATES),
                 "handovers": counts.get(State.HANDOVER_OFFERED, 0),
-                "alerts": sum(queries.alerts_by_level(ids).values()),
+                "alerts": sum(queries.alerts_by_level(scope, node).values()),
                 "tasks": queries.dispatch_figures(ids, now)["open"],
             }
         )

@@ -162,13 +162,11 @@ def handover_ages(ids: list[int], now: datetime) -> dict[str, Any]:
     return {"oldest_hours": round((now - oldest).total_seconds() / 3600, 1) if oldest else None, "overdue": agg["overdue"] or 0}
 
 
-def alerts_by_level(ids: list[int]) -> dict[int, int]:
-    from guomen.loop.models import Alert, AlertLevel
+def alerts_by_level(scope: Scope, node: Jurisdiction) -> dict[int, int]:
+    """Open alerts raised in ``node``'s subtree by level: the same query as the list behind them."""
+    from guomen.alerts import queries as alert_queries
 
-    out = dict.fromkeys(AlertLevel.values, 0)
-    for r in Alert.objects.filter(closed_at__isnull=True, jurisdiction_id__in=ids).values("level").order_by().annotate(n=Count("id")):
-        out[r["level"]] = r["n"]
-    return out
+    return alert_queries.by_level(alert_queries.within(scope, node.path))
 
 
 def positives(ids: list[int], day: date) -> int:
@@ -283,7 +281,7 @@ def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) 
     states = state_counts(node)
     arrivals = arrivals_by_port(node, ids, day)
     ages = handover_ages(ids, now)
-    alerts = alerts_by_level(ids)
+    alerts = alerts_by_level(scope, node)
     kids = drill_children(node)
     per_child = child_state_counts(node, kids)
     children = [
@@ -373,18 +371,19 @@ def figure_labels() -> dict[str, str]:
 
 def report_prefill(unit: Unit, day: date) -> dict[str, int]:
     """The figures of a unit's day, read from the loop: the port's own, or its whole jurisdiction's."""
-    from guomen.loop.models import Alert, CustodyEvent, EventKind, Journey, State
+    from guomen.alerts.queries import in_subtree
+    from guomen.loop.models import CustodyEvent, EventKind, Journey, State
 
     start, end = day_bounds(day)
     if unit.kind == UnitKind.PORT_HEALTH_STATION:
         ev = CustodyEvent.objects.filter(unit=unit, occurred_at__gte=start, occurred_at__lt=end)
         journeys_q = Q(custodian=unit)
-        alerts_q = Q(unit=unit)
+        alerts = in_subtree(state="all").filter(unit=unit)
     else:
         ids = subtree_ids(unit.jurisdiction)
         ev = CustodyEvent.objects.filter(unit__jurisdiction_id__in=ids, occurred_at__gte=start, occurred_at__lt=end)
         journeys_q = Q(jurisdiction_id__in=ids)
-        alerts_q = Q(jurisdiction_id__in=ids) | Q(unit__jurisdiction_id__in=ids)
+        alerts = in_subtree(unit.jurisdiction.path, state="all")  # the same definition as the dashboard's
     kinds = dict(ev.values_list("kind").order_by().annotate(n=Count("id")).values_list("kind", "n"))
     dispositions = dict(
         ev.filter(kind=EventKind.DISPOSED)
@@ -402,8 +401,8 @@ def report_prefill(unit: Unit, day: date) -> dict[str, int]:
         "disposed_release": dispositions.get("release", 0),
         "in_quarantine": Journey.objects.filter(journeys_q, state=State.IN_FACILITY).count(),
         "positives": ev.filter(kind=EventKind.TEST_RESULT, data__result="positive").count(),
-        "alerts_opened": Alert.objects.filter(alerts_q, opened_at__gte=start, opened_at__lt=end).count(),
-        "alerts_open": Alert.objects.filter(alerts_q, closed_at__isnull=True).count(),
+        "alerts_opened": alerts.filter(opened_at__gte=start, opened_at__lt=end).count(),
+        "alerts_open": alerts.filter(closed_at__isnull=True).count(),
     }
 
 
@@ -489,7 +488,8 @@ def assignable_units(scope: Scope, node: Jurisdiction):
 # --- trends -------------------------------------------------------------------------------------------
 def trends(node: Jurisdiction, *, days: int = 30, now: datetime | None = None) -> dict[str, Any]:
     """Daily series over the last ``days`` local days: arrivals by port, people in the loop, alerts opened and closed."""
-    from guomen.loop.models import OPEN_STATES, Alert
+    from guomen.alerts.queries import in_subtree
+    from guomen.loop.models import OPEN_STATES
 
     now = now or clock.now()
     days = max(1, min(int(days), 366))
@@ -497,7 +497,6 @@ def trends(node: Jurisdiction, *, days: int = 30, now: datetime | None = None) -
     first = last - timedelta(days=days - 1)
     labels = [(first + timedelta(days=i)).isoformat() for i in range(days)]
     index = {d: i for i, d in enumerate(labels)}
-    ids = subtree_ids(node)
     start, _end = day_bounds(first)
     _s, end = day_bounds(last)
 
@@ -513,7 +512,7 @@ def trends(node: Jurisdiction, *, days: int = 30, now: datetime | None = None) -
 
     opened = [0] * days
     closed = [0] * days
-    alert_rows = Alert.objects.filter(jurisdiction_id__in=ids).filter(
+    alert_rows = in_subtree(node.path, state="all").filter(
         Q(opened_at__gte=start, opened_at__lt=end) | Q(closed_at__gte=start, closed_at__lt=end)
     )
     for o, c in alert_rows.values_list("opened_at", "closed_at"):
@@ -556,14 +555,14 @@ def map_features(scope: Scope, node: Jurisdiction, *, now: datetime | None = Non
     features: list[dict[str, Any]] = []
     per_county = child_state_counts(node, counties)
     alerts_per_county: dict[str, int] = {}
-    from guomen.loop.models import Alert
+    from guomen.alerts.queries import within
 
     for path, n in (
-        Alert.objects.filter(closed_at__isnull=True, jurisdiction__path__startswith=node.path)
-        .values_list("jurisdiction__path")
+        within(scope, node.path)
+        .values_list("unit__jurisdiction__path")
         .order_by()
         .annotate(n=Count("id"))
-        .values_list("jurisdiction__path", "n")
+        .values_list("unit__jurisdiction__path", "n")
     ):
         for c in counties:
             if path.startswith(c.path):

@@ -26,6 +26,15 @@ from .models import OPEN_TASK_STATES, DailyReport, DispatchTask, LoopSnapshot, R
 COMMAND_WRITE_ROLES = COMMAND_ROLES
 
 
+def may_dispatch(user: Any) -> bool:
+    """Whether ``user`` gives dispatch tasks: the rule of the page, its links and task_create."""
+    return scope_dispatches(Scope.of(user))
+
+
+def scope_dispatches(scope: Scope) -> bool:
+    return not scope.read_only and scope.has_role(*COMMAND_WRITE_ROLES)
+
+
 def _text(value: Any, limit: int, field: str, *, required: bool = False) -> str:
     text = str(value or "").strip()
     if "\x00" in text:
@@ -80,6 +89,8 @@ def report_save(*, actor: Any, unit: Unit, day: date, text: str = "", submit: bo
         report.state = ReportState.SUBMITTED
         report.submitted_at, report.submitted_by = clock.now(), actor
     report.save()
+    if submit:
+        _report_arrived(unit, day)
     return report
 
 
@@ -107,10 +118,28 @@ def report_deadline() -> tuple[int, int]:
     return int(hh), int(mm)
 
 
+class AlertKind:
+    """The command's kinds of alert (registered with the alerts app in CommandConfig.ready)."""
+
+    REPORT_MISSING = "report_missing"  # one per unit and day; stays with the county
+    REPORTS_MISSING = "reports_missing"  # one per prefecture and day: the summary its command sees
+    TASK_OVERDUE = "task_overdue"
+
+
+def _missing_key(unit: Unit, day: date) -> str:
+    return f"{AlertKind.REPORT_MISSING}:{unit.code}:{day.isoformat()}"
+
+
+def _summary_key(prefecture_code: str, day: date) -> str:
+    return f"{AlertKind.REPORTS_MISSING}:{prefecture_code}:{day.isoformat()}"
+
+
 def reports_flag_missing(*, now: datetime | None = None) -> int:
-    """After the deadline (20:00 local by default), raise one alert per unit whose report for today is missing."""
-    from guomen.loop.models import Alert, AlertKind
-    from guomen.loop.services import alert_raise
+    """After the deadline (20:00 local by default): one alert per unit whose report for today is
+    missing (it stays with the county and closes when the report arrives), and one summary per
+    prefecture and day for its command, not one per unit. Safe to run again: alerts have keys."""
+    from guomen.alerts.models import Alert, AlertLevel
+    from guomen.alerts.services import alert_raise
 
     now = now or clock.now()
     local = timezone.localtime(now, queries.tz())
@@ -118,25 +147,58 @@ def reports_flag_missing(*, now: datetime | None = None) -> int:
     if (local.hour, local.minute) < (hh, mm):
         return 0
     day = local.date()
-    root_paths = [j.path for j in queries.Jurisdiction.objects.filter(parent__isnull=True)]
+    deadline = local.replace(hour=hh, minute=mm, second=0, microsecond=0)
     raised = 0
-    for root in root_paths:
-        node = queries.Jurisdiction.objects.get(path=root)
-        for row in queries.rollup(node, day)["missing"]:
-            unit = row["unit"]
+    for pref in queries.Jurisdiction.objects.filter(level=queries.Level.PREFECTURE).order_by("path"):
+        missing = [row["unit"] for row in queries.rollup(pref, day)["missing"]]
+        for unit in missing:
+            if Alert.objects.filter(key=_missing_key(unit, day)).exists():  # open, or answered by hand: once per unit and day
+                continue
             with transaction.atomic():
-                already = Alert.objects.filter(kind=AlertKind.REPORT_MISSING, unit=unit, details__day=day.isoformat()).exists()
-                if already:
-                    continue
                 alert_raise(
                     kind=AlertKind.REPORT_MISSING,
                     unit=unit,
                     subject=_("Daily report of %(day)s missing: %(unit)s") % {"day": day.isoformat(), "unit": unit.name_zh},
                     details={"day": day.isoformat(), "unit": unit.code},
+                    key=_missing_key(unit, day),
+                    due_at=deadline,
                     now=now,
                 )
                 raised += 1
+        command = Unit.objects.filter(jurisdiction=pref, kind=queries.UnitKind.COMMAND_OFFICE, active=True).order_by("code").first()
+        summary_closed = Alert.objects.filter(key=_summary_key(pref.code, day), closed_at__isnull=False).exists()
+        if missing and command is not None and not summary_closed:
+            with transaction.atomic():
+                summary = alert_raise(
+                    kind=AlertKind.REPORTS_MISSING,
+                    unit=command,
+                    subject="",
+                    key=_summary_key(pref.code, day),
+                    due_at=deadline,
+                    level=AlertLevel.PREFECTURE,
+                    now=now,
+                )
+                summary.subject = _("%(n)d daily reports of %(day)s missing in %(place)s") % {
+                    "n": len(missing),
+                    "day": day.isoformat(),
+                    "place": pref.name_zh,
+                }
+                summary.details = {"day": day.isoformat(), "missing": [u.code for u in missing]}
+                summary.save(update_fields=["subject", "details"])
     return raised
+
+
+def _report_arrived(unit: Unit, day: date) -> None:
+    """A submitted report answers its unit's missing-report alert, and the prefecture's summary once none is missing."""
+    from guomen.alerts.services import alerts_close_by_key
+
+    now = timezone.now()
+    alerts_close_by_key(_missing_key(unit, day), note=_("The report arrived."), now=now)
+    codes = unit.jurisdiction.path.strip("/").split("/")
+    if len(codes) >= 2:
+        pref = queries.Jurisdiction.objects.filter(code=codes[1]).first()
+        if pref is not None and not queries.rollup(pref, day)["missing"]:
+            alerts_close_by_key(_summary_key(pref.code, day), note=_("Every report arrived."), now=now)
 
 
 # --- dispatch tasks ------------------------------------------------------------------------------------
@@ -161,7 +223,7 @@ def task_create(
 ) -> DispatchTask:
     scope = Scope.of(actor)
     scope.require_write()
-    if not scope.has_role(*COMMAND_WRITE_ROLES):
+    if not may_dispatch(actor):
         raise PermissionDenied(_("Only a command gives dispatch tasks."))
     if not scope.reaches_unit(unit):
         raise DomainError("unit_not_found", _("No such unit within your reach."), status=404)
@@ -176,7 +238,7 @@ def task_create(
     if due_at <= now:
         raise DomainError("due_in_past", _("The due time must be in the future."), status=422)
     if alert is not None:
-        from guomen.loop.models import Alert
+        from guomen.alerts.models import Alert
 
         alert = scope.get(Alert.objects.all(), pk=alert.pk)
     return DispatchTask.objects.create(
@@ -246,7 +308,7 @@ def _close_escalation(actor: Any, task: DispatchTask, note: str) -> None:
     alert = task.escalation_alert
     if alert is None or alert.closed_at is not None:
         return
-    from guomen.loop.services import alert_close
+    from guomen.alerts.services import alert_close
 
     # If the alert has risen beyond the actor's reach, the command that holds it closes it.
     with contextlib.suppress(PermissionDenied, DomainError, Http404):
@@ -255,8 +317,7 @@ def _close_escalation(actor: Any, task: DispatchTask, note: str) -> None:
 
 def tasks_escalate(*, now: datetime | None = None) -> int:
     """Raise one alert (task overdue) for each open task past its due time; safe with several workers."""
-    from guomen.loop.models import AlertKind
-    from guomen.loop.services import alert_raise
+    from guomen.alerts.services import alert_raise
 
     now = now or clock.now()
     raised = 0
@@ -273,6 +334,7 @@ def tasks_escalate(*, now: datetime | None = None) -> int:
                 unit=t.unit,
                 subject=(_("Dispatch task overdue: %(title)s") % {"title": t.title})[:200],
                 details={"task": str(t.public_id), "due_at": t.due_at.isoformat()},
+                due_at=t.due_at,
                 now=now,
             )
             DispatchTask.objects.filter(pk=pk).update(escalation_alert=alert)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import policy_views, views
 
 app_name = "command"
 
@@ -21,4 +21,7 @@ urlpatterns = [
     path("tasks/<uuid:public_id>/progress/", views.task_progress, name="task_progress"),
     path("tasks/<uuid:public_id>/cancel/", views.task_cancel, name="task_cancel"),
     path("sitrep.pdf", views.sitrep_pdf, name="sitrep_pdf"),
+    path("policies/", policy_views.policy_compare, name="policies"),
+    path("policies/publish/", policy_views.policy_publish, name="policy_publish"),
+    path("capacity/", policy_views.capacity, name="capacity"),
 ]

@@ -19,17 +19,20 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guomen.core.links import opens_for
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 
-from . import lists, queries, services
+from . import lists, mapdata, queries, services
 from .models import TaskState
 
 MAP_FILES = {
     "countries": "ne_50m_admin0_chn_mmr_lao_vnm.geojson",
     "border": "ne_10m_boundary_lines_chn_mmr_lao_vnm.geojson",
+    "province": "yunnan_outline.geojson",
+    "prefectures": "yunnan_border_prefectures.geojson",
 }
 
 
@@ -46,7 +49,8 @@ def _params(request: HttpRequest) -> dict[str, str]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope, node = _node(request)
     d = queries.dashboard(scope, node)
-    from guomen.loop.models import AlertLevel, State
+    from guomen.alerts.models import AlertLevel
+    from guomen.loop.models import State
 
     states = [(s, State(s).label, d.states.get(s, 0)) for s in State.values]
     alerts = [(lvl, AlertLevel(lvl).label, d.alerts.get(lvl, 0)) for lvl in AlertLevel.values]
@@ -57,7 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "states": states,
         "alert_levels": alerts,
         "occupancy_pct": round(100 * d.in_facility / d.capacity) if d.capacity else None,
-        "may_dispatch": scope.has_role(*services.COMMAND_WRITE_ROLES),
+        "may_dispatch": services.may_dispatch(request.user),
     }
     template = "command/dashboard.html#figures" if request.htmx else "command/dashboard.html"
     return render(request, template, ctx)
@@ -126,24 +130,75 @@ def trends_json(request: HttpRequest) -> JsonResponse:
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
     scope, node = _node(request)
+    figure = request.GET.get("figure")
+    if figure not in mapdata.FIGURES:
+        figure = "open"
+    figure_labels = {
+        "open": _("People in the loop"),
+        "arrivals_today": _("Arrivals today"),
+        "alerts_open": _("Open alerts"),
+        "uncovered_posts": _("Posts not fully staffed (next 24 h)"),
+    }
     return render(
         request,
         "command/map.html",
         {
             "node": node,
             "crumbs": queries.crumbs(scope, node),
+            "figure": figure,
+            "figure_choices": list(figure_labels.items()),
             "map_config": {
+                "node": node.code,
+                "level": node.level,
+                "figure": figure,
                 "figures": reverse("command:map_figures") + f"?j={node.code}",
                 "countries": reverse("command:map_base", args=["countries"]),
-                "border": reverse("command:map_base", args=["border"]),
+                "province": reverse("command:map_base", args=["province"]),
+                "prefectures": reverse("command:map_base", args=["prefectures"]),
+                "segments": reverse("api:segments_geojson") + "?links=true",
+                "passages": reverse("api:passages_geojson") + "?links=true&date=" + timezone.localdate().isoformat(),
+                "villages": reverse("api:villages_geojson"),
+                "facilities": reverse("api:facilities_geojson"),
+                "map": reverse("command:map"),
                 "dashboard": reverse("command:dashboard"),
+                "figure_labels": figure_labels,
                 "labels": {
                     "open": _("In the loop"),
                     "in_facility": _("In quarantine"),
                     "handover_offered": _("Handovers waiting"),
                     "alerts_open": _("Open alerts"),
                     "arrivals_today": _("Arrivals today"),
+                    "uncovered_posts": _("Posts not fully staffed"),
                     "at_gate": _("At the port"),
+                    "open_dashboard": _("Open the dashboard"),
+                    "open_map": _("Open the county map"),
+                    "legend": _("Legend"),
+                    "fill": _("County fill"),
+                    "none": _("none"),
+                    "segments": _("Border segments by risk"),
+                    "risk_low": _("low risk"),
+                    "risk_medium": _("medium risk"),
+                    "risk_high": _("high risk"),
+                    "unowned": _("no named person"),
+                    "passages": _("Passages by status"),
+                    "status_open": _("open"),
+                    "status_restricted": _("restricted"),
+                    "status_closed": _("closed"),
+                    "port": _("port"),
+                    "path": _("informal path or ford"),
+                    "symbols": _("Symbols"),
+                    "village": _("village committee"),
+                    "facility": _("quarantine facility"),
+                    "province": _("province and prefecture outline"),
+                    "click": _("Click a county to open its map."),
+                    "hidden": _("Labels that would overlap are hidden; zoom in to see them."),
+                    "length": _("Length (km)"),
+                    "risk": _("Risk"),
+                    "status": _("Status"),
+                    "owner": _("Responsible"),
+                    "capacity": _("Capacity"),
+                    "grids": _("Grids"),
+                    "township": _("Township"),
                 },
             },
         },
@@ -154,7 +209,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def map_figures(request: HttpRequest) -> JsonResponse:
     scope, node = _node(request)
-    resp = JsonResponse(queries.map_features(scope, node))
+    resp = JsonResponse(mapdata.map_features(scope, node))
     resp["Content-Type"] = "application/geo+json"
     return resp
 
@@ -278,19 +333,18 @@ def _parse_due(value: str) -> datetime | None:
 
 
 @login_required
+@opens_for(services.may_dispatch)
 @require_http_methods(["GET", "POST"])
 def task_new(request: HttpRequest) -> HttpResponse:
     scope, node = _node(request)
-    if not scope.has_role(*services.COMMAND_WRITE_ROLES):
-        raise Http404(_("Not found."))
     data = request.POST if request.method == "POST" else request.GET
     units = queries.assignable_units(scope, node)
     alert = None
     alert_id = data.get("alert", "")
     if alert_id:
-        from guomen.loop.models import Alert
+        from guomen.alerts.models import Alert
 
-        alert = scope.get(Alert.objects.select_related("unit", "journey"), public_id=alert_id)
+        alert = scope.get(Alert.objects.select_related("unit"), public_id=alert_id)
     if request.method == "POST":
         unit = units.filter(code=data.get("unit", "")).first()
         due = _parse_due(data.get("due_at", ""))
@@ -389,7 +443,8 @@ def task_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
 def sitrep_pdf_bytes(scope: Scope, node: Any, day: Any, lang: str) -> bytes:
     from weasyprint import HTML
 
-    from guomen.loop.models import AlertLevel, State
+    from guomen.alerts.models import AlertLevel
+    from guomen.loop.models import State
 
     with translation.override(lang):
         d = queries.dashboard(scope, node)

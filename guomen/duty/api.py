@@ -14,7 +14,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from guomen.core.schemas import ERRORS
+from guomen.core.schemas import ERRORS, Instant
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
@@ -153,8 +153,8 @@ def post_create(request: HttpRequest, body: PostIn):
 # --- shifts --------------------------------------------------------------------------------------
 class ShiftIn(Schema):
     post: str
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
     members: list[str]
 
 
@@ -171,7 +171,7 @@ def _shift_out(s: Shift) -> dict[str, Any]:
 
 
 @router.get("/shifts", response={200: list[ShiftOut], **ERRORS}, summary="Shifts within reach overlapping a time window")
-def shift_list(request: HttpRequest, start: datetime, end: datetime, post: str | None = None):
+def shift_list(request: HttpRequest, start: Instant, end: Instant, post: str | None = None):
     qs = _scope(request).filter(Shift.objects.filter(start__lt=end, end__gt=start)).select_related("post").prefetch_related("members")
     if post:
         qs = qs.filter(post__code=post)
@@ -272,7 +272,7 @@ class GapOut(Schema):
 
 
 @router.get("/coverage/gaps", response={200: list[GapOut], **ERRORS}, summary="Hours where posts have fewer people than required")
-def coverage_gaps(request: HttpRequest, start: datetime | None = None, hours: int = 24, unit: str | None = None):
+def coverage_gaps(request: HttpRequest, start: Instant | None = None, hours: int = 24, unit: str | None = None):
     if not 1 <= hours <= 24 * 62:
         raise DomainError("bad_hours", _("Ask for 1 to 1488 hours."), status=422)
     qs = queries.posts(_scope(request))
@@ -298,8 +298,8 @@ class PatrolIn(Schema):
     team: str
     leader: str
     segments: list[str]
-    window_start: datetime
-    window_end: datetime
+    window_start: Instant
+    window_end: Instant
     note: str = ""
 
 
@@ -399,7 +399,7 @@ class CheckinIn(Schema):
     lat: float
     lon: float
     accuracy: float | None = None
-    at: datetime | None = None
+    at: Instant | None = None
 
 
 class CheckinOut(Schema):
@@ -451,17 +451,17 @@ def patrol_gpx_export(request: HttpRequest, patrol_id: UUID):
 
 
 # --- tasks ---------------------------------------------------------------------------------------
-class TaskIn(Schema):
+class DutyTaskIn(Schema):
     unit: str
     title: str
-    due_at: datetime
+    due_at: Instant
     description: str = ""
     assignee: str | None = None
     post: str | None = None
     segment: str | None = None
 
 
-class TaskOut(Schema):
+class DutyTaskOut(Schema):
     id: UUID
     title: str
     description: str
@@ -496,7 +496,7 @@ def _tasks_visible(request: HttpRequest):
     return DutyTask.objects.filter(Q(pk__in=_scope(request).filter(DutyTask.objects.all()).values("pk")) | Q(assignee=user))
 
 
-@router.get("/tasks", response={200: list[TaskOut], **ERRORS}, summary="Tasks within reach (and mine)")
+@router.get("/tasks", response={200: list[DutyTaskOut], **ERRORS}, summary="Tasks within reach (and mine)")
 def task_list(request: HttpRequest, status: TaskStatus | None = None):
     qs = _tasks_visible(request).select_related("unit", "assignee")
     if status:
@@ -504,8 +504,8 @@ def task_list(request: HttpRequest, status: TaskStatus | None = None):
     return [_task_out(t) for t in qs[:1000]]
 
 
-@router.post("/tasks", response={201: TaskOut, **ERRORS}, summary="Give a task to a unit or a person")
-def task_create(request: HttpRequest, body: TaskIn):
+@router.post("/tasks", response={201: DutyTaskOut, **ERRORS}, summary="Give a task to a unit or a person")
+def task_create(request: HttpRequest, body: DutyTaskIn):
     scope = _scope(request)
     t = services.task_create(
         actor=request.auth,
@@ -520,7 +520,7 @@ def task_create(request: HttpRequest, body: TaskIn):
     return Status(201, _task_out(t))
 
 
-@router.post("/tasks/{task_id}/status", response={200: TaskOut, **ERRORS}, summary="Move a task (in progress, done, cancelled)")
+@router.post("/tasks/{task_id}/status", response={200: DutyTaskOut, **ERRORS}, summary="Move a task (in progress, done, cancelled)")
 def task_status(request: HttpRequest, task_id: UUID, body: TaskStatusIn):
     t = _tasks_visible(request).select_related("unit__jurisdiction").filter(public_id=task_id).first()
     if t is None:
@@ -536,7 +536,7 @@ class Sighting(Schema):
 
     unit: str
     description: str = ""
-    found_at: datetime | None = None
+    found_at: Instant | None = None
     place: str = ""
     post: str | None = None
     patrol: UUID | None = None
@@ -550,7 +550,7 @@ class IncidentIn(Sighting):
     kind: IncidentKind
 
 
-class PersonIn(Schema):
+class InterceptedPersonIn(Schema):
     name_native: str
     name_latin: str = ""
     sex: str = "X"
@@ -560,8 +560,8 @@ class PersonIn(Schema):
     category: str = "traveller"
 
 
-class InterceptionIn(Sighting):
-    persons: list[PersonIn]
+class PatrolInterceptionIn(Sighting):
+    persons: list[InterceptedPersonIn]
 
 
 class TransitionIn(Schema):
@@ -645,7 +645,7 @@ def incident_create(request: HttpRequest, body: IncidentIn):
 
 
 @router.post("/interceptions", response={201: IncidentOut, **ERRORS}, summary="An interception: the persons enter the closed loop")
-def interception_create(request: HttpRequest, body: InterceptionIn):
+def interception_create(request: HttpRequest, body: PatrolInterceptionIn):
     scope = _scope(request)
     persons = [p.dict(exclude_none=True) for p in body.persons]
     for p in persons:

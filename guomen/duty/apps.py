@@ -27,5 +27,10 @@ class DutyConfig(AppConfig):
         registry.panel("duty/panels/border_duty.html", panels.border_duty, roles=command, order=25)
         # Every 15 minutes: uncovered hours in the next 24 h, patrols not started, overdue tasks.
         registry.periodic("duty checks", tasks.duty_checks, every_seconds=15 * 60)
+        from guomen.alerts import registry as alert_kinds
+
+        alert_kinds.kind("roster_gap", _("Duty post not staffed"))
+        alert_kinds.kind("patrol_not_started", _("Planned patrol not started"))
+        alert_kinds.kind("task_overdue", _("Task overdue"))
         # After units (20) and users (21): posts and rosters need both.
         registry.demo_step("duty posts, rosters, patrols, incidents and tasks", demo.generate_demo_duty, order=26)

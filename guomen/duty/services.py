@@ -113,8 +113,16 @@ def _act_for(actor: Any, unit: Unit) -> Scope:
     return scope
 
 
+class AlertKind:
+    """The duty's kinds of alert (registered with the alerts app in DutyConfig.ready)."""
+
+    ROSTER_GAP = "roster_gap"
+    PATROL_NOT_STARTED = "patrol_not_started"
+    TASK_OVERDUE = "task_overdue"
+
+
 def _alert(**kwargs: Any) -> Any:
-    from guomen.loop.services import alert_raise
+    from guomen.alerts.services import alert_raise
 
     return alert_raise(**kwargs)
 
@@ -313,7 +321,7 @@ def roster_generate(*, actor: Any, template: RosterTemplate, first_day: date, da
 def roster_gap_alerts(*, now: datetime | None = None, hours: int = 24) -> int:
     """Raise one ROSTER_GAP alert per post and gap in the next ``hours``; never a second one for a gap
     that an open alert already names (overlapping hours of the same post)."""
-    from guomen.loop.models import Alert, AlertKind
+    from guomen.alerts.models import Alert
 
     from .queries import coverage_for
 
@@ -344,6 +352,7 @@ def roster_gap_alerts(*, now: datetime | None = None, hours: int = 24) -> int:
                 "end_h": gap.end,
                 "shortfall": gap.shortfall,
             },
+            due_at=gap.start_at,
             now=now,
         )
         open_alerts.setdefault(post.code, []).append((gap.start, gap.end))
@@ -544,8 +553,6 @@ def patrol_recompute(*, patrol: Patrol) -> list[PatrolSegment]:
 
 
 def patrol_not_started_alerts(*, now: datetime | None = None) -> int:
-    from guomen.loop.models import AlertKind
-
     now = now or _now()
     raised = 0
     due = Patrol.objects.filter(status=PatrolStatus.PLANNED, not_started_alerted_at__isnull=True, window_start__lt=now - PATROL_START_GRACE)
@@ -560,6 +567,7 @@ def patrol_not_started_alerts(*, now: datetime | None = None) -> int:
                 subject=_("Patrol of %(team)s planned for %(when)s has not started")
                 % {"team": p.team.name, "when": timezone.localtime(p.window_start).strftime("%m-%d %H:%M")},
                 details={"patrol": str(p.public_id), "window_start": p.window_start.isoformat(), "leader": p.leader.get_username()},
+                due_at=p.window_start + PATROL_START_GRACE,
                 now=now,
             )
             raised += 1
@@ -619,8 +627,6 @@ def task_set_status(*, actor: Any, task: DutyTask, status: str) -> DutyTask:
 
 
 def task_overdue_alerts(*, now: datetime | None = None) -> int:
-    from guomen.loop.models import AlertKind
-
     now = now or _now()
     raised = 0
     due = DutyTask.objects.filter(status__in=OPEN_TASK_STATUSES, overdue_alerted_at__isnull=True, due_at__lt=now)
@@ -637,6 +643,7 @@ def task_overdue_alerts(*, now: datetime | None = None) -> int:
                     "due_at": t.due_at.isoformat(),
                     "assignee": t.assignee.get_username() if t.assignee else "",
                 },
+                due_at=t.due_at,
                 now=now,
             )
             raised += 1

@@ -205,6 +205,10 @@ def patrol_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "checkin_url": f"/api/duty/patrols/{p.public_id}/checkins",
         "reach_m": int(services.geo.REACH_M),
     }
+    if not request.htmx:
+        from .trackmap import patrol_map
+
+        ctx["track_map"] = patrol_map(p)
     template = "duty/patrol.html#coverage" if request.htmx else "duty/patrol.html"
     return render(request, template, ctx)
 

@@ -13,14 +13,17 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
-from guomen.core.schemas import ERRORS
+from guomen.alerts import api as alert_api
+from guomen.alerts import queries as alert_queries
+from guomen.alerts.api import AlertOut, alert_out
+from guomen.core.schemas import ERRORS, Instant, Paging
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 from guomen.people.models import IdentityDocument, Person
 
 from . import handover, queries, services
-from .models import Alert, AlertKind, Disposition, Journey, Origin, Risk, State
+from .models import Disposition, Journey, Origin, Risk, State
 from .projection import flags
 from .services import SYMPTOMS
 
@@ -148,13 +151,11 @@ def _person(request: HttpRequest, public_id: uuid.UUID) -> Person:
 
 
 # --- reads ---------------------------------------------------------------------------------------------
-class JourneyFilter(Schema):
+class JourneyFilter(Paging):
     state: State | None = None
     unit: str | None = Field(None, description="custodian or receiving unit code")
     q: str | None = Field(None, description="loop code, name, pinyin or document number")
     overdue: bool = False
-    limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
 
 
 @router.get("/journeys", response={200: list[JourneyOut], **ERRORS}, summary="Journeys within reach")
@@ -190,7 +191,7 @@ def _destination(code: str | None):
 
 class DeclarationIn(Beginning):
     port_unit: str
-    expected_at: dt.datetime
+    expected_at: Instant
 
 
 @router.post("/declarations", response={201: JourneyOut, **ERRORS}, summary="Declare a person before arrival")
@@ -216,7 +217,7 @@ class ArrivalIn(Schema):
     origin_country: str = Field("", max_length=3)
     origin_place: str = Field("", max_length=120)
     destination: str | None = None
-    occurred_at: dt.datetime | None = None
+    occurred_at: Instant | None = None
 
 
 @router.post("/arrivals", response={201: JourneyOut, **ERRORS}, summary="Arrival at a port (declared or not)")
@@ -544,62 +545,21 @@ def close(request: HttpRequest, code: str, payload: OverrideIn):
     return _out(j)
 
 
-# --- alerts ------------------------------------------------------------------------------------------------
-class AlertOut(Schema):
-    id: uuid.UUID
-    kind: AlertKind
-    journey: str | None
-    unit: str
-    subject: str
-    level: int
-    raised_to: str
-    state: str
-    awaiting: str
-    due_at: dt.datetime | None
-    opened_at: dt.datetime
-    acknowledged_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    history: list[dict[str, Any]]
-
-
-def _alert(a: Alert) -> dict[str, Any]:
-    return {
-        "id": a.public_id,
-        "kind": a.kind,
-        "journey": a.journey.code if a.journey_id else None,
-        "unit": a.unit.code,
-        "subject": a.subject,
-        "level": a.level,
-        "raised_to": a.jurisdiction.code,
-        "state": a.state,
-        "awaiting": a.awaiting,
-        "due_at": a.due_at,
-        "opened_at": a.opened_at,
-        "acknowledged_at": a.acknowledged_at,
-        "closed_at": a.closed_at,
-        "history": a.history,
-    }
-
-
-@router.get("/alerts", response={200: list[AlertOut], **ERRORS}, summary="Alerts within reach")
+# --- alerts (moved to /api/alerts/; these paths stay for older clients) --------------------------------------
+@router.get("/alerts", response={200: list[AlertOut], **ERRORS}, summary="Alerts within reach (see /api/alerts/)", deprecated=True)
 def alerts(request: HttpRequest, open_only: bool = True, limit: int = Query(200, ge=1, le=1000)):
-    return [_alert(a) for a in queries.alerts(_scope(request), open_only=open_only)[:limit]]
+    qs = alert_queries.within(_scope(request), state="open" if open_only else "all").select_related("unit__jurisdiction", "assigned_to")
+    return [alert_out(a) for a in qs.order_by("-opened_at")[:limit]]
 
 
-class CloseIn(Schema):
-    note: str = Field(min_length=1, max_length=300)
-
-
-@router.post("/alerts/{uuid:alert_id}/acknowledge", response={200: AlertOut, **ERRORS}, summary="Acknowledge an alert")
+@router.post("/alerts/{uuid:alert_id}/acknowledge", response={200: AlertOut, **ERRORS}, summary="Acknowledge an alert", deprecated=True)
 def acknowledge(request: HttpRequest, alert_id: uuid.UUID):
-    a = _scope(request).get(Alert.objects.all(), public_id=alert_id)
-    return _alert(services.alert_acknowledge(actor=request.auth, alert=a))
+    return alert_api.acknowledge(request, alert_id)
 
 
-@router.post("/alerts/{uuid:alert_id}/close", response={200: AlertOut, **ERRORS}, summary="Close a control finding with a note")
-def close_alert(request: HttpRequest, alert_id: uuid.UUID, payload: CloseIn):
-    a = _scope(request).get(Alert.objects.all(), public_id=alert_id)
-    return _alert(services.alert_close(actor=request.auth, alert=a, note=payload.note))
+@router.post("/alerts/{uuid:alert_id}/close", response={200: AlertOut, **ERRORS}, summary="Close an alert with a note", deprecated=True)
+def close_alert(request: HttpRequest, alert_id: uuid.UUID, payload: alert_api.CloseIn):
+    return alert_api.close(request, alert_id, payload)
 
 
 # --- manifests -------------------------------------------------------------------------------------------

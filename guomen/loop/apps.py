@@ -10,8 +10,9 @@ class LoopConfig(AppConfig):
         # --- the sweep and the demo journeys ---
         from guomen.core import registry
 
-        from . import demo, tasks
+        from . import alerting, demo, tasks
 
+        alerting.register()
         registry.periodic("loop.sweep_and_escalate", tasks.sweep_and_escalate, every_seconds=60)
         registry.demo_step("demo journeys in every state", demo.generate_demo_journeys, order=40)
         # --- end of the sweep and the demo journeys ---
@@ -32,5 +33,4 @@ class LoopConfig(AppConfig):
         registry.nav(_("Hospital"), "loop:hospital", roles=(Role.HOSPITAL_STAFF,), order=23)
         registry.nav(_("Home monitoring"), "loop:village", roles=(Role.GRID_WORKER,), order=24)
         registry.nav(_("Accept a handover"), "loop:scan", roles=views.RECEIVING_ROLES, order=25)
-        registry.nav(_("Alerts"), "loop:alerts", roles=views.LOOP_ROLES, order=30)
         registry.panel("loop/panels/waiting.html", views.panel_waiting, roles=views.LOOP_ROLES, order=15)

@@ -217,7 +217,3 @@ class ScanForm(forms.Form):
 
     def clean_code(self) -> str:
         return "".join(self.cleaned_data["code"].split()).upper()
-
-
-class AlertCloseForm(forms.Form):
-    note = _text(300, _("What was done"), required=True)

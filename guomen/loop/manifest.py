@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 
+from .manifest_labels import field_label
 from .models import Journey, Risk, State
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -224,7 +225,7 @@ def _import_row(actor: Any, port_unit: Unit, rec: dict[str, Any], source: str, n
 
     missing = [c for c in REQUIRED if not str(rec.get(c, "")).strip()]
     if missing:
-        raise DomainError("missing_values", _("Empty: %(cols)s") % {"cols": ", ".join(missing)})
+        raise DomainError("missing_values", _("Empty: %(cols)s") % {"cols": ", ".join(field_label(c) for c in missing)})
     expected = _expected(rec["expected_at"])
     risk = RISK.get(str(rec.get("risk", "")).strip().lower(), Risk.MEDIUM)
     destination = None

@@ -1,4 +1,4 @@
-"""The closed loop: journeys, their append-only custody events, policies and alerts.
+"""The closed loop: journeys, their append-only custody events and policies (alerts live in ``alerts``).
 
 A journey's ``state``, ``custodian`` and ``due_at`` (and the other projected fields) are a
 projection of its events, kept on the row for speed and re-derivable by replay
@@ -187,76 +187,6 @@ class CustodyEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.journey_id}#{self.seq} {self.kind}"
-
-
-class AlertLevel(models.IntegerChoices):
-    UNIT = 0, _("Custodian unit")
-    COUNTY = 1, _("County command")
-    PREFECTURE = 2, _("Prefecture command")
-    PROVINCE = 3, _("Province command")
-
-
-class AlertKind(models.TextChoices):
-    OVERDUE = "overdue", _("Deadline missed")
-    WATCHLIST_HIT = "watchlist_hit", _("Watch-listed document")
-    DUPLICATE_DOCUMENT = "duplicate_document", _("Document used twice")
-    BORDER_PASS_OUTSIDE = "border_pass_outside", _("Border pass used outside its county")
-    CLOSED_PASSAGE = "closed_passage", _("Crossing at a closed passage")
-    ROSTER_GAP = "roster_gap", _("Duty post not staffed")
-    PATROL_NOT_STARTED = "patrol_not_started", _("Planned patrol not started")
-    TASK_OVERDUE = "task_overdue", _("Task overdue")
-    REPORT_MISSING = "report_missing", _("Daily report missing")
-    OTHER = "other", _("Other")
-
-
-class Alert(models.Model):
-    """Something that needs a person's attention, held by a unit and raised up the tree until answered.
-
-    ``overdue`` alerts belong to a journey (one open per overdue journey) and close themselves when
-    the awaited event arrives; other kinds are raised by the controls and closed by a person.
-    """
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(_("kind"), max_length=30, choices=AlertKind.choices, default=AlertKind.OVERDUE)
-    journey = models.ForeignKey(Journey, models.PROTECT, null=True, blank=True, related_name="alerts")
-    unit = models.ForeignKey(Unit, models.PROTECT, related_name="alerts", verbose_name=_("responsible unit"))
-    subject = models.CharField(_("about"), max_length=200, blank=True)  # for alerts without a journey: what it is about
-    details = models.JSONField(default=dict, blank=True)
-    state = models.CharField(_("state when missed"), max_length=20, choices=State.choices, blank=True)
-    awaiting = models.CharField(_("waiting for"), max_length=30, blank=True)
-    due_at = models.DateTimeField(_("was due"), null=True, blank=True)
-    opened_at = models.DateTimeField(_("opened"))
-    level = models.PositiveSmallIntegerField(_("escalation level"), choices=AlertLevel.choices, default=AlertLevel.UNIT)
-    jurisdiction = models.ForeignKey(Jurisdiction, models.PROTECT, related_name="+", verbose_name=_("raised to"))
-    next_escalation_at = models.DateTimeField(null=True, blank=True)
-    history = models.JSONField(default=list, blank=True)  # [{"at", "level", "jurisdiction", "what", "by"}]
-    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    closed_by_seq = models.PositiveIntegerField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
-    close_note = models.CharField(_("closing note"), max_length=300, blank=True)
-
-    scope_unit_field = "unit"
-    scope_jurisdiction_field = "jurisdiction"
-
-    class Meta:
-        ordering = ["-opened_at"]
-        verbose_name = _("alert")
-        verbose_name_plural = _("alerts")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["journey"], condition=Q(closed_at__isnull=True, kind="overdue"), name="alert_one_open_overdue_per_journey"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["next_escalation_at"], condition=Q(closed_at__isnull=True), name="alert_escalation_idx"),
-            models.Index(fields=["unit", "closed_at"], name="alert_unit_idx"),
-            models.Index(fields=["jurisdiction", "level", "closed_at"], name="alert_jurisdiction_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.journey or self.subject}"
 
 
 class DailyCount(models.Model):

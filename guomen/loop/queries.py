@@ -13,7 +13,7 @@ from guomen.lib import clock, counts
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
 
-from .models import OPEN_STATES, Alert, Journey, JourneyCount, State
+from .models import OPEN_STATES, Journey, JourneyCount, State
 
 
 def journeys(scope: Scope) -> QuerySet[Journey]:
@@ -114,11 +114,6 @@ def journey_search(
     if overdue:
         qs = qs.filter(closed_at__isnull=True, due_at__lt=now or clock.now())
     return qs
-
-
-def alerts(scope: Scope, *, open_only: bool = True) -> QuerySet[Alert]:
-    qs = scope.filter(Alert.objects.select_related("journey", "unit", "jurisdiction"))
-    return qs.filter(closed_at__isnull=True) if open_only else qs
 
 
 def journey_count_rows(paths: Iterable[str]) -> list[tuple[str, str, int]]:

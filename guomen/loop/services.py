@@ -28,13 +28,11 @@ from guomen.org.models import Role, Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction, Level, Passage
 
+from . import alerting, queries
 from . import projection as proj
-from . import queries
+from .alerting import AlertKind
 from .models import (
     OPEN_STATES,
-    Alert,
-    AlertKind,
-    AlertLevel,
     CustodyEvent,
     DailyCount,
     Disposition,
@@ -220,7 +218,7 @@ def _advance(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, dat
 
 
 def _close_overdue_alert(j: Journey, seq: int) -> None:
-    Alert.objects.filter(journey=j, kind=AlertKind.OVERDUE, closed_at__isnull=True).update(closed_at=_now(), closed_by_seq=seq)
+    alerting.overdue_answered(j, seq, _now())
 
 
 def _append(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data: dict[str, Any] | None = None) -> CustodyEvent:
@@ -512,12 +510,13 @@ def document_check(*, actor: Any, journey: Journey, document: Any, occurred_at: 
     for kind, message, details in findings:
         if kind in FINDING_ALERTS and kind not in raised:
             raised.add(kind)
-            alert_raise(
+            alerting.journey_alert(
+                j,
                 kind=FINDING_ALERTS[kind],
-                unit=_command_unit(j.custodian) or j.custodian,
-                journey=j,
+                unit=alerting.command_unit(j.custodian) or j.custodian,
                 subject=f"{j.code} · {document.get_kind_display()} ••••{document.last4}",
                 details={"finding": kind, "message": str(message), **details},
+                now=_now(),
             )
     return event
 
@@ -1047,117 +1046,14 @@ def _to_hospital(j: Journey, actor: Any, *, reason: str) -> None:
     county_path = "/".join(j.custodian.jurisdiction.path.split("/")[:4]) + "/"
     hospital = Unit.objects.filter(kind=UnitKind.HOSPITAL, active=True, jurisdiction__path__startswith=county_path).order_by("code").first()
     if hospital is None:
-        alert_raise(kind=AlertKind.OTHER, unit=j.custodian, journey=j, subject=f"{j.code} · {reason}", details={"reason": "no_hospital"})
+        alerting.journey_alert(
+            j, kind=AlertKind.NO_HOSPITAL, unit=j.custodian, subject=f"{j.code} · {reason}", details={"reason": "no_hospital"}, now=_now()
+        )
         return
     _offer(j, actor, hospital, _now() + timedelta(hours=2), reason=reason)
 
 
-# --- alerts ----------------------------------------------------------------------------------------------
-def _command_unit(unit: Unit) -> Unit | None:
-    """The command office of the county (or nearest level up) holding ``unit``."""
-    codes = unit.jurisdiction.path.strip("/").split("/")
-    for code in reversed(codes[:3]):
-        cmd = Unit.objects.filter(kind=UnitKind.COMMAND_OFFICE, jurisdiction__code=code, active=True).order_by("code").first()
-        if cmd is not None:
-            return cmd
-    return None
-
-
-def _level_jurisdiction(unit: Unit, level: int) -> Jurisdiction:
-    """Where an alert of ``level`` sits: the custodian's own jurisdiction, then its county, prefecture, province."""
-    if level == AlertLevel.UNIT:
-        return unit.jurisdiction
-    codes = unit.jurisdiction.path.strip("/").split("/")
-    index = {AlertLevel.COUNTY: 2, AlertLevel.PREFECTURE: 1, AlertLevel.PROVINCE: 0}[level]
-    code = codes[min(index, len(codes) - 1)]
-    return Jurisdiction.objects.get(code=code)
-
-
-def _escalation_delays(journey: Journey | None) -> list[float]:
-    rules = rules_of(journey) if journey is not None else Rules.model_validate(policy_current().rules)
-    return rules.escalation_hours
-
-
-def _new_alert(*, kind: str, unit: Unit, subject: str, details: dict[str, Any] | None, journey: Journey | None, now: datetime) -> Alert:
-    delays = _escalation_delays(journey)
-    return Alert(
-        kind=kind,
-        journey=journey,
-        unit=unit,
-        subject=subject[:200],
-        details=details or {},
-        opened_at=now,
-        level=AlertLevel.UNIT,
-        jurisdiction_id=unit.jurisdiction_id,
-        next_escalation_at=now + timedelta(hours=delays[0]),
-        history=[{"at": now.isoformat(), "level": AlertLevel.UNIT, "jurisdiction": unit.jurisdiction.code, "what": "opened"}],
-        state=journey.state if journey else "",
-        awaiting=journey.awaiting if journey else "",
-        due_at=journey.due_at if journey else None,
-    )
-
-
-@transaction.atomic
-def alert_raise(
-    *,
-    kind: str,
-    unit: Unit,
-    subject: str = "",
-    details: dict[str, Any] | None = None,
-    journey: Journey | None = None,
-    now: datetime | None = None,
-) -> Alert:
-    """Open an alert held by ``unit``; it rises to the county, prefecture and province command if unanswered."""
-    alert = _new_alert(kind=kind, unit=unit, subject=subject, details=details, journey=journey, now=now or _now())
-    alert.save()
-    return alert
-
-
-@transaction.atomic
-def alert_acknowledge(*, actor: Any, alert: Alert) -> Alert:
-    scope = Scope.of(actor)
-    scope.require_write()
-    a = scope.get(Alert.objects.select_for_update(), pk=alert.pk)
-    if a.acknowledged_at is None:
-        now = _now()
-        a.acknowledged_at, a.acknowledged_by = now, actor
-        a.history = [
-            *a.history,
-            {
-                "at": now.isoformat(),
-                "level": a.level,
-                "jurisdiction": a.jurisdiction.code,
-                "what": "acknowledged",
-                "by": actor.get_username(),
-            },
-        ]
-        a.save(update_fields=["acknowledged_at", "acknowledged_by", "history"])
-    return a
-
-
-@transaction.atomic
-def alert_close(*, actor: Any, alert: Alert, note: str) -> Alert:
-    """Close a control finding by hand. A missed deadline closes only when the awaited event arrives."""
-    scope = Scope.of(actor)
-    scope.require_write()
-    a = scope.get(Alert.objects.select_for_update(), pk=alert.pk)
-    if a.kind == AlertKind.OVERDUE:
-        raise Conflict("closes_itself", _("A missed deadline closes itself when the awaited step is recorded."))
-    if a.closed_at is not None:
-        return a
-    note = _text(note, 300, "note")
-    if not note:
-        raise DomainError("note_required", _("Say what was done."), status=422)
-    now = _now()
-    a.closed_at, a.closed_by, a.close_note = now, actor, note
-    a.history = [
-        *a.history,
-        {"at": now.isoformat(), "level": a.level, "jurisdiction": a.jurisdiction.code, "what": "closed", "by": actor.get_username()},
-    ]
-    a.save(update_fields=["closed_at", "closed_by", "close_note", "history"])
-    return a
-
-
+# --- the sweep (alerts themselves live in guomen.alerts) -----------------------------------------------------
 def sweep(*, now: datetime | None = None, batch: int = 500) -> int:
     """Open one alert for each open journey past its due time that has none.
 
@@ -1177,9 +1073,7 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> int:
             rows = list(qs.select_related("custodian__jurisdiction", "policy")[:batch])
             if not rows:
                 return opened
-            Alert.objects.bulk_create(
-                [_new_alert(kind=AlertKind.OVERDUE, unit=j.custodian, subject=j.code, details=None, journey=j, now=now) for j in rows]
-            )
+            alerting.Alert.objects.bulk_create([alerting.overdue_new(j, now) for j in rows])
             Journey.objects.filter(pk__in=[j.pk for j in rows]).update(alert_open=True)
             opened += len(rows)
         if len(rows) < batch:
@@ -1187,32 +1081,10 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> int:
 
 
 def escalate(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Raise unanswered alerts one level up the jurisdiction tree when their delay has passed."""
-    now = now or _now()
-    raised = 0
-    while True:
-        due = list(
-            Alert.objects.filter(closed_at__isnull=True, next_escalation_at__lte=now)
-            .order_by("next_escalation_at")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not due:
-            return raised
-        for pk in due:
-            with transaction.atomic():
-                a = Alert.objects.select_for_update(of=("self",)).select_related("unit__jurisdiction", "journey__policy").get(pk=pk)
-                if a.closed_at is not None or a.next_escalation_at is None or a.next_escalation_at > now:
-                    continue
-                delays = _escalation_delays(a.journey)
-                level = min(a.level + 1, AlertLevel.PROVINCE)
-                target = _level_jurisdiction(a.unit, level)
-                a.level, a.jurisdiction = level, target
-                a.next_escalation_at = a.opened_at + timedelta(hours=delays[level]) if level < AlertLevel.PROVINCE else None
-                a.history = [*a.history, {"at": now.isoformat(), "level": level, "jurisdiction": target.code, "what": "escalated"}]
-                a.save(update_fields=["level", "jurisdiction", "next_escalation_at", "history"])
-                raised += 1
-        if len(due) < batch:
-            return raised
+    """Raise unanswered alerts up the tree (``alerts.services.escalate``) on the loop's clock."""
+    from guomen.alerts.services import escalate as alerts_escalate
+
+    return alerts_escalate(now=now or _now(), batch=batch)
 
 
 # --- input checks -------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from guomen.alerts import views as alert_views
+
 from . import views
 
 app_name = "loop"
@@ -15,8 +17,8 @@ urlpatterns = [
     path("village/", views.village_desk, name="village"),
     path("accept/", views.scan, name="scan"),
     path("find/", views.find, name="find"),
-    path("alerts/", views.alerts, name="alerts"),
-    path("alerts/<uuid:public_id>/<str:action>/", views.alert_act, name="alert_act"),
+    path("alerts/", alert_views.legacy_inbox, name="alerts"),  # moved to /alerts/
+    path("alerts/<uuid:public_id>/<str:action>/", alert_views.act, name="alert_act"),
     path("j/<str:code>/", views.journey_detail, name="journey"),
     path("j/<str:code>/card/", views.loop_card, name="card"),
     path("j/<str:code>/certificate.pdf", views.certificate, name="certificate"),

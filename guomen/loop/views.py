@@ -1,5 +1,5 @@
 """The loop's pages: a desk per role (port, transfer, facility, hospital, village), the journey's
-timeline with the steps its holder may take, accepting by loop code, alerts, the loop card and the
+timeline with the steps its holder may take, accepting by loop code, the loop card and the
 release certificate.
 
 Every read goes through ``Scope``; every write through ``loop.services``. A refused step shows the
@@ -30,16 +30,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from guomen.core.links import opens_for
 from guomen.lib.errors import DomainError
 from guomen.org.models import Role, Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.people.models import IdentityDocument
 
+from . import access, queries
 from . import forms as f
-from . import queries
 from . import services as s
 from .handover import handover_redirect, handover_withdraw
-from .models import Alert, AlertKind, AlertLevel, CustodyEvent, Disposition, EventKind, Journey, JourneyCount, State
+from .models import CustodyEvent, Disposition, EventKind, Journey, JourneyCount, State
 from .projection import flags, monitoring_served, quarantine_served, tests_satisfied
 from .rules import flag_labels
 
@@ -708,6 +709,7 @@ def port_desk(request: HttpRequest) -> HttpResponse:
 
 
 @loop_page
+@opens_for(access.works_at_a_port, forbidden=True)
 @require_http_methods(["GET", "POST"])
 def port_register(request: HttpRequest) -> HttpResponse:
     """Register an arrival who was not declared: the person, their documents, then the arrival."""
@@ -765,6 +767,7 @@ def port_register(request: HttpRequest) -> HttpResponse:
 
 
 @loop_page
+@opens_for(access.works_at_a_port, forbidden=True)
 @require_http_methods(["GET", "POST"])
 def port_manifest(request: HttpRequest) -> HttpResponse:
     """Upload a pre-arrival manifest (CSV or XLSX): valid rows become declarations at the port;
@@ -927,50 +930,6 @@ def village_desk(request: HttpRequest) -> HttpResponse:
     return render(request, "loop/village.html", ctx)
 
 
-# --- alerts -------------------------------------------------------------------------------------
-@loop_page
-def alerts(request: HttpRequest) -> HttpResponse:
-    scope = Scope.of(request.user)
-    _require_role(scope, *LOOP_ROLES)
-    closed = request.GET.get("closed") == "1"
-    qs = scope.filter(Alert.objects.select_related("journey", "unit", "jurisdiction", "acknowledged_by"))
-    qs = qs.filter(closed_at__isnull=not closed)
-    qs = qs.order_by("-closed_at") if closed else qs.order_by("-level", "opened_at")
-    rows = list(qs[:200])
-    now = timezone.now()
-    for a in rows:
-        a.age = _duration(now - a.opened_at)
-        a.closable = a.kind != AlertKind.OVERDUE and a.closed_at is None
-        a.left_text, a.left_class = time_left(a.due_at, now)
-    ctx = {"rows": rows, "closed": closed, "write": not scope.read_only, "close_form": f.AlertCloseForm(), "levels": AlertLevel}
-    if request.htmx and request.GET.get("part") == "list":
-        return render(request, "loop/alerts.html#list", ctx)
-    return render(request, "loop/alerts.html", ctx)
-
-
-@loop_page
-@require_POST
-def alert_act(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
-    scope = Scope.of(request.user)
-    a = scope.get(Alert.objects.all(), public_id=public_id)
-    if action == "acknowledge":
-        s.alert_acknowledge(actor=request.user, alert=a)
-        messages.success(request, _("Alert acknowledged."))
-    elif action == "close":
-        form = f.AlertCloseForm(request.POST)
-        try:
-            if not form.is_valid():
-                raise DomainError("note_required", _("Say what was done."), status=422, details={"field": "note"})
-            s.alert_close(actor=request.user, alert=a, note=form.cleaned_data["note"])
-        except DomainError as e:
-            messages.error(request, e.message)
-            return redirect(_next(request, reverse("loop:alerts")))
-        messages.success(request, _("Alert closed."))
-    else:
-        raise Http404
-    return redirect(_next(request, reverse("loop:alerts")))
-
-
 # --- the loop card and the release certificate ------------------------------------------------------
 def _first_document(j: Journey) -> IdentityDocument | None:
     return IdentityDocument.objects.filter(person=j.person).order_by("created_at").first()
@@ -1064,7 +1023,9 @@ def panel_waiting(request: Any, scope: Scope) -> dict[str, Any] | None:
         command = [(State(k).label, v) for k, v in sorted(by_state.items()) if v and k != State.CLOSED]
     if not units and command is None:
         return None
-    open_alerts = scope.filter(Alert.objects.filter(closed_at__isnull=True)).count()
+    from guomen.alerts.queries import within
+
+    open_alerts = within(scope).count()
     return {
         "items": items,
         "links": links,
@@ -1085,7 +1046,7 @@ def redirect_desk(request: HttpRequest) -> HttpResponseRedirect:
     ):
         if scope.has_role(role) and not scope.everything:
             return redirect(name)
-    return redirect("loop:alerts")
+    return redirect("alerts:inbox")
 
 
 @loop_page

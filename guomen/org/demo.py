@@ -84,22 +84,39 @@ def generate_demo_units(seed: int = 2020) -> int:
             lon=port.lon,
             lat=port.lat,
         )
-    for village in Jurisdiction.objects.filter(level=Level.VILLAGE):
-        _unit(
-            f"v{village.code}",
-            UnitKind.VILLAGE_COMMITTEE,
-            village,
-            f"{village.name_zh.removesuffix('（示例）')}村委会（示例）",
-            f"{village.name_en.removesuffix(' (demo)')} Committee (demo)",
-        )
+    _village_committees()
     return Unit.objects.filter(is_demo=True).count()
+
+
+def _village_committees() -> None:
+    """One demo committee unit per (real) village, inserted in bulk: thousands of villages."""
+    villages = list(_places_model("jurisdiction").objects.filter(level=Level.VILLAGE))
+    have = {u.code: u for u in Unit.objects.filter(code__in=[f"v{v.code}" for v in villages])}
+    new, changed = [], []
+    for v in villages:
+        zh, en = f"{v.name_zh}（示例）", f"{v.name_en.removesuffix(' (demo)')} Committee (demo)"
+        u = have.get(f"v{v.code}")
+        if u is None:
+            new.append(Unit(code=f"v{v.code}", kind=UnitKind.VILLAGE_COMMITTEE, jurisdiction=v, name_zh=zh, name_en=en, is_demo=True))
+        elif (u.name_zh, u.name_en, u.jurisdiction_id) != (zh, en, v.pk):
+            u.name_zh, u.name_en, u.jurisdiction = zh, en, v
+            changed.append(u)
+    Unit.objects.bulk_create(new, batch_size=500)
+    Unit.objects.bulk_update(changed, ["name_zh", "name_en", "jurisdiction"], batch_size=500)
+
+
+def _first_village(county_path: str, code: str) -> Any:
+    """The demo grid worker's village: ``code`` (弄岛 by Ruili's port, 尚勇 by Mohan's), else the county's first village committee (村)."""
+    qs = _places_model("jurisdiction").objects.filter(level=Level.VILLAGE, path__startswith=county_path).order_by("code")
+    if qs.filter(code=code).exists():
+        return qs.get(code=code)
+    return qs.filter(name_zh__contains="村").first() or qs.first()
 
 
 # (username, full name, role, unit code) — one per role; Ruili is the worked example, Mengla (Mohan port) its contrast.
 def demo_users() -> list[tuple[str, str, str, str]]:
-    Jurisdiction = _places_model("jurisdiction")
-    ruili_village = Jurisdiction.objects.filter(level=Level.VILLAGE, path__startswith="/530000/533100/533102/").order_by("code").first()
-    mengla_village = Jurisdiction.objects.filter(level=Level.VILLAGE, path__startswith="/530000/532800/532823/").order_by("code").first()
+    ruili_village = _first_village("/530000/533100/533102/", "533102103201")
+    mengla_village = _first_village("/530000/532800/532823/", "532823105201")
     return [
         ("admin", "管理员 Admin", Role.ADMINISTRATOR, "yn-command"),
         ("province", "省指挥部 张华", Role.PROVINCE_COMMAND, "yn-command"),

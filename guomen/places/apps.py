@@ -23,14 +23,22 @@ class PlacesConfig(AppConfig):
         from . import reference
 
         registry.demo_step("reference: province, border prefectures, counties, ports", reference.load_reference, order=10)
-        registry.demo_step("demo townships and villages", reference.generate_demo_places, order=11)
+        from . import demo, villages
 
-        from . import demo
+        registry.demo_step("real townships and village committees of the border counties", villages.load_real_places, order=11)
 
-        registry.demo_step("border segments cut from the Natural Earth line", demo.generate_demo_segments, order=12)
+        registry.demo_step("border segments cut from the county shapes' border", demo.generate_demo_segments, order=12)
         registry.demo_step("demo informal paths and fords", demo.generate_demo_passages, order=13)
         registry.demo_step("demo passage and village status histories", demo.generate_demo_statuses, order=14)
         # These two name demo users and units, so they run after org's demo units and users (20-21).
         registry.demo_step("demo segment owners", demo.generate_demo_segment_owners, order=22)
         registry.demo_step("demo grids and grid workers", demo.generate_demo_grids, order=23)
         registry.nav(_("Map"), "places_map", order=70)
+
+        from guomen.alerts import registry as alert_kinds
+
+        alert_kinds.kind("closed_passage", _("Crossing at a closed passage"))
+
+        from . import tasks
+
+        registry.periodic("places: delete self-declarations past their retention", tasks.purge_declarations, every_seconds=6 * 3600)

@@ -1,4 +1,4 @@
-"""Demo data for the five controls: border segments cut from the real Natural Earth line, informal
+"""Demo data for the five controls: border segments cut along the county shapes' border, informal
 paths and fords, status histories, grids and their workers. Every row is ``is_demo`` or named as demo.
 
 Each step is idempotent: rows are matched by code, and histories are written once.
@@ -30,7 +30,7 @@ from .models import (
     VillageStatus,
     VillageStatusKind,
 )
-from .reference import geojson, short_name_zh
+from .reference import geojson, short_name_zh, village_short_zh
 
 CST = dt.timezone(dt.timedelta(hours=8))
 NOTICE_15 = dt.datetime(2020, 3, 28, 0, 0, tzinfo=CST)  # Yunnan Notice No. 15: passenger traffic suspended at 19 land ports
@@ -39,63 +39,34 @@ PATHS_CLOSED = dt.datetime(2020, 1, 26, 0, 0, tzinfo=CST)
 VILLAGES_CLOSED = dt.datetime(2020, 2, 10, 0, 0, tzinfo=CST)
 
 
-def _seats_by_neighbour() -> dict[str, list[Jurisdiction]]:
-    out: dict[str, list[Jurisdiction]] = {}
-    for c in Jurisdiction.objects.filter(level=Level.COUNTY).exclude(lon=None):
-        for n in c.borders:
-            out.setdefault(n, []).append(c)
-    return out
-
-
 def border_pieces() -> list[tuple[geo.Piece, Jurisdiction]]:
-    """The Natural Earth 1:10m China–Myanmar/Laos/Vietnam lines cut into 10–20 km pieces, each
-    assigned to a border county.
-
-    No county polygons are shipped (see data/SOURCES-geo.md), so a piece goes to the **nearest
-    county seat** (data/yunnan_border_county_seats_approx.geojson, as loaded into
-    ``Jurisdiction.lon/lat``) among the counties that border that neighbour (``Jurisdiction.borders``),
-    measured from the piece's middle. This is an approximation: near a county boundary a piece may
-    go to the neighbouring county. The lines' ends outside Yunnan (Tibet's stretch of the Myanmar
-    line, Guangxi's of the Vietnam line) are trimmed by the same seats (see ``geo._trim``).
-    """
-    seats = _seats_by_neighbour()
-    out: list[tuple[geo.Piece, Jurisdiction]] = []
+    """The border as the county shapes draw it (data/yunnan_border_line.geojson: each border county's
+    stretches along Myanmar, Laos or Vietnam), cut into 10–20 km pieces. A piece belongs to the county
+    whose polygon it runs along. Pieces are numbered per neighbour in order along the Natural Earth
+    line, from its north-western end."""
+    counties = {c.code: c for c in Jurisdiction.objects.filter(level=Level.COUNTY)}
+    ne = {}
     for f in geojson("ne_10m_boundary_lines_chn_mmr_lao_vnm.geojson")["features"]:
-        props = f["properties"]
-        if not props.get("china_border"):
+        if f["properties"].get("china_border"):
+            ne[next(c for c in f["properties"]["pair"].split("-") if c != "CHN")] = geo.to_metric(shape(f["geometry"]))
+    parts: dict[str, list[tuple[float, LineString, Jurisdiction]]] = {}
+    for f in geojson("yunnan_border_line.geojson")["features"]:
+        county = counties.get(f["properties"]["county"])
+        if county is None:
             continue
-        neighbour = next(c for c in props["pair"].split("-") if c != "CHN")
-        cands = seats.get(neighbour, [])
-        if not cands:
-            continue
-
-        def near(lon: float, lat: float, cands: list[Jurisdiction] = cands) -> float:
-            return min(geo.distance_km(lon, lat, c.lon, c.lat) for c in cands)
-
-        for piece in geo.cut_border(f["geometry"], neighbour, near):
-            mid = piece.midpoint
-            county = min(cands, key=lambda c, m=mid: geo.distance_km(m.x, m.y, c.lon, c.lat))
-            out.append((piece, county))
-    return _give_every_county_a_piece(out, seats)
-
-
-def _give_every_county_a_piece(
-    pieces: list[tuple[geo.Piece, Jurisdiction]], seats: dict[str, list[Jurisdiction]]
-) -> list[tuple[geo.Piece, Jurisdiction]]:
-    """A county whose seat lies far behind its neighbours' (Longling, Lancang, Gengma) wins no piece by
-    nearest seat; it takes the piece nearest its seat from a county that holds more than one."""
-    out = list(pieces)
-    for neighbour, counties in seats.items():
-        for county in counties:
-            if any(c.pk == county.pk and p.neighbour == neighbour for p, c in out):
-                continue
-            held: dict[int, int] = {}
-            for _p, c in out:
-                held[c.pk] = held.get(c.pk, 0) + 1
-            cands = [i for i, (p, c) in enumerate(out) if p.neighbour == neighbour and held[c.pk] > 1]
-            if cands:
-                best = min(cands, key=lambda i: geo.distance_km(out[i][0].midpoint.x, out[i][0].midpoint.y, county.lon, county.lat))
-                out[best] = (out[best][0], county)
+        neighbour = f["properties"]["neighbour"]
+        g = shape(f["geometry"])
+        for part in getattr(g, "geoms", [g]):
+            m = geo.to_metric(part)
+            along = ne[neighbour].project(m.interpolate(0.5, normalized=True))
+            parts.setdefault(neighbour, []).append((along, part, county))
+    out: list[tuple[geo.Piece, Jurisdiction]] = []
+    for neighbour, found in sorted(parts.items()):
+        index = 0
+        for _along, part, county in sorted(found, key=lambda x: x[0]):
+            for piece in geo.cut_line(part, neighbour, first_index=index + 1):
+                out.append((piece, county))
+                index = piece.index
     return out
 
 
@@ -190,7 +161,7 @@ def generate_demo_passages() -> int:
                     "lon": lon,
                     "lat": lat,
                     "coord_approximate": True,
-                    "coord_note": "generated demo position on the Natural Earth 1:10m line",
+                    "coord_note": "generated demo position on the border drawn by the county shapes",
                     "allowed": allowed,
                     "is_demo": True,
                 },
@@ -216,7 +187,7 @@ def generate_demo_passages() -> int:
 def generate_demo_statuses() -> int:
     """Demo histories: land ports open, then passenger traffic suspended from 2020-03-28 (as Yunnan's
     Notice No. 15 did at 19 land ports; cargo went on, so the status is "restricted"); informal paths
-    and fords closed from 2020-01-26; about half the demo villages under closed management."""
+    and fords closed from 2020-01-26; about half the villages under closed management."""
     made = 0
     if not PassageStatus.objects.filter(is_demo=True).exists():
         rows = []
@@ -256,7 +227,7 @@ def generate_demo_statuses() -> int:
     if not VillageStatus.objects.filter(is_demo=True).exists():
         rng = random.Random(2020)
         rows = []
-        for i, v in enumerate(Jurisdiction.objects.filter(level=Level.VILLAGE, is_demo=True).order_by("code")):
+        for i, v in enumerate(Jurisdiction.objects.filter(level=Level.VILLAGE).order_by("code")):
             if i % 2 == 0:
                 rows.append(
                     VillageStatus(
@@ -340,18 +311,18 @@ _GRID_ZH = "一二三四"
 
 @transaction.atomic
 def generate_demo_grids(seed: int = 2020) -> int:
-    """2–4 grids per demo village, each with a named grid worker — except the last grid of every
+    """1–3 demo grids per (real) village, each with a named demo grid worker — except the last grid of every
     fifth village, which is left without one (the report of grids without a worker shows them)."""
     from guomen.org.models import Membership, Role, Unit, UnitKind
 
     rng = random.Random(seed)
-    villages = list(Jurisdiction.objects.filter(level=Level.VILLAGE, is_demo=True).order_by("code"))
+    villages = list(Jurisdiction.objects.filter(level=Level.VILLAGE).order_by("code"))
     committees = {u.jurisdiction_id: u for u in Unit.objects.filter(kind=UnitKind.VILLAGE_COMMITTEE, jurisdiction__in=villages)}
     existing_workers = {
         m.unit.jurisdiction_id: m.user
         for m in Membership.objects.filter(role=Role.GRID_WORKER, unit__in=committees.values()).select_related("user", "unit")
     }
-    specs = [(f"grid_{v.code}", f"{v.name_zh.removesuffix('（示例）')}网格员（示例）") for v in villages if v.pk not in existing_workers]
+    specs = [(f"grid_{v.code}", f"{village_short_zh(v.name_zh)}网格员（示例）") for v in villages if v.pk not in existing_workers]
     users = _demo_users(specs)
     have = set(Grid.objects.filter(village__in=villages).values_list("code", flat=True))
     grids, pairs = [], []
@@ -359,7 +330,7 @@ def generate_demo_grids(seed: int = 2020) -> int:
         worker = existing_workers.get(v.pk) or users[f"grid_{v.code}"]
         if v.pk in committees and v.pk not in existing_workers:
             pairs.append((worker, committees[v.pk], Role.GRID_WORKER))
-        n = rng.randint(2, 4)
+        n = rng.randint(1, 3)
         for g in range(1, n + 1):
             code = f"g{v.code}-{g}"
             if code in have:
@@ -369,7 +340,7 @@ def generate_demo_grids(seed: int = 2020) -> int:
                 Grid(
                     village=v,
                     code=code,
-                    name=f"{v.name_zh.removesuffix('（示例）')}第{_GRID_ZH[g - 1]}网格（示例）",
+                    name=f"{village_short_zh(v.name_zh)}第{_GRID_ZH[g - 1]}网格（示例）",
                     households=rng.randint(25, 90),
                     worker=None if unnamed else worker,
                     is_demo=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Country, Jurisdiction, Level, RecordKind, Risk
 
@@ -23,17 +24,36 @@ COUNTRY_CHOICES = [("", "—"), *[(c.value, c.label) for c in Country if c != Co
 
 
 class SelfDeclarationForm(forms.Form):
+    """County → township → village: the county from a short list, the village typed with suggestions
+    (see declare.py and static/places/declare.js)."""
+
     name = forms.CharField(label=_("Your name"), max_length=120)
     phone = forms.CharField(label=_("Your phone"), max_length=40)
-    village = VillageChoiceField(label=_("Your village"), queryset=_villages())
+    county = forms.ChoiceField(label=_("Your county"), choices=())
+    township = forms.CharField(label=_("Your township"), required=False, max_length=9, widget=forms.Select(choices=[("", "—")]))
+    village = forms.CharField(
+        label=_("Your village"),
+        max_length=120,
+        help_text=_("Type a few characters of the name and pick your village from the suggestions."),
+        widget=forms.TextInput(attrs={"list": "village-options", "autocomplete": "off"}),
+    )
     came_from_country = forms.ChoiceField(label=_("Coming from (country)"), choices=COUNTRY_CHOICES, required=False)
     came_from = forms.CharField(label=_("Coming from (place)"), max_length=200)
     returned_on = forms.DateField(label=_("Date of return"), widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args, **kwargs):
+        from .declare import declare_counties
+
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [("", "—"), *[(c.code, c.name) for c in declare_counties()]]
+        chosen = self.data.get("township") if self.is_bound else ""
+        if chosen:  # keep a township chosen before a failed submission selectable
+            self.fields["township"].widget.choices = [("", "—"), *Jurisdiction.objects.filter(code=chosen).values_list("code", "name_zh")]
+
 
 class ReturneeForm(forms.Form):
     village = VillageChoiceField(label=_("Village"), queryset=Jurisdiction.objects.none())
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=120)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     nationality = forms.CharField(label=_("Nationality (ISO 3166 alpha-3)"), max_length=3, initial="CHN")
     came_from_country = forms.ChoiceField(label=_("Coming from (country)"), choices=COUNTRY_CHOICES, required=False)

@@ -15,13 +15,11 @@ from typing import Any
 
 import pyproj
 import shapely
-from shapely.geometry import LineString, MultiLineString, Point, mapping, shape
-from shapely.ops import linemerge, substring
+from shapely.geometry import LineString, Point, mapping, shape
+from shapely.ops import substring
 
 YUNNAN_ALBERS = "+proj=aea +lat_1=21 +lat_2=29 +lat_0=24 +lon_0=101 +datum=WGS84 +units=m +no_defs"
-TARGET_KM = 15.0  # segments come out between 10 and 20 km
-TRIM_STEP_KM = 5.0
-TRIM_BEYOND_KM = 70.0
+MAX_KM = 20.0  # segments come out between 10 and 20 km
 
 
 @cache
@@ -123,48 +121,15 @@ class Piece:
         return to_lonlat(to_metric(self.line).interpolate(0.5, normalized=True))
 
 
-def _merged_parts(geometry: dict[str, Any]) -> list[LineString]:
-    merged = linemerge(shape(geometry))
-    parts = list(merged.geoms) if isinstance(merged, MultiLineString) else [merged]
-    return [to_metric(p) for p in parts]
-
-
-def _trim(line_m: LineString, near: Any) -> LineString | None:
-    """Drop the line's ends that lie outside Yunnan: walking in from each end in 5 km steps, a
-    step whose middle is more than 70 km from every border county seat (``near(lon, lat) -> km``)
-    belongs to another province's stretch (Tibet's of the Myanmar line, Guangxi's of the Vietnam line)."""
-    total = line_m.length
-    step = TRIM_STEP_KM * 1000
-    n = max(1, math.ceil(total / step))
-
-    def far(i: int) -> bool:
-        p = to_lonlat(line_m.interpolate(min(total, (i + 0.5) * total / n)))
-        return near(p.x, p.y) > TRIM_BEYOND_KM
-
-    start = 0
-    while start < n and far(start):
-        start += 1
-    end = n
-    while end > start and far(end - 1):
-        end -= 1
-    if start >= end:
-        return None
-    return substring(line_m, start * total / n, end * total / n)
-
-
-def cut_border(geometry: dict[str, Any], neighbour: str, near: Any) -> Iterator[Piece]:
-    """Cut one China–neighbour boundary line into pieces of about 10–20 km (equal lengths per part)."""
-    index = 0
-    for part in _merged_parts(geometry):
-        kept = _trim(part, near)
-        if kept is None:
-            continue
-        total = kept.length
-        n = max(1, round(total / (TARGET_KM * 1000)))
-        for i in range(n):
-            piece_m = substring(kept, total * i / n, total * (i + 1) / n)
-            index += 1
-            yield Piece(neighbour, index, to_lonlat(piece_m), piece_m.length / 1000.0)
+def cut_line(line: LineString, neighbour: str, first_index: int = 1) -> Iterator[Piece]:
+    """Cut one lon/lat line into equal pieces of 10–20 km (a line shorter than 10 km stays whole),
+    numbered from ``first_index``."""
+    m = to_metric(line)
+    total = m.length
+    n = max(1, math.ceil(total / (MAX_KM * 1000)))
+    for i in range(n):
+        piece_m = substring(m, total * i / n, total * (i + 1) / n)
+        yield Piece(neighbour, first_index + i, to_lonlat(piece_m), piece_m.length / 1000.0)
 
 
 def point_or_line_lonlat(g: dict[str, Any]) -> tuple[float, float] | None:

@@ -23,6 +23,7 @@ from .models import (
     SelfDeclaration,
     VillageStatus,
 )
+from .reference import village_short_zh
 from .services import statuses_on
 
 
@@ -151,6 +152,7 @@ def villages_geojson(user: Any) -> dict[str, Any]:
     qs = (
         villages(user)
         .filter(lon__isnull=False, lat__isnull=False)
+        .select_related("parent")
         .annotate(n_grids=Count("grids", distinct=True), n_unnamed=Count("grids", filter=Q(grids__worker__isnull=True), distinct=True))
     )
     return _fc(
@@ -161,6 +163,8 @@ def villages_geojson(user: Any) -> dict[str, Any]:
                 "properties": {
                     "code": v.code,
                     "name": v.name,
+                    "short": village_short_zh(v.name_zh) if v.name == v.name_zh else v.name,
+                    "township": v.parent.name if v.parent else "",
                     "grids": v.n_grids,
                     "grids_without_worker": v.n_unnamed,
                     "url": reverse("village_detail", args=[v.code]),

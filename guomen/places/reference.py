@@ -6,7 +6,6 @@ Idempotent: rows are matched by code and updated, so loading twice changes nothi
 from __future__ import annotations
 
 import json
-import random
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from django.db import transaction
 
 # short_name_zh lives in lib (org names demo units with it too); re-exported for the callers here.
-from guomen.lib.zhnames import short_name_zh
+from guomen.lib.zhnames import short_name_zh  # noqa: F401
 
 from .models import Jurisdiction, Level, Passage, PassageKind
 
@@ -105,43 +104,13 @@ def load_reference() -> dict[str, int]:
     return {"prefectures": len(facts["prefectures"]), "counties": counties, "ports": ports}
 
 
-TOWNSHIPS_PER_COUNTY = 2
-VILLAGES_PER_TOWNSHIP = 3
-_ZH_NUM = "一二三四五六七八九十"
+_COMMITTEE = ("村民委员会", "居民委员会", "村委会", "居委会", "委员会")
 
 
-@transaction.atomic
-def generate_demo_places(seed: int = 2020) -> int:
-    """Townships and villages below each border county: generated, marked ``is_demo``."""
-    rng = random.Random(seed)
-    made = 0
-    for county in Jurisdiction.objects.filter(level=Level.COUNTY).order_by("code"):
-        base_zh = short_name_zh(county.name_zh)
-        for t in range(1, TOWNSHIPS_PER_COUNTY + 1):
-            lon = (county.lon or 100.0) + rng.uniform(-0.25, 0.25)
-            lat = (county.lat or 23.0) + rng.uniform(-0.2, 0.2)
-            township = _upsert_jurisdiction(
-                code=f"{county.code}{100 + t:03d}",
-                level=Level.TOWNSHIP,
-                parent=county,
-                name_zh=f"{base_zh}边境{_ZH_NUM[t - 1]}乡（示例）",
-                name_en=f"{county.name_en.split()[0]} Border Township {t} (demo)",
-                borders=county.borders,
-                lon=round(lon, 5),
-                lat=round(lat, 5),
-                is_demo=True,
-            )
-            for v in range(1, VILLAGES_PER_TOWNSHIP + 1):
-                _upsert_jurisdiction(
-                    code=f"{township.code}{200 + v:03d}",
-                    level=Level.VILLAGE,
-                    parent=township,
-                    name_zh=f"{base_zh}{_ZH_NUM[t - 1]}乡{_ZH_NUM[v - 1]}村（示例）",
-                    name_en=f"{county.name_en.split()[0]} T{t} Village {v} (demo)",
-                    borders=county.borders,
-                    lon=round(lon + rng.uniform(-0.08, 0.08), 5),
-                    lat=round(lat + rng.uniform(-0.08, 0.08), 5),
-                    is_demo=True,
-                )
-                made += 1
-    return made
+def village_short_zh(name: str) -> str:
+    """弄岛村民委员会 → 弄岛村, 友谊社区居民委员会 → 友谊社区 (the name people say)."""
+    for suffix in _COMMITTEE:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem = name[: -len(suffix)]
+            return stem + "村" if suffix.startswith("村") and not stem.endswith("村") else stem
+    return name.removesuffix("（示例）")

@@ -175,6 +175,9 @@ class CrossingFinding:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+ALERT_CLOSED_PASSAGE = "closed_passage"  # registered with the alerts app in PlacesConfig.ready
+
+
 def alert_unit_for(passage: Passage) -> Unit | None:
     """Who answers for a passage: the port's health station, else the county command."""
     station = Unit.objects.filter(passage=passage, kind=UnitKind.PORT_HEALTH_STATION, active=True).order_by("code").first()
@@ -205,10 +208,10 @@ def crossing_check(passage: Passage, at: dt.datetime, *, journey: Any = None, al
     raised = None
     unit = alert_unit_for(passage)
     if alert and unit is not None:
-        from guomen.loop.models import AlertKind
-        from guomen.loop.services import alert_raise
+        from guomen.alerts.services import alert_raise
 
-        raised = alert_raise(kind=AlertKind.CLOSED_PASSAGE, unit=unit, subject=message, details=details, journey=journey)
+        ref = {"ref_type": "journey", "ref": journey.pk, "ref_code": journey.code} if journey is not None else {}
+        raised = alert_raise(kind=ALERT_CLOSED_PASSAGE, unit=unit, subject=message, details=details, due_at=at, **ref)
     return CrossingFinding(
         passage=passage, at=at, status=status, flagged=True, period=period, alert=raised, message=message, details=details
     )

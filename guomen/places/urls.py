@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import status_views, views
+from . import declare, status_views, views
 
 urlpatterns = [
     path("", views.jurisdiction_list, name="jurisdiction_list"),
@@ -18,5 +18,6 @@ urlpatterns = [
     path("declarations/<uuid:public_id>/reject/", views.declaration_reject, name="declaration_reject"),
     path("declare/", views.declare, name="declare"),
     path("declare/thanks/", views.declare_thanks, name="declare_thanks"),
+    path("declare/places.json", declare.declare_places_json, name="declare_places"),
     path("<str:code>/", views.jurisdiction_detail, name="jurisdiction_detail"),
 ]

@@ -7,17 +7,20 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from guomen.core import ratelimit
+from guomen.core.links import opens_for
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 
-from . import queries, services
+from . import access, queries, services
+from .declare import retention_days, village_lookup
 from .forms import RejectForm, ReturneeForm, SegmentRecordForm, SelfDeclarationForm
 from .models import BorderSegment, Jurisdiction, Level, Passage, PassageStatus, SelfDeclaration
 
@@ -32,6 +35,7 @@ def jurisdiction_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@opens_for(access.reaches_jurisdiction)
 def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
     scope = Scope.of(request.user)
     j = scope.get(Jurisdiction.objects.select_related("parent"), code=code)
@@ -82,6 +86,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@opens_for(access.reaches_segment)
 def segment_detail(request: HttpRequest, code: str) -> HttpResponse:
     segment = Scope.of(request.user).get(queries.segments(request.user), code=code)
     form = SegmentRecordForm(request.POST or None)
@@ -101,6 +106,7 @@ def segment_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@opens_for(access.reaches_passage)
 def passage_detail(request: HttpRequest, code: str) -> HttpResponse:
     scope = Scope.of(request.user)
     passage = scope.get(Passage.objects.select_related("county", "segment"), code=code)
@@ -125,6 +131,7 @@ def grids_without_worker(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@opens_for(access.reaches_village)
 def village_detail(request: HttpRequest, code: str) -> HttpResponse:
     ctx = queries.village_page(request.user, code)
     ctx["status_now"] = services.village_status_on(ctx["village"], clock.now())
@@ -212,18 +219,22 @@ def declare(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "places/declare.html",
-                {"form": form, "limited": True},
+                {"form": form, "limited": True, "places_url": reverse("declare_places"), "retention_days": retention_days()},
                 status=429,
             )
         if form.is_valid():
+            data = dict(form.cleaned_data)
             try:
-                services.self_declaration_submit(**form.cleaned_data)
+                village = village_lookup(county=data.pop("county"), township=data.pop("township"), village=data.pop("village"))
+                services.self_declaration_submit(village=village, **data)
             except DomainError as exc:
                 field = (exc.details or {}).get("field")
                 form.add_error(field if field in form.fields else None, exc.message)
             else:
                 return redirect("declare_thanks")
-    return render(request, "places/declare.html", {"form": form})
+    return render(
+        request, "places/declare.html", {"form": form, "places_url": reverse("declare_places"), "retention_days": retention_days()}
+    )
 
 
 def declare_thanks(request: HttpRequest) -> HttpResponse:

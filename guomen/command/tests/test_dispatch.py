@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
+from guomen.alerts.models import Alert
 from guomen.command import services
 from guomen.command.models import DispatchTask, TaskState
+from guomen.command.services import AlertKind
 from guomen.lib.errors import Conflict, DomainError
-from guomen.loop.models import Alert, AlertKind
 from guomen.loop.tests.factories import u, who
 
 pytestmark = pytest.mark.django_db
@@ -73,9 +74,9 @@ def test_cancelled_by_the_issuing_command_only(world):
 
 
 def test_task_pages_dispatch_from_an_alert_and_report_progress(world, client_as):
-    from guomen.loop.services import alert_raise
+    from guomen.alerts.services import alert_raise
 
-    alert = alert_raise(kind=AlertKind.OTHER, unit=u("c533102-hotel1"), subject="房间不足")
+    alert = alert_raise(kind="other", unit=u("c533102-hotel1"), subject="房间不足")
     c = client_as("ruili")
     page = c.get(f"/command/tasks/new/?source=alert&alert={alert.public_id}&unit=c533102-hotel1").content.decode()
     assert 'id="task-alert"' in page

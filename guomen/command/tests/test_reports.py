@@ -8,10 +8,11 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 
+from guomen.alerts.models import Alert
 from guomen.command import queries, services
 from guomen.command.models import DailyReport, ReportState
+from guomen.command.services import AlertKind
 from guomen.lib.errors import Conflict, DomainError
-from guomen.loop.models import Alert, AlertKind
 from guomen.loop.tests.factories import u, who
 from guomen.places.models import Jurisdiction
 

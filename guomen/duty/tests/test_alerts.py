@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from guomen.alerts.models import Alert
 from guomen.duty import services
 from guomen.duty.models import TaskStatus
-from guomen.loop.models import Alert, AlertKind
+from guomen.duty.services import AlertKind
 
 from .helpers import members, post, segment_in_ruili, unit, who
 

@@ -13,15 +13,16 @@ def backfill(apps, schema_editor):
     """Count the arrivals and positive results already recorded, per unit and local day."""
     event, daily = apps.get_model("loop", "CustodyEvent"), apps.get_model("loop", "DailyCount")
     tz = ZoneInfo(str(settings.TIME_ZONE))
+    db = schema_editor.connection.alias  # the database being migrated, not always the default one
     for what, cond in (("arrived", {"kind": "arrived"}), ("positive", {"kind": "test_result", "data__result": "positive"})):
         rows = (
-            event.objects.filter(**cond)
+            event.objects.using(db).filter(**cond)
             .annotate(day=TruncDate("occurred_at", tzinfo=tz))
             .values("unit_id", "day")
             .order_by()
             .annotate(n=Count("id"))
         )
-        daily.objects.bulk_create(
+        daily.objects.using(db).bulk_create(
             [daily(unit_id=r["unit_id"], day=r["day"], what=what, n=r["n"]) for r in rows.iterator()], batch_size=1000
         )
 

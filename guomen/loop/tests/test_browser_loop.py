@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from guomen.alerts.models import Alert
 from guomen.loop import services as s
 from guomen.loop.models import Journey, State
 from guomen.loop.tests.factories import u, who
@@ -150,5 +151,5 @@ def test_a_person_goes_from_the_port_to_quarantine_to_the_village_to_closure_in_
         assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
     j.refresh_from_db()
     assert j.state == State.CLOSED and j.closed_at is not None
-    assert not j.alerts.exists()
+    assert not Alert.objects.filter(ref_type="journey", ref=j.pk).exists()
     assert page.console_errors == []

@@ -20,12 +20,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from guomen.alerts.models import Alert
 from guomen.lib.errors import DomainError
 from guomen.lib.localtime import local_day
 from guomen.loop import handover as h
 from guomen.loop import projection as proj
 from guomen.loop import services as s
-from guomen.loop.models import Alert, AlertKind, CustodyEvent, DailyCount, Disposition, Journey, JourneyCount, State
+from guomen.loop.alerting import AlertKind
+from guomen.loop.models import CustodyEvent, DailyCount, Disposition, Journey, JourneyCount, State
 from guomen.loop.tests.factories import person, u, who
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +37,7 @@ UNITS = {
     "transfer": "c533102-transfer",
     "hotel": "c533102-hotel1",
     "hospital": "c533102-hospital",
-    "village": "v533102101201",
+    "village": "v533102103201",
 }
 ACTORS = {"port": "ruili_port", "transfer": "ruili_transfer", "hotel": "ruili_hotel", "hospital": "ruili_hospital", "village": "ruili_grid"}
 
@@ -231,7 +233,7 @@ class LoopMachine(RuleBasedStateMachine):
     def after_a_sweep_every_overdue_journey_has_exactly_one_open_alert(self):
         s.sweep(now=self.clock.t)
         for j in Journey.objects.all():
-            open_alerts = Alert.objects.filter(journey=j, kind=AlertKind.OVERDUE, closed_at__isnull=True).count()
+            open_alerts = Alert.objects.filter(ref=j.pk, kind=AlertKind.OVERDUE, closed_at__isnull=True).count()
             overdue = j.closed_at is None and j.due_at < self.clock.t
             assert open_alerts == (1 if overdue else 0), (j.code, j.state, j.due_at, self.clock.t)
             assert j.alert_open == bool(open_alerts)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from guomen.core.models import AccessLog
 from guomen.loop import services as s
-from guomen.loop.models import Alert, AlertKind, CustodyEvent, Disposition, Journey, State
+from guomen.loop.models import CustodyEvent, Disposition, Journey, State
 from guomen.loop.tests.factories import person, u, who
 from guomen.people.models import Person
 
@@ -87,7 +87,6 @@ REGISTER = {
         ("loop:hospital", "ruili_hospital", ("ruili_hotel", "ruili_grid")),
         ("loop:village", "ruili_grid", ("ruili_hospital", "ruili_port")),
         ("loop:scan", "ruili_transfer", ("ruili", "auditor", "info")),
-        ("loop:alerts", "ruili", ("info", "liaison")),
     ],
 )
 def test_each_desk_renders_for_its_role_and_is_forbidden_for_other_roles(client_as, name, allowed, others):
@@ -300,40 +299,6 @@ def test_the_village_accepts_checks_and_cannot_close_before_the_days_are_served(
     assert j.state == State.HOME_MONITORING
 
 
-# --- alerts ------------------------------------------------------------------------------------
-def test_alerts_show_in_the_jurisdiction_with_level_and_close_with_a_note(client_as):
-    a = s.alert_raise(kind=AlertKind.WATCHLIST_HIT, unit=u("c533102-command"), subject="护照 ••••4567")
-    other = s.alert_raise(kind=AlertKind.OTHER, unit=u("c532823-command"), subject="勐腊")
-    c = client_as("ruili")
-    page = c.get(reverse("loop:alerts")).content.decode()
-    assert f'id="alert-{a.public_id}"' in page and f'id="alert-{other.public_id}"' not in page
-    assert "badge info" in page  # the escalation level is shown
-    part = c.get(reverse("loop:alerts"), {"part": "list"}, HTTP_HX_REQUEST="true").content.decode()
-    assert f'id="alert-{a.public_id}"' in part and "<html" not in part
-    assert client_as("mengla").post(reverse("loop:alert_act", args=[a.public_id, "acknowledge"])).status_code == 404
-    c = client_as("ruili")
-    assert c.post(reverse("loop:alert_act", args=[a.public_id, "acknowledge"])).status_code == 302
-    r = c.post(reverse("loop:alert_act", args=[a.public_id, "close"]), {"note": ""}, follow=True)
-    a.refresh_from_db()
-    assert a.acknowledged_at and a.closed_at is None
-    assert c.post(reverse("loop:alert_act", args=[a.public_id, "close"]), {"note": "证件已扣留"}).status_code == 302
-    a.refresh_from_db()
-    assert a.closed_at and a.close_note == "证件已扣留"
-    assert r.status_code == 200
-
-
-def test_an_overdue_alert_cannot_be_closed_by_hand(client_as):
-    j = arrive()
-    s.sweep(now=j.due_at + timedelta(minutes=1))
-    a = Alert.objects.get(journey=j)
-    c = client_as("ruili_port")
-    page = c.get(reverse("loop:alerts")).content.decode()
-    assert f'id="alert-{a.public_id}"' in page
-    r = c.post(reverse("loop:alert_act", args=[a.public_id, "close"]), {"note": "done"}, follow=True)
-    a.refresh_from_db()
-    assert a.closed_at is None and r.status_code == 200
-
-
 # --- the loop card and the certificate --------------------------------------------------------------
 def test_the_loop_card_holds_a_qr_code_of_the_loop_code_and_a_masked_document(client_as):
     from guomen.people.services import person_register
@@ -389,7 +354,7 @@ def test_pages_keep_to_the_strict_csp(client_as):
         ("ruili_transfer", reverse("loop:scan")),
         ("ruili_hotel", reverse("loop:facility")),
         ("ruili_hotel", reverse("loop:journey", args=[j.code])),
-        ("ruili", reverse("loop:alerts")),
+        ("ruili", reverse("alerts:inbox")),
     ]:
         html = client_as(who_).get(url).content.decode()
         assert 'style="' not in html, url

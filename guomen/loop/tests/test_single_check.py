@@ -9,10 +9,12 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from guomen.alerts.models import Alert
 from guomen.loop import projection as proj
 from guomen.loop import queries
 from guomen.loop import services as s
-from guomen.loop.models import Alert, AlertKind, CustodyEvent, EventKind, Journey, State
+from guomen.loop.alerting import AlertKind
+from guomen.loop.models import CustodyEvent, EventKind, Journey, State
 from guomen.loop.tests.factories import who
 from guomen.loop.tests.test_flows import arrive, to_facility
 
@@ -113,7 +115,7 @@ def test_a_check_answers_the_open_overdue_alert(world):
     assert s.sweep(now=later) == 1
     with s.clock(lambda: later):
         s.health_check_by_code(actor=who("ruili_hotel"), code=j.code, temperature=36.5)
-    alert = Alert.objects.get(journey=j, kind=AlertKind.OVERDUE)
+    alert = Alert.objects.get(ref=j.pk, kind=AlertKind.OVERDUE)
     j.refresh_from_db()
     assert alert.closed_at is not None and alert.closed_by_seq == j.last_seq and not j.alert_open
     assert_consistent(j)

@@ -70,20 +70,20 @@ def test_status_cannot_be_inserted_before_recorded_history_or_set_outside_the_co
 
 
 def test_crossing_at_a_closed_passage_is_flagged_and_raises_an_alert_with_the_county_command(world):
-    from guomen.loop.models import Alert, AlertKind
+    from guomen.alerts.models import Alert
 
     path = Passage.objects.get(code="demo-path-533102")
     finding = crossing_check(path, at(2020, 4, 1))
     assert finding.flagged and finding.status == PassageStatusKind.CLOSED
     assert finding.details["passage"] == path.code
-    alert = Alert.objects.get(kind=AlertKind.CLOSED_PASSAGE)
+    alert = Alert.objects.get(kind="closed_passage")
     assert alert == finding.alert
     assert alert.unit.code == "c533102-command"
     assert path.name in alert.subject
 
 
 def test_crossing_at_a_closed_port_alerts_its_health_station(world, user):
-    from guomen.loop.models import Alert
+    from guomen.alerts.models import Alert
 
     ruili = Passage.objects.get(code="ruili")
     passage_status_set(actor=user("ruili"), passage=ruili, status="closed", valid_from=at(2020, 4, 10), reason="Closed to all traffic")
@@ -93,7 +93,7 @@ def test_crossing_at_a_closed_port_alerts_its_health_station(world, user):
 
 
 def test_crossing_at_an_open_or_restricted_passage_is_not_flagged(world):
-    from guomen.loop.models import Alert
+    from guomen.alerts.models import Alert
 
     ruili = Passage.objects.get(code="ruili")
     assert not crossing_check(ruili, at(2020, 3, 1)).flagged

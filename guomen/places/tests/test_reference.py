@@ -60,9 +60,9 @@ def test_every_place_below_the_province_has_exactly_one_parent_one_level_up():
             assert j.code.startswith(j.parent.code[: {Level.PREFECTURE: 2, Level.COUNTY: 4}.get(j.level, len(j.parent.code))])
 
 
-def test_below_county_everything_is_marked_demo_and_the_real_tree_is_not():
-    assert not Jurisdiction.objects.filter(level__in=[Level.TOWNSHIP, Level.VILLAGE], is_demo=False).exists()
-    assert not Jurisdiction.objects.filter(level__in=[Level.PROVINCE, Level.PREFECTURE, Level.COUNTY], is_demo=True).exists()
+def test_the_place_tree_is_real_down_to_village_committees_and_nothing_in_it_is_marked_demo():
+    assert not Jurisdiction.objects.filter(is_demo=True).exists()
+    assert Jurisdiction.objects.filter(level=Level.VILLAGE).count() > 2000
 
 
 def test_land_ports_come_from_the_shipped_facts_with_counterparts_and_modes():

@@ -7,8 +7,9 @@ import json
 
 import pytest
 from django.db.models import Sum
-from shapely.geometry import shape
+from shapely.geometry import Point, mapping, shape
 
+from guomen.places import geo
 from guomen.places.geo import GEOD
 from guomen.places.models import BorderSegment, Jurisdiction, Level, Risk
 from guomen.places.reference import geojson
@@ -34,27 +35,27 @@ def test_every_border_county_has_a_segment_for_each_neighbour_it_borders(world):
             assert BorderSegment.objects.filter(county=c, neighbour=n).exists(), (c.name_zh, n)
 
 
-def test_segments_are_10_to_20_km_and_lengths_match_the_geodesic_within_1_percent(world):
-    for s in BorderSegment.objects.all():
-        assert 10 <= s.length_km <= 20, s.code
+def test_segments_are_at_most_20_km_at_least_10_unless_a_whole_stretch_and_lengths_match_the_geodesic_within_1_percent(world):
+    stretches = {(f["properties"]["county"], f["properties"]["neighbour"]): f for f in geojson("yunnan_border_line.geojson")["features"]}
+    for s in BorderSegment.objects.select_related("county"):
+        assert s.length_km <= 20, s.code
+        if s.length_km < 10:
+            parts = shape(stretches[(s.county.code, s.neighbour)]["geometry"])
+            assert any(abs(geo.length_km(mapping(p)) - s.length_km) < 0.01 for p in getattr(parts, "geoms", [parts])), s.code
         reference = GEOD.geometry_length(shape(s.geometry)) / 1000.0  # pyproj.Geod on the WGS-84 ellipsoid
         assert abs(s.length_km - reference) / reference < 0.01, (s.code, s.length_km, reference)
 
 
-def test_segments_follow_the_shipped_line_and_leave_out_other_provinces(world):
-    from shapely.geometry import Point, shape
-
-    lines = {}
-    for f in geojson("ne_10m_boundary_lines_chn_mmr_lao_vnm.geojson")["features"]:
-        if f["properties"]["china_border"]:
-            lines[next(c for c in f["properties"]["pair"].split("-") if c != "CHN")] = shape(f["geometry"])
-    for s in BorderSegment.objects.all():
+def test_segments_follow_the_shipped_border_line_of_their_county_and_no_other_province(world):
+    stretches = {
+        (f["properties"]["county"], f["properties"]["neighbour"]): shape(f["geometry"])
+        for f in geojson("yunnan_border_line.geojson")["features"]
+    }
+    for s in BorderSegment.objects.select_related("county"):
         line = shape(s.geometry)
-        assert max(lines[s.neighbour].distance(Point(c)) for c in line.coords) < 1e-4, s.code  # on the line (≈10 m)
-        _minx, _miny, maxx, maxy = line.bounds
-        assert maxx < 106.3 and maxy < 28.5, s.code  # Guangxi's and Tibet's stretches are trimmed
+        assert max(stretches[(s.county.code, s.neighbour)].distance(Point(c)) for c in line.coords) < 1e-4, s.code  # on it (≈10 m)
     total = BorderSegment.objects.aggregate(km=Sum("length_km"))["km"]
-    assert 2000 < total < 4060  # the generalised line is shorter than the official 4,060 km
+    assert 2000 < total < 4060  # the drawn line is shorter than the official 4,060 km
 
 
 def test_risk_is_higher_near_ports(world):
