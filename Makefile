@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run    — set up and serve guomen at http://$(HOST):$(PORT)/ with demo data (SQLite by default)"
 	@echo "make test   — set up and run the whole test suite (DATABASE_URL selects PostgreSQL)"
-	@echo "make lint   — ruff, import layers, missing migrations, translations, deploy check"
+	@echo "make lint   — ruff, import layers, missing migrations, translations, dependency audit, deploy check"
 
 run: setup
 	$(PY) manage.py migrate --noinput
@@ -58,6 +58,7 @@ lint: setup
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/check_translations.py
+	$(PY) scripts/audit_dependencies.py
 	GUOMEN_ENV=production GUOMEN_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \
 	  GUOMEN_FIELD_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
 	  GUOMEN_HASH_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(32))') \

@@ -16,6 +16,7 @@ from guomen.loop.fhir_api import router as fhir_router
 from guomen.org.api import router as org_router
 from guomen.people.api import router as people_router
 from guomen.places.api import router as places_router
+from guomen.public.api import router as public_router
 from guomen.shell.api import router as shell_router
 
 api = NinjaAPI(
@@ -45,3 +46,4 @@ api.add_router("/loop", loop_router)
 api.add_router("/duty", duty_router)
 api.add_router("/command", command_router)
 api.add_router("/fhir", fhir_router)
+api.add_router("/public", public_router)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "guomen.core",
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",  # sign-in throttling: failed attempts per account and per address, in the database
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -66,6 +69,7 @@ INSTALLED_APPS = [
     "guomen.loop",
     "guomen.duty",
     "guomen.command",
+    "guomen.public",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +86,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "guomen.core.idempotency.IdempotencyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lockout into its page
 ]
 
 ROOT_URLCONF = "guomen.urls"
@@ -112,11 +117,15 @@ try:
     DATABASES = {"default": dj_database_url.parse(env.str("DATABASE_URL", _default_sqlite) or _default_sqlite)}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL this build understands: {exc}") from exc
+_SQLITE_SYNC = env.choice("GUOMEN_SQLITE_SYNCHRONOUS", "NORMAL", ("NORMAL", "FULL"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so
         # two writers queue on busy_timeout instead of failing with "database is locked".
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        # synchronous=NORMAL (default) in WAL mode never corrupts the file, but a power cut may lose
+        # the last transactions committed before it; FULL (GUOMEN_SQLITE_SYNCHRONOUS=FULL) syncs every
+        # commit to disk, so nothing acknowledged is lost, at the cost of one fsync per write.
+        "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={_SQLITE_SYNC}; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
@@ -130,6 +139,33 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- shared cache: counts limits across every worker process ----------------------------------
+# The database cache by default (`manage.py migrate` creates its table); Redis when
+# GUOMEN_CACHE_URL (or REDIS_URL) names one, e.g. redis://127.0.0.1:6379/0 (needs the redis package).
+_cache_url = env.str("GUOMEN_CACHE_URL") or env.str("REDIS_URL")
+if _cache_url:
+    if not _cache_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("GUOMEN_CACHE_URL must be a redis://, rediss:// or unix:// URL")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "guomen_cache",
+            # Culling would forget limit counters: keep far more entries than addresses seen in an hour.
+            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+        }
+    }
+
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma separated).
+# Without it every limit keys on the connecting address, which behind a proxy is the proxy's.
+GUOMEN_TRUSTED_PROXIES = env.list("GUOMEN_TRUSTED_PROXIES", [])
+for _proxy in GUOMEN_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"GUOMEN_TRUSTED_PROXIES: {_proxy!r} is not an address or network") from exc
+
 # --- background work (Django's Tasks API, database-backed queue) -------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if ENVIRONMENT == "test":
@@ -142,6 +178,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (django-axes, database handler: every worker sees the same failures). An
+# account or an address is locked after AXES_FAILURE_LIMIT failures in a row, until the lock
+# expires or an administrator lifts it (admin "Access attempts", or `manage.py signin_unlock`).
+AXES_HANDLER = "guomen.core.signin.SignInHandler"  # axes' database handler, one limit per parameter
+AXES_FAILURE_LIMIT = env.int("GUOMEN_SIGNIN_FAILURES", 10, minimum=1)  # per account
+GUOMEN_SIGNIN_FAILURES_PER_ADDRESS = env.int("GUOMEN_SIGNIN_FAILURES_PER_ADDRESS", 50, minimum=1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching its limit locks
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("GUOMEN_SIGNIN_LOCK_MINUTES", 60, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "guomen.core.clientip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

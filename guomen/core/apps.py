@@ -14,4 +14,12 @@ class CoreConfig(AppConfig):
         from . import append_only, registry, tasks
 
         post_migrate.connect(append_only.restore, sender=self, dispatch_uid="guomen.core.append_only.restore")
+        post_migrate.connect(_create_cache_table, sender=self, dispatch_uid="guomen.core.createcachetable")
         registry.periodic("core: purge expired Idempotency-Key answers", tasks.purge_idempotency, every_seconds=60 * 60)
+
+
+def _create_cache_table(sender, using: str = "default", **kwargs) -> None:
+    """`migrate` also makes the database cache's table (the shared counters of every limit)."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from guomen.lib import clock
 
+from .clientip import client_ip
 from .models import AccessLog, ApiToken
 
 TOKEN_PREFIX = "gm_"  # noqa: S105 - a prefix, not a secret
@@ -20,7 +21,7 @@ def access_record(*, user: Any, action: str, obj: Any, subject: str = "", reason
     ip = None
     channel = "web"
     if request is not None:
-        ip = request.META.get("REMOTE_ADDR") or None
+        ip = client_ip(request)
         channel = "api" if request.path.startswith("/api/") else "web"
     return AccessLog.objects.create(
         user=user,

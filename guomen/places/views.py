@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from guomen.core import ratelimit
 from guomen.core.links import opens_for
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
@@ -205,20 +205,9 @@ def declaration_reject(request: HttpRequest, public_id: str) -> HttpResponse:
 DECLARE_LIMIT_PER_HOUR = getattr(settings, "GUOMEN_DECLARE_PER_HOUR", 5)
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _over_limit(request: HttpRequest) -> bool:
-    """Count submissions per IP address per clock hour in the cache."""
-    key = f"places:declare:{_client_ip(request)}:{clock.now():%Y%m%d%H}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        n = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        n = 1
-    return n > DECLARE_LIMIT_PER_HOUR
+    """Count submissions per client address per clock hour in the shared cache."""
+    return ratelimit.hit_by_address("places:declare", request, limit=DECLARE_LIMIT_PER_HOUR, window_seconds=3600)
 
 
 @csrf_protect

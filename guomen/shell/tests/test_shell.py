@@ -115,7 +115,8 @@ def test_password_change_page_works(client_as):
     )
     assert r.status_code == 302
     c.logout()
-    assert c.login(username="ruili", password="Border-Night-2026!")
+    r = c.post("/login/", {"username": "ruili", "password": "Border-Night-2026!"})
+    assert r.status_code == 302 and r["Location"] == "/"
 
 
 def test_token_page_shows_a_new_token_once(client_as):
