@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "guomen.loop",
     "guomen.duty",
     "guomen.command",
+    "guomen.emergency",
 ]
 
 MIDDLEWARE = [
