@@ -340,13 +340,11 @@ def drill_clear(*, actor: Any, activation: Activation) -> Activation:
 
 # --- the exercise script --------------------------------------------------------------------------
 def _fever_threshold() -> float:
-    from guomen.loop.models import Policy
+    """The loop's own rule (the policy in force) decides whether a simulated traveller has fever."""
+    from guomen.loop.policy import Rules
+    from guomen.loop.services import policy_current
 
-    policy = Policy.objects.order_by("-effective_from").first()
-    try:
-        return float((policy.rules if policy else {}).get("fever_celsius", 37.3))
-    except (TypeError, ValueError):
-        return 37.3
+    return Rules.model_validate(policy_current().rules).fever_celsius
 
 
 def _play(act: Activation, inj: Inject, now: datetime) -> DrillEvent:
