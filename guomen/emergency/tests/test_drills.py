@@ -17,7 +17,7 @@ from guomen.emergency.models import ActivationState, ActivationStep, DrillEvent
 from guomen.lib import clock
 from guomen.lib.errors import Conflict
 from guomen.lib.localtime import zone
-from guomen.loop.tests.factories import u, who
+from guomen.loop.tests.factories import who
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction, Level
 
