@@ -193,8 +193,8 @@ def _report_arrived(unit: Unit, day: date) -> None:
 
 
 # --- dispatch tasks ------------------------------------------------------------------------------------
-def _issuing_unit(scope: Scope, unit: Unit) -> Unit:
-    for u in queries.command_units(scope):
+def _issuing_unit(scope: Scope, unit: Unit, commands: list[Unit] | None = None) -> Unit:
+    for u in queries.command_units(scope) if commands is None else commands:
         if unit.jurisdiction.path.startswith(u.jurisdiction.path):
             return u
     raise PermissionDenied(_("Only a command over %(unit)s may give it a task.") % {"unit": unit})
@@ -256,6 +256,7 @@ def tasks_create_many(*, actor: Any, items: list[dict[str, Any]], exercise: bool
     if not scope.has_role(*COMMAND_WRITE_ROLES):
         raise PermissionDenied(_("Only a command gives dispatch tasks."))
     now = clock.now()
+    commands = list(queries.command_units(scope))  # read once, not once per unit
     issuers: dict[int, Unit] = {}
     rows = []
     for item in items:
@@ -263,7 +264,7 @@ def tasks_create_many(*, actor: Any, items: list[dict[str, Any]], exercise: bool
         if unit.pk not in issuers:
             if not scope.reaches_unit(unit):
                 raise DomainError("unit_not_found", _("No such unit within your reach."), status=404)
-            issuers[unit.pk] = _issuing_unit(scope, unit)
+            issuers[unit.pk] = _issuing_unit(scope, unit, commands)
         due_at = item["due_at"]
         if timezone.is_naive(due_at):
             raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
