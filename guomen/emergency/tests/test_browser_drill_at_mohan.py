@@ -82,7 +82,7 @@ def test_a_whole_drill_at_mohan(page, sign_in, chromium):
 
     with page.expect_download() as info:
         page.locator("#aar-link").click()
-    pdf = PdfReader(io.BytesIO(open(info.value.path(), "rb").read()))  # noqa: PTH123, SIM115
+    pdf = PdfReader(io.BytesIO(open(info.value.path(), "rb").read()))  # noqa: SIM115
     text = " ".join(pdf.pages[0].extract_text().split())
     assert "演练评估报告" in text and "after-action report" in text
     assert "磨憨口岸发现阳性病例应急预案" in text and "Positive case found at Mohan port" in text
