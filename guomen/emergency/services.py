@@ -284,7 +284,7 @@ def _sync_from_tasks(activation: Activation) -> None:
 @transaction.atomic
 def step_complete(*, actor: Any, step: ActivationStep, note: str = "") -> ActivationStep:
     """The unit reports its step done (through the command's task), once its dependencies are done."""
-    a = ActivationStep.objects.select_for_update().select_related("activation", "task", "step").get(pk=step.pk)
+    a = ActivationStep.objects.select_for_update(of=("self",)).select_related("activation", "task", "step").get(pk=step.pk)
     if a.activation.state != ActivationState.ACTIVE:
         raise Conflict("activation_ended", _("This activation has ended."))
     if a.done_at is not None:
@@ -387,7 +387,7 @@ def injects_due(*, now: datetime | None = None) -> int:
 # --- evaluation ------------------------------------------------------------------------------------
 @transaction.atomic
 def step_rate(*, actor: Any, step: ActivationStep, rating: str, note: str = "") -> ActivationStep:
-    a = ActivationStep.objects.select_for_update().select_related("activation__plan").get(pk=step.pk)
+    a = ActivationStep.objects.select_for_update(of=("self",)).select_related("activation__plan").get(pk=step.pk)
     _require_command(actor, a.activation.plan)
     if rating not in Rating.values:
         raise DomainError("invalid_rating", _("Rate with P, S, M or U."), status=422)
@@ -419,7 +419,7 @@ def improvement_add(*, actor: Any, activation: Activation, text: str, owner_unit
 # --- suggestions from trigger rules -------------------------------------------------------------
 @transaction.atomic
 def firing_activate(*, actor: Any, firing: TriggerFiring) -> Activation:
-    f = TriggerFiring.objects.select_for_update().select_related("plan").get(pk=firing.pk)
+    f = TriggerFiring.objects.select_for_update(of=("self",)).select_related("plan").get(pk=firing.pk)
     if f.state != FiringState.SUGGESTED:
         raise Conflict("firing_decided", _("This suggestion has been decided already."))
     act = activate(actor=actor, plan=f.plan, firing=f)
@@ -431,7 +431,7 @@ def firing_activate(*, actor: Any, firing: TriggerFiring) -> Activation:
 
 @transaction.atomic
 def firing_dismiss(*, actor: Any, firing: TriggerFiring, reason: str) -> TriggerFiring:
-    f = TriggerFiring.objects.select_for_update().select_related("plan").get(pk=firing.pk)
+    f = TriggerFiring.objects.select_for_update(of=("self",)).select_related("plan").get(pk=firing.pk)
     _require_command(actor, f.plan)
     if f.state != FiringState.SUGGESTED:
         raise Conflict("firing_decided", _("This suggestion has been decided already."))
