@@ -86,3 +86,32 @@ def test_a_partner_case_notice_through_the_registry_hook_fires_once_per_notice(m
     assert registry.call("partner_case_notice", **{**payload, "reference": "LAO-2026-002"}) == [1]
     assert registry.call("partner_case_notice", **{**payload, "jurisdiction_code": "533102"}) == [0]  # outside the plan
     assert Plan.objects.get(code="mengla-partner-notice").firings.count() == 2
+
+
+def _in_hotel(n: int):
+    from guomen.loop.models import Disposition
+
+    out = []
+    for i in range(n):
+        j = s.journey_arrive(actor=who("ruili_port"), unit=u("port-ruili"), person=person("port-ruili", name="王芳"), origin_country="MMR")
+        s.journey_dispose(actor=who("ruili_port"), journey=j, disposition=Disposition.QUARANTINE, to_unit=u("c533102-hotel1"))
+        s.handover_accept(actor=who("ruili_hotel"), journey=j, unit=u("c533102-hotel1"), room=f"2{i:02d}", card_code=j.code)
+        out.append(j)
+    return out
+
+
+def test_n_fevers_at_one_facility_within_24_hours_fire_once(all_plans):
+    from guomen.loop.models import Journey
+
+    journeys = _in_hotel(4)
+    for j in journeys[:2]:
+        s.health_check(actor=who("ruili_hotel"), journey=Journey.objects.get(pk=j.pk), temperature=38.4)
+    s.health_check(actor=who("ruili_hotel"), journey=Journey.objects.get(pk=journeys[3].pk), temperature=36.6)
+    assert triggers.evaluate() == 0  # two fevers: under the plan's three
+    s.health_check(actor=who("ruili_hotel"), journey=Journey.objects.get(pk=journeys[2].pk), temperature=38.9)
+    assert triggers.evaluate() == 1
+    assert triggers.evaluate() == 0
+    firing = TriggerFiring.objects.get(plan__code="ruili-village-cluster")
+    assert firing.situation["fevers_24h"] == 3 and firing.situation["unit"] == "c533102-hotel1"
+    with time_machine.travel(clock.now() + timedelta(hours=25)):
+        assert triggers.evaluate() == 0  # the fevers are older than 24 h
