@@ -11,6 +11,7 @@ from guomen.core.apiauth import AUTH
 from guomen.core.apierrors import install_error_handlers
 from guomen.core.health import router as health_router
 from guomen.duty.api import router as duty_router
+from guomen.emergency.api import router as emergency_router
 from guomen.loop.api import router as loop_router
 from guomen.loop.fhir_api import router as fhir_router
 from guomen.org.api import router as org_router
@@ -47,3 +48,4 @@ api.add_router("/duty", duty_router)
 api.add_router("/command", command_router)
 api.add_router("/fhir", fhir_router)
 api.add_router("/public", public_router)
+api.add_router("/emergency", emergency_router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "guomen.loop",
     "guomen.duty",
     "guomen.command",
+    "guomen.emergency",
     "guomen.public",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("places/", include("guomen.places.urls")),
     path("org/", include("guomen.org.urls")),
     path("command/", include("guomen.command.urls")),
+    path("emergency/", include("guomen.emergency.urls")),
     path("loop/", include("guomen.loop.urls")),
     path("alerts/", include("guomen.alerts.urls")),
     path("people/", include("guomen.people.urls")),

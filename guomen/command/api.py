@@ -86,6 +86,7 @@ class DispatchTaskOut(Schema):
     source_ref: str
     escalated_at: datetime | None
     finished_at: datetime | None
+    exercise: bool = False
 
     @staticmethod
     def from_row(t: DispatchTask) -> dict[str, Any]:
@@ -101,6 +102,7 @@ class DispatchTaskOut(Schema):
             "source_ref": t.source_ref,
             "escalated_at": t.escalated_at,
             "finished_at": t.finished_at,
+            "exercise": t.exercise,
         }
 
 

@@ -88,6 +88,8 @@ class DispatchTask(models.Model):
     escalation_alert = models.ForeignKey("alerts.Alert", models.SET_NULL, null=True, blank=True, related_name="+")
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     is_demo = models.BooleanField(_("generated demo data"), default=False)
+    # Given in a drill (guomen.emergency): shown to the unit, never counted, never escalated, cleared after.
+    exercise = models.BooleanField(_("exercise"), default=False)
 
     scope_unit_field = ("unit", "issued_by_unit")
     scope_jurisdiction_field = "jurisdiction"

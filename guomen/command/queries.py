@@ -207,7 +207,7 @@ def duty_figures(scope: Scope, node: Jurisdiction, now: datetime) -> dict[str, A
 
 
 def dispatch_figures(ids: list[int], now: datetime) -> dict[str, int]:
-    agg = DispatchTask.objects.filter(jurisdiction_id__in=ids, state__in=OPEN_TASK_STATES).aggregate(
+    agg = DispatchTask.objects.filter(jurisdiction_id__in=ids, state__in=OPEN_TASK_STATES, exercise=False).aggregate(
         open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now))
     )
     return {"open": agg["open"] or 0, "overdue": agg["overdue"] or 0}
@@ -470,8 +470,8 @@ def reporting_units(scope: Scope) -> list[Unit]:
 # --- dispatch tasks ---------------------------------------------------------------------------------
 def tasks(scope: Scope, node: Jurisdiction | None = None):
     qs = scope.filter(DispatchTask.objects.select_related("unit", "jurisdiction", "issued_by_unit", "created_by", "alert"))
-    if node is not None:
-        qs = qs.filter(jurisdiction__path__startswith=node.path)
+    if node is not None:  # a jurisdiction's figures and lists: real tasks only (drills are never counted)
+        qs = qs.filter(jurisdiction__path__startswith=node.path, exercise=False)
     return qs
 
 

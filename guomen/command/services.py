@@ -202,8 +202,8 @@ def _report_arrived(unit: Unit, day: date) -> None:
 
 
 # --- dispatch tasks ------------------------------------------------------------------------------------
-def _issuing_unit(scope: Scope, unit: Unit) -> Unit:
-    for u in queries.command_units(scope):
+def _issuing_unit(scope: Scope, unit: Unit, commands: list[Unit] | None = None) -> Unit:
+    for u in queries.command_units(scope) if commands is None else commands:
         if unit.jurisdiction.path.startswith(u.jurisdiction.path):
             return u
     raise PermissionDenied(_("Only a command over %(unit)s may give it a task.") % {"unit": unit})
@@ -254,6 +254,47 @@ def task_create(
         source_ref=source_ref,
         alert=alert,
     )
+
+
+@transaction.atomic
+def tasks_create_many(*, actor: Any, items: list[dict[str, Any]], exercise: bool = False) -> list[DispatchTask]:
+    """Many tasks at once (an emergency plan's steps), all or none: authority checked once per unit,
+    rows written in one insert. Each item: unit, title, due_at, details, source, source_ref."""
+    scope = Scope.of(actor)
+    scope.require_write()
+    if not scope.has_role(*COMMAND_WRITE_ROLES):
+        raise PermissionDenied(_("Only a command gives dispatch tasks."))
+    now = clock.now()
+    commands = list(queries.command_units(scope))  # read once, not once per unit
+    issuers: dict[int, Unit] = {}
+    rows = []
+    for item in items:
+        unit = item["unit"]
+        if unit.pk not in issuers:
+            if not scope.reaches_unit(unit):
+                raise DomainError("unit_not_found", _("No such unit within your reach."), status=404)
+            issuers[unit.pk] = _issuing_unit(scope, unit, commands)
+        due_at = item["due_at"]
+        if timezone.is_naive(due_at):
+            raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
+        if due_at <= now:
+            raise DomainError("due_in_past", _("The due time must be in the future."), status=422)
+        rows.append(
+            DispatchTask(
+                title=_text(item["title"], 200, _("the task"), required=True),
+                details=_text(item.get("details", ""), 4000, _("the details")),
+                unit=unit,
+                jurisdiction_id=unit.jurisdiction_id,
+                issued_by_unit=issuers[unit.pk],
+                created_by=actor,
+                created_at=now,
+                due_at=due_at,
+                source=_text(item.get("source", ""), 60, "source"),
+                source_ref=_text(item.get("source_ref", ""), 120, "reference"),
+                exercise=exercise,
+            )
+        )
+    return DispatchTask.objects.bulk_create(rows, batch_size=500)
 
 
 def _may_report_progress(scope: Scope, task: DispatchTask) -> bool:
@@ -322,7 +363,9 @@ def tasks_escalate(*, now: datetime | None = None) -> int:
     now = now or clock.now()
     raised = 0
     ids = list(
-        DispatchTask.objects.filter(state__in=OPEN_TASK_STATES, escalated_at__isnull=True, due_at__lt=now).values_list("pk", flat=True)
+        DispatchTask.objects.filter(state__in=OPEN_TASK_STATES, escalated_at__isnull=True, due_at__lt=now, exercise=False).values_list(
+            "pk", flat=True
+        )
     )
     for pk in ids:
         with transaction.atomic():

@@ -79,3 +79,19 @@ def periodic(name: str, task: Any, every_seconds: int) -> None:
     """A task that ``manage.py clock`` enqueues every ``every_seconds`` for the worker to run."""
     if not any(p.name == name for p in PERIODIC):
         PERIODIC.append(Periodic(name, task, every_seconds))
+
+
+# Named hooks: a lower or sibling app calls ``call(name, **payload)`` without importing the app that
+# answers (e.g. the exchange app's partner case notices, answered by emergency plans).
+HOOKS: dict[str, list[Callable[..., Any]]] = {}
+
+
+def hook(name: str, handler: Callable[..., Any]) -> None:
+    handlers = HOOKS.setdefault(name, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def call(name: str, **payload: Any) -> list[Any]:
+    """Every handler registered for ``name``, called in order; their results (none registered: [])."""
+    return [handler(**payload) for handler in HOOKS.get(name, [])]
