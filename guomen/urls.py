@@ -23,6 +23,7 @@ urlpatterns = [
     path("alerts/", include("guomen.alerts.urls")),
     path("people/", include("guomen.people.urls")),
     path("duty/", include("guomen.duty.urls")),
+    path("exchange/", include("guomen.exchange.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

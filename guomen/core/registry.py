@@ -79,3 +79,20 @@ def periodic(name: str, task: Any, every_seconds: int) -> None:
     """A task that ``manage.py clock`` enqueues every ``every_seconds`` for the worker to run."""
     if not any(p.name == name for p in PERIODIC):
         PERIODIC.append(Periodic(name, task, every_seconds))
+
+
+@dataclass(frozen=True)
+class DashboardBlock:
+    template: str
+    context: Callable[[Any, Any], dict[str, Any] | None]  # (scope, node) -> context, None hides the block
+    order: int = 50
+
+
+DASHBOARD: list[DashboardBlock] = []
+
+
+def dashboard_block(template: str, context: Callable[[Any, Any], dict[str, Any] | None], order: int = 50) -> None:
+    """A figure a higher app shows on the command dashboard (command never imports that app)."""
+    if not any(b.template == template for b in DASHBOARD):
+        DASHBOARD.append(DashboardBlock(template, context, order))
+        DASHBOARD.sort(key=lambda b: b.order)
