@@ -51,9 +51,9 @@ def send_due(*, limit: int = 500, transport: Transport | None = None) -> dict[st
                 counts["failed"] += 1
                 break
             counts["refused" if outcome == "refused" else "sent"] += 1
-        else:
-            if partner.failures:
-                Partner.objects.filter(pk=partner.pk).update(failures=0, retry_at=None, last_error="")
+            if partner.failures:  # it answers again: the backoff starts over at the next failure
+                partner.failures, partner.retry_at, partner.last_error = 0, None, ""
+                partner.save(update_fields=["failures", "retry_at", "last_error"])
     return counts
 
 
