@@ -39,8 +39,14 @@ AFTER = {
     "team_arrival": {"deployed"},
     "team_return": {"arrived"},
 }
-# Steps that only the side that did NOT open the thread may take (the two-sided rule).
-ANSWERS = {"handover_answer", "case_followup", "aid_receipt", "team_arrival", "team_return"}
+# Steps only the side that did NOT take the answered step may take (the two-sided rule).
+ANSWERS = {
+    "handover_answer": "handover_offer",
+    "case_followup": "case_notice",
+    "aid_receipt": "aid_shipment",
+    "team_arrival": "team_deployment",
+    "team_return": "team_deployment",
+}
 
 
 def record(partner: Partner, type_: str, body: dict[str, Any], *, incoming: bool) -> Thread:
@@ -59,9 +65,13 @@ def record(partner: Partner, type_: str, body: dict[str, Any], *, incoming: bool
         )
     if thread is None:
         thread = Thread(partner=partner, ref=ref, kind=kind, ours=not incoming, status="", data={})
-    if type_ in ANSWERS and thread.ours != incoming:
-        raise DomainError("not_your_step", _("Only the other side answers this step."), status=409)
+    side = "them" if incoming else "us"
     data = dict(thread.data)
+    by = dict(data.get("by", {}))
+    if type_ in ANSWERS and by.get(ANSWERS[type_]) == side:
+        raise DomainError("not_your_step", _("Only the other side answers this step."), status=409)
+    by[type_] = side
+    data["by"] = by
     if kind == Kind.AID:
         thread.status = AID_STEPS[type_]
         data[thread.status] = body
