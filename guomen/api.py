@@ -11,6 +11,7 @@ from guomen.core.apiauth import AUTH
 from guomen.core.apierrors import install_error_handlers
 from guomen.core.health import router as health_router
 from guomen.duty.api import router as duty_router
+from guomen.exchange.api import router as exchange_router
 from guomen.loop.api import router as loop_router
 from guomen.org.api import router as org_router
 from guomen.people.api import router as people_router
@@ -43,3 +44,4 @@ api.add_router("/alerts", alerts_router)
 api.add_router("/loop", loop_router)
 api.add_router("/duty", duty_router)
 api.add_router("/command", command_router)
+api.add_router("/exchange", exchange_router)

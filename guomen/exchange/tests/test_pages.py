@@ -54,3 +54,19 @@ def test_the_command_dashboard_shows_the_oldest_unacknowledged_message(client_as
     html = client_as("province").get("/command/").content.decode()
     assert 'id="exchange-health"' in html and "Muse District, Myanmar" in html
     assert Message.objects.filter(direction=Direction.OUT, status=Status.QUEUED).count() == 1
+
+
+def test_the_api_queues_a_message_and_refuses_a_malformed_body(api_as):
+    p, _private = partner()
+    c = api_as("liaison")
+    body = {"ref": str(uuid.uuid4()), "items": [{"item": "N95", "quantity": 10, "unit": "box"}], "text": TEXT}
+    r = c.post(f"/api/exchange/partners/{p.authority}/messages", {"type": "aid_offer", "body": body}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["status"] == "queued"
+    r = c.post(
+        f"/api/exchange/partners/{p.authority}/messages", {"type": "aid_offer", "body": {"ref": "x"}}, content_type="application/json"
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "malformed_body"
+    assert Message.objects.count() == 1
+    listed = c.get("/api/exchange/partners").json()
+    assert listed[0]["authority"] == "mm-muse" and listed[0]["queued"] == 1
+    assert api_as("ruili_port").get("/api/exchange/messages").status_code == 403
