@@ -70,3 +70,13 @@ def test_the_api_queues_a_message_and_refuses_a_malformed_body(api_as):
     listed = c.get("/api/exchange/partners").json()
     assert listed[0]["authority"] == "mm-muse" and listed[0]["queued"] == 1
     assert api_as("ruili_port").get("/api/exchange/messages").status_code == 403
+
+
+def test_the_demo_registers_the_three_neighbours_once(world):
+    from ..demo import generate_demo_exchange
+    from ..models import Partner
+
+    generate_demo_exchange()
+    generate_demo_exchange()
+    assert sorted(Partner.objects.values_list("authority", flat=True)) == ["la-luangnamtha", "mm-muse", "vn-laocai"]
+    assert Partner.objects.get(authority="la-luangnamtha").name_local == "ແຂວງຫຼວງນ້ຳທາ"
