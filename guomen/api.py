@@ -12,6 +12,7 @@ from guomen.core.apierrors import install_error_handlers
 from guomen.core.health import router as health_router
 from guomen.duty.api import router as duty_router
 from guomen.emergency.api import router as emergency_router
+from guomen.exchange.api import router as exchange_router
 from guomen.loop.api import router as loop_router
 from guomen.loop.fhir_api import router as fhir_router
 from guomen.org.api import router as org_router
@@ -49,3 +50,4 @@ api.add_router("/command", command_router)
 api.add_router("/fhir", fhir_router)
 api.add_router("/public", public_router)
 api.add_router("/emergency", emergency_router)
+api.add_router("/exchange", exchange_router)

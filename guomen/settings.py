@@ -38,6 +38,12 @@ SECRET_KEY = _secret("GUOMEN_SECRET_KEY", "secret_key")
 FIELD_ENCRYPTION_KEYS = [k.strip() for k in _secret("GUOMEN_FIELD_KEYS", "field_key", "fernet").split(",") if k.strip()]
 # Key for the keyed hash (HMAC-SHA256) that finds a document number without decrypting.
 IDENTIFIER_HASH_KEY = _secret("GUOMEN_HASH_KEY", "hash_key")
+# Exchange with neighbouring authorities: this instance's authority code (its name in signed
+# messages) and the Fernet keys (newest first) that encrypt its Ed25519 signing keys at rest.
+EXCHANGE_AUTHORITY = env.str("GUOMEN_EXCHANGE_AUTHORITY", "cn-yunnan") or "cn-yunnan"
+EXCHANGE_KEY_ENCRYPTION_KEYS = [k.strip() for k in _secret("GUOMEN_EXCHANGE_KEYS", "exchange_key", "fernet").split(",") if k.strip()]
+# Messages whose signing time is further than this from our clock are refused (seconds).
+EXCHANGE_WINDOW_SECONDS = env.int("GUOMEN_EXCHANGE_WINDOW_SECONDS", 600, minimum=30)
 
 ALLOWED_HOSTS = env.list("GUOMEN_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
@@ -71,6 +77,7 @@ INSTALLED_APPS = [
     "guomen.command",
     "guomen.emergency",
     "guomen.public",
+    "guomen.exchange",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ urlpatterns = [
     path("people/", include("guomen.people.urls")),
     path("duty/", include("guomen.duty.urls")),
     path("public/", include("guomen.public.urls")),
+    path("exchange/", include("guomen.exchange.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -45,6 +45,13 @@ def _params(request: HttpRequest) -> dict[str, str]:
     return {k: v for k, v in request.GET.items() if k not in ("j", "page", "format") and "\x00" not in v}
 
 
+def _blocks(scope: Any, node: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Figures higher apps register for the dashboard (e.g. the exchange's health)."""
+    from guomen.core import registry
+
+    return [(b.template, c) for b in registry.DASHBOARD if (c := b.context(scope, node)) is not None]
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope, node = _node(request)
@@ -62,6 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "alert_levels": alerts,
         "occupancy_pct": round(100 * d.in_facility / d.capacity) if d.capacity else None,
         "may_dispatch": services.may_dispatch(request.user),
+        "blocks": _blocks(scope, node),
     }
     template = "command/dashboard.html#figures" if request.htmx else "command/dashboard.html"
     return render(request, template, ctx)

@@ -95,3 +95,20 @@ def hook(name: str, handler: Callable[..., Any]) -> None:
 def call(name: str, **payload: Any) -> list[Any]:
     """Every handler registered for ``name``, called in order; their results (none registered: [])."""
     return [handler(**payload) for handler in HOOKS.get(name, [])]
+
+
+@dataclass(frozen=True)
+class DashboardBlock:
+    template: str
+    context: Callable[[Any, Any], dict[str, Any] | None]  # (scope, node) -> context, None hides the block
+    order: int = 50
+
+
+DASHBOARD: list[DashboardBlock] = []
+
+
+def dashboard_block(template: str, context: Callable[[Any, Any], dict[str, Any] | None], order: int = 50) -> None:
+    """A figure a higher app shows on the command dashboard (command never imports that app)."""
+    if not any(b.template == template for b in DASHBOARD):
+        DASHBOARD.append(DashboardBlock(template, context, order))
+        DASHBOARD.sort(key=lambda b: b.order)

@@ -1,0 +1,173 @@
+"""What each message type does to a thread, the same on both sides: the sender records its own
+message when it queues it, the receiver when it applies it. A step out of turn is refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from uuid import UUID
+
+from django.utils.translation import gettext as _
+
+from guomen.lib import clock
+from guomen.lib.errors import DomainError
+
+from . import hooks
+from .models import Kind, Partner, Thread
+
+AID_STEPS = {
+    "aid_request": "requested",
+    "aid_offer": "offered",
+    "aid_commitment": "committed",
+    "aid_shipment": "shipped",
+    "aid_receipt": "received",
+}
+# The steps each step may follow (None: opens the thread).
+AFTER = {
+    "manifest": {None},
+    "case_notice": {None},
+    "case_followup": {"notified", "traced", "isolated", "tested", "not_found"},
+    "handover_offer": {None},
+    "handover_answer": {"offered"},
+    "aid_request": {None},
+    "aid_offer": {None, "requested"},
+    "aid_commitment": {"offered"},
+    "aid_shipment": {"committed", "shipped"},
+    "aid_receipt": {"shipped"},
+    "team_deployment": {None},
+    "team_arrival": {"deployed"},
+    "team_return": {"arrived"},
+}
+# Steps only the side that did NOT take the answered step may take (the two-sided rule).
+ANSWERS = {
+    "handover_answer": "handover_offer",
+    "case_followup": "case_notice",
+    "aid_receipt": "aid_shipment",
+    "team_arrival": "team_deployment",
+    "team_return": "team_deployment",
+}
+
+
+def record(partner: Partner, type_: str, body: dict[str, Any], *, incoming: bool) -> Thread:
+    """Move the thread of ``body['ref']`` by one step; raise ``DomainError`` if out of turn."""
+    from .schemas import TYPES
+
+    kind = TYPES[type_][0]
+    ref = UUID(str(body["ref"]))
+    thread = Thread.objects.select_for_update().filter(partner=partner, ref=ref).first()
+    if thread is not None and thread.kind != kind:
+        raise DomainError("wrong_thread", _("This reference belongs to another kind of exchange."), status=409)
+    state = thread.status if thread is not None else None
+    if state not in AFTER[type_]:
+        raise DomainError(
+            "out_of_turn", _("A %(type)s cannot follow %(state)s.") % {"type": type_, "state": state or _("nothing")}, status=409
+        )
+    if thread is None:
+        thread = Thread(partner=partner, ref=ref, kind=kind, ours=not incoming, status="", data={})
+    side = "them" if incoming else "us"
+    data = dict(thread.data)
+    by = dict(data.get("by", {}))
+    if type_ in ANSWERS and by.get(ANSWERS[type_]) == side:
+        raise DomainError("not_your_step", _("Only the other side answers this step."), status=409)
+    by[type_] = side
+    data["by"] = by
+    if kind == Kind.AID:
+        thread.status = AID_STEPS[type_]
+        data[thread.status] = body
+        if type_ == "aid_receipt":
+            data["discrepancies"] = discrepancies(data.get("shipped", {}).get("items", []), body.get("items", []))
+    elif type_ == "handover_answer":
+        thread.status = "accepted" if body["accepted"] else "declined"
+        data["answer"] = body
+    elif type_ == "case_followup":
+        thread.status = body["action"]
+        data.setdefault("followups", []).append(body)
+    else:
+        thread.status = {
+            "manifest": "sent" if not incoming else "received",
+            "case_notice": "notified",
+            "handover_offer": "offered",
+            "team_deployment": "deployed",
+            "team_arrival": "arrived",
+            "team_return": "returned",
+        }[type_]
+        data[type_] = body
+    thread.data = data
+    thread.updated_at = clock.now()
+    thread.save()
+    return thread
+
+
+def discrepancies(shipped: list[dict[str, Any]], received: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each (item, unit) whose received quantity differs from the shipped one."""
+    sent: dict[tuple[str, str], int] = {}
+    got: dict[tuple[str, str], int] = {}
+    for row in shipped:
+        sent[(row["item"], row["unit"])] = sent.get((row["item"], row["unit"]), 0) + int(row["quantity"])
+    for row in received:
+        got[(row["item"], row["unit"])] = got.get((row["item"], row["unit"]), 0) + int(row["quantity"])
+    out = []
+    for key in sorted(set(sent) | set(got)):
+        if sent.get(key, 0) != got.get(key, 0):
+            out.append({"item": key[0], "unit": key[1], "shipped": sent.get(key, 0), "received": got.get(key, 0)})
+    return out
+
+
+def apply(partner: Partner, type_: str, body: dict[str, Any], message_id: str) -> dict[str, Any] | None:
+    """Apply a partner's message here (inside the inbox's transaction); the result returns in the acknowledgement."""
+    thread = record(partner, type_, body, incoming=True)
+    result = None
+    if type_ == "manifest":
+        result = _manifest(partner, body)
+        thread.data = {**thread.data, "outcome": result}
+        thread.save(update_fields=["data"])
+    hooks.fire(type_, partner=partner, thread=thread, body=body, message_id=message_id)
+    return result
+
+
+MANIFEST_FIELDS = [
+    "name_native",
+    "name_latin",
+    "sex",
+    "birth_date",
+    "nationality",
+    "document_kind",
+    "document_number",
+    "issuing_country",
+    "valid_until",
+    "expected_at",
+    "origin_place",
+    "destination",
+    "risk",
+]
+
+
+def _manifest(partner: Partner, body: dict[str, Any]) -> dict[str, Any]:
+    """The rows become declarations through the manifest import's own service; per-row outcomes back."""
+    from guomen.loop.manifest import manifest_import
+
+    port = partner.port_units.filter(code=body["port"]).first()
+    if port is None or partner.manifest_user is None:
+        raise DomainError("unknown_port", _("This port does not take manifests from you: %(port)s") % {"port": body["port"]}, status=422)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(MANIFEST_FIELDS)
+    for row in body["rows"]:
+        writer.writerow(["" if row.get(f) is None else row.get(f) for f in MANIFEST_FIELDS])
+    report = manifest_import(
+        actor=partner.manifest_user,
+        port_unit=port,
+        file_name=f"{partner.authority}-{body['ref']}.csv",
+        content=buf.getvalue().encode("utf-8"),
+        source=f"{partner.authority} {body['ref']}",
+    )
+    outcomes: list[dict[str, Any]] = []
+    for r in report.taken:
+        outcomes.append({"row": r["row"] - 1, "outcome": "declared"})
+    for r in report.unchanged:
+        outcomes.append({"row": r["row"] - 1, "outcome": "unchanged"})
+    for r in report.rejected:
+        outcomes.append({"row": r["row"] - 1, "outcome": "rejected", "code": r["code"], "reason": r["reason"]})
+    outcomes.sort(key=lambda o: o["row"])
+    return {"rows": report.rows, "declared": len(report.taken), "rejected": len(report.rejected), "outcomes": outcomes}

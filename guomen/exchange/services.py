@@ -1,0 +1,206 @@
+"""Every write of the exchange: partners, our keys, and queueing messages (the outbox row is
+written in the same transaction as the thread's change that causes it)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+from pydantic import ValidationError
+
+from guomen.lib import clock
+from guomen.lib.errors import DomainError
+from guomen.org.models import Membership, Role, Unit
+from guomen.org.scoping import Scope
+
+from . import handlers, signing
+from .models import Cursor, Direction, InstanceKey, Message, Partner, Status
+from .schemas import LANGUAGES, TYPES
+
+LIAISON_ROLES = (Role.PARTNER_LIAISON, Role.PROVINCE_COMMAND, Role.ADMINISTRATOR)
+
+
+def _require_liaison(actor: Any, partner: Partner | None = None) -> None:
+    """``actor`` None: the system itself (management commands run by the operator)."""
+    if actor is None:
+        return
+    scope = Scope.of(actor)
+    scope.require_write()
+    if scope.has_role(*LIAISON_ROLES):
+        return
+    if partner is not None and any(scope.acts_for(u) for u in partner.liaison_units.all()):
+        return
+    raise PermissionDenied(_("Only a partner liaison may do this."))
+
+
+# --- our keys ------------------------------------------------------------------------------------
+def current_key() -> InstanceKey:
+    key = InstanceKey.objects.filter(retired_at__isnull=True).first()
+    return key if key is not None else key_rotate(actor=None)
+
+
+def private_key() -> Any:
+    return signing.unseal_private(current_key().private_key_encrypted)
+
+
+@transaction.atomic
+def key_rotate(*, actor: Any) -> InstanceKey:
+    """A new signing key; the old ones are retired. Give the new public key to every partner
+    (out of band, confirmed by fingerprint) as their "next" key before rotating."""
+    _require_liaison(actor)
+    private = signing.new_private_key()
+    InstanceKey.objects.filter(retired_at__isnull=True).update(retired_at=clock.now())
+    return InstanceKey.objects.create(public_key=signing.public_b64(private), private_key_encrypted=signing.seal_private(private))
+
+
+# --- partners ------------------------------------------------------------------------------------
+def _check_keys(public_key: str, public_key_next: str) -> None:
+    if not signing.valid_public_key(public_key):
+        raise DomainError("invalid_key", _("The current key is not an Ed25519 public key (32 bytes, base64)."), status=422)
+    if public_key_next and not signing.valid_public_key(public_key_next):
+        raise DomainError("invalid_key", _("The next key is not an Ed25519 public key (32 bytes, base64)."), status=422)
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and (loopback or not getattr(settings, "PRODUCTION", False))):
+        raise DomainError("insecure_url", _("A partner's address must be https://."), status=422)
+
+
+@transaction.atomic
+def partner_register(
+    *,
+    actor: Any,
+    authority: str,
+    name_zh: str,
+    name_en: str,
+    country: str,
+    base_url: str,
+    public_key: str,
+    public_key_next: str = "",
+    name_local: str = "",
+    languages: list[str] | tuple[str, ...] = (),
+    liaison_units: list[Unit] | tuple[Unit, ...] = (),
+    port_units: list[Unit] | tuple[Unit, ...] = (),
+) -> Partner:
+    _require_liaison(actor)
+    _check_keys(public_key, public_key_next)
+    _check_url(base_url)
+    bad = [lang for lang in languages if lang not in LANGUAGES]
+    if bad:
+        raise DomainError("unknown_language", _("Unknown language: %(lang)s") % {"lang": ", ".join(bad)}, status=422)
+    if authority == settings.EXCHANGE_AUTHORITY:
+        raise DomainError("self_partner", _("This is our own authority code."), status=422)
+    partner, _created = Partner.objects.update_or_create(
+        authority=authority,
+        defaults={
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "name_local": name_local,
+            "country": country.upper()[:2],
+            "base_url": base_url,
+            "public_key": public_key,
+            "public_key_next": public_key_next,
+            "languages": list(languages),
+        },
+    )
+    partner.liaison_units.set(liaison_units)
+    partner.port_units.set(port_units)
+    if port_units:
+        _manifest_user(partner, port_units)
+    return partner
+
+
+def _manifest_user(partner: Partner, ports: Any) -> None:
+    """The account that declares this partner's manifests: a port officer of each of its ports."""
+    from django.contrib.auth import get_user_model
+
+    user, _created = get_user_model().objects.get_or_create(
+        username=f"exchange-{partner.authority}"[:150], defaults={"first_name": partner.name_zh[:150]}
+    )
+    if _created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    for port in ports:
+        Membership.objects.get_or_create(user=user, unit=port, role=Role.PORT_OFFICER)
+    partner.manifest_user = user
+    partner.save(update_fields=["manifest_user"])
+
+
+@transaction.atomic
+def partner_keys_set(*, actor: Any, partner: Partner, public_key: str, public_key_next: str = "") -> Partner:
+    """The partner rotated: their next key becomes current (both keep verifying meanwhile)."""
+    _require_liaison(actor, partner)
+    _check_keys(public_key, public_key_next)
+    partner.public_key, partner.public_key_next = public_key, public_key_next
+    partner.save(update_fields=["public_key", "public_key_next"])
+    return partner
+
+
+# --- messages ------------------------------------------------------------------------------------
+def _validate(type_: str, body: dict[str, Any]) -> dict[str, Any]:
+    if type_ not in TYPES:
+        raise DomainError("unknown_type", _("Unknown message type: %(type)s") % {"type": type_}, status=422)
+    try:
+        return TYPES[type_][1].model_validate(body).model_dump(mode="json")
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        raise DomainError("malformed_body", _("The message body is not valid: %(problems)s") % {"problems": problems}, status=422) from exc
+
+
+def _next_seq(partner: Partner, subject: str) -> int:
+    cursor, _created = Cursor.objects.get_or_create(partner=partner, direction=Direction.OUT, subject=subject)
+    cursor = Cursor.objects.select_for_update().get(pk=cursor.pk)
+    cursor.seq += 1
+    cursor.save(update_fields=["seq"])
+    return cursor.seq
+
+
+@transaction.atomic
+def message_send(*, actor: Any, partner: Partner, type: str, body: dict[str, Any]) -> Message:
+    """Record the step on its thread and queue the signed message for the worker, in one transaction."""
+    _require_liaison(actor, partner)
+    if not partner.active:
+        raise DomainError("partner_inactive", _("This partner is not active."), status=409)
+    clean = _validate(type, body)
+    thread = handlers.record(partner, type, clean, incoming=False)
+    subject = thread.subject
+    msg_id = uuid.uuid4()
+    message = {
+        "type": type,
+        "version": 1,
+        "id": str(msg_id),
+        "sender": settings.EXCHANGE_AUTHORITY,
+        "recipient": partner.authority,
+        "created_at": clock.now().isoformat(),
+        "subject": subject,
+        "seq": _next_seq(partner, subject),
+        "body": clean,
+    }
+    return Message.objects.create(
+        direction=Direction.OUT,
+        partner=partner,
+        msg_id=msg_id,
+        type=type,
+        subject=subject,
+        seq=message["seq"],
+        message=message,
+        status=Status.QUEUED,
+    )
+
+
+@transaction.atomic
+def message_retry(*, actor: Any, message: Message) -> Message:
+    """Queue a refused outgoing message again (after the cause was fixed, e.g. keys exchanged)."""
+    _require_liaison(actor, message.partner)
+    if message.direction != Direction.OUT or message.status != Status.REFUSED:
+        raise DomainError("not_refused", _("Only a refused outgoing message can be sent again."), status=409)
+    message.status = Status.QUEUED
+    message.save(update_fields=["status"])
+    return message

@@ -1,0 +1,82 @@
+"""The liaison desk and the command dashboard's exchange health: Burmese, Lao and Vietnamese texts shown as sent."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from .. import services
+from ..models import Direction, Message, Status
+from .helpers import partner
+
+pytestmark = pytest.mark.django_db
+TEXT = {"zh-Hans": "援助物资", "en": "Aid supplies", "my": "အကူအညီပစ္စည်း", "lo": "ອຸປະກອນຊ່ວຍເຫຼືອ", "vi": "Vật tư viện trợ"}
+
+
+def test_the_desk_shows_partners_fingerprints_messages_and_texts(client_as, user):
+    p, _private = partner()
+    services.current_key()
+    services.message_send(actor=user("liaison"), partner=p, type="aid_offer", body={"ref": str(uuid.uuid4()), "items": [], "text": TEXT})
+    r = client_as("liaison").get("/exchange/")
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert "မူဆယ်ခရိုင်" in html and 'lang="my"' in html
+    for lang in ("my", "lo", "vi"):
+        assert TEXT[lang] in html
+    from .. import signing
+
+    assert signing.fingerprint(p.public_key) in html
+    assert signing.fingerprint(services.current_key().public_key) in html
+    assert "联络台" in html
+
+
+def test_a_refused_message_is_shown_to_act_on(client_as, user):
+    p, _private = partner()
+    m = services.message_send(
+        actor=user("liaison"), partner=p, type="aid_offer", body={"ref": str(uuid.uuid4()), "items": [], "text": TEXT}
+    )
+    reason = {"en": "The signature does not verify", "zh-Hans": "签名无法用我方保存的贵方公钥验证。"}
+    Message.objects.filter(pk=m.pk).update(status=Status.REFUSED, outcome={"outcome": "refused", "code": "bad_signature", "reason": reason})
+    c = client_as("liaison")
+    assert "签名无法用我方保存的贵方公钥验证" in c.get("/exchange/").content.decode()
+    c.post(f"/exchange/messages/{m.msg_id}/retry/")
+    assert Message.objects.get(pk=m.pk).status == Status.QUEUED
+
+
+def test_others_cannot_see_the_desk(client_as):
+    assert client_as("ruili_port").get("/exchange/").status_code == 403
+
+
+def test_the_command_dashboard_shows_the_oldest_unacknowledged_message(client_as, user):
+    p, _private = partner()
+    services.message_send(actor=user("liaison"), partner=p, type="aid_offer", body={"ref": str(uuid.uuid4()), "items": [], "text": TEXT})
+    html = client_as("province").get("/command/").content.decode()
+    assert 'id="exchange-health"' in html and "Muse District, Myanmar" in html
+    assert Message.objects.filter(direction=Direction.OUT, status=Status.QUEUED).count() == 1
+
+
+def test_the_api_queues_a_message_and_refuses_a_malformed_body(api_as):
+    p, _private = partner()
+    c = api_as("liaison")
+    body = {"ref": str(uuid.uuid4()), "items": [{"item": "N95", "quantity": 10, "unit": "box"}], "text": TEXT}
+    r = c.post(f"/api/exchange/partners/{p.authority}/messages", {"type": "aid_offer", "body": body}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["status"] == "queued"
+    r = c.post(
+        f"/api/exchange/partners/{p.authority}/messages", {"type": "aid_offer", "body": {"ref": "x"}}, content_type="application/json"
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "malformed_body"
+    assert Message.objects.count() == 1
+    listed = c.get("/api/exchange/partners").json()
+    assert listed[0]["authority"] == "mm-muse" and listed[0]["queued"] == 1
+    assert api_as("ruili_port").get("/api/exchange/messages").status_code == 403
+
+
+def test_the_demo_registers_the_three_neighbours_once(world):
+    from ..demo import generate_demo_exchange
+    from ..models import Partner
+
+    generate_demo_exchange()
+    generate_demo_exchange()
+    assert sorted(Partner.objects.values_list("authority", flat=True)) == ["la-luangnamtha", "mm-muse", "vn-laocai"]
+    assert Partner.objects.get(authority="la-luangnamtha").name_local == "ແຂວງຫຼວງນ້ຳທາ"
