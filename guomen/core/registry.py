@@ -79,3 +79,21 @@ def periodic(name: str, task: Any, every_seconds: int) -> None:
     """A task that ``manage.py clock`` enqueues every ``every_seconds`` for the worker to run."""
     if not any(p.name == name for p in PERIODIC):
         PERIODIC.append(Periodic(name, task, every_seconds))
+
+
+# --- extension points: a lower app asks, a higher app answers ---------------------------------------
+# A point is named by the app that asks ("people.person_reach"); higher apps register functions for
+# it in ready(), so the lower app reads what they hold without importing them.
+HOOKS: dict[str, list[Callable[..., Any]]] = {}
+
+
+def hook(point: str, fn: Callable[..., Any]) -> None:
+    """Register ``fn`` at the extension point ``point`` (once)."""
+    fns = HOOKS.setdefault(point, [])
+    if fn not in fns:
+        fns.append(fn)
+
+
+def hooks(point: str) -> list[Callable[..., Any]]:
+    """The functions registered at ``point``, in the order they were registered."""
+    return list(HOOKS.get(point, ()))

@@ -23,6 +23,7 @@ from .authority import (  # noqa: F401
 )
 from .beginnings import (  # noqa: F401
     _passage_check,
+    crossing_record,
     journey_arrive,
     journey_declare,
     journey_intercept,
@@ -96,6 +97,10 @@ from .inputs import (  # noqa: F401
     _symptoms,
     _temperature,
     _text,
+)
+from .intake import (  # noqa: F401
+    returnee_report,
+    self_declaration_confirm,
 )
 from .sweep import (  # noqa: F401
     escalate,

@@ -9,9 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.alerts.services import alert_raise
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.places.models import Jurisdiction, Passage
+from guomen.places.services import ALERT_CLOSED_PASSAGE, CrossingFinding, crossing_check
 
 from ..models import (
     EventKind,
@@ -139,9 +141,20 @@ def journey_intercept(
 
 
 def _passage_check(j: Journey, at: datetime) -> None:
-    """A crossing recorded at a passage that is closed at that time is flagged (places owns the rule)."""
+    """A crossing recorded at a passage that is closed at that time is flagged (places owns the
+    rule and says who answers for the passage; loop raises the alert)."""
     if j.port_id is None:
         return
-    from guomen.places.services import crossing_check
+    crossing_record(j.port, at, journey=j)
 
-    crossing_check(j.port, at, journey=j)
+
+def crossing_record(passage: Passage, at: datetime, *, journey: Journey | None = None) -> tuple[CrossingFinding, Any]:
+    """Read what places finds about a crossing at ``passage`` at ``at`` and, when it is flagged,
+    raise a ``closed_passage`` alert with the unit that answers for the passage (about the journey,
+    when there is one). Answers the finding and the alert (None when nothing was raised)."""
+    finding = crossing_check(passage, at)
+    if not finding.flagged or finding.unit is None:
+        return finding, None
+    ref = {"ref_type": "journey", "ref": journey.pk, "ref_code": journey.code} if journey is not None else {}
+    raised = alert_raise(kind=ALERT_CLOSED_PASSAGE, unit=finding.unit, subject=finding.message, details=finding.details, due_at=at, **ref)
+    return finding, raised
