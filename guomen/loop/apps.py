@@ -27,6 +27,7 @@ class LoopConfig(AppConfig):
     def _register_pages(self) -> None:
         from guomen.core import registry
         from guomen.org.models import Role
+        from guomen.org.roles import CUSTODY_ROLES, LOOP_ROLES
 
         from . import views
 
@@ -35,5 +36,5 @@ class LoopConfig(AppConfig):
         registry.nav(_("Quarantine"), "loop:facility", roles=(Role.FACILITY_STAFF,), order=22)
         registry.nav(_("Hospital"), "loop:hospital", roles=(Role.HOSPITAL_STAFF,), order=23)
         registry.nav(_("Home monitoring"), "loop:village", roles=(Role.GRID_WORKER,), order=24)
-        registry.nav(_("Accept a handover"), "loop:scan", roles=views.RECEIVING_ROLES, order=25)
-        registry.panel("loop/panels/waiting.html", views.panel_waiting, roles=views.LOOP_ROLES, order=15)
+        registry.nav(_("Accept a handover"), "loop:scan", roles=CUSTODY_ROLES, order=25)
+        registry.panel("loop/panels/waiting.html", views.panel_waiting, roles=LOOP_ROLES, order=15)

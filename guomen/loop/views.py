@@ -32,6 +32,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from guomen.lib.errors import DomainError
 from guomen.org.models import Role, Unit, UnitKind
+from guomen.org.roles import COMMAND_ROLES, CUSTODY_ROLES
 from guomen.org.scoping import Scope
 from guomen.people.models import IdentityDocument
 
@@ -43,9 +44,6 @@ from .models import CustodyEvent, Disposition, EventKind, Journey, JourneyCount,
 from .projection import flags, monitoring_served, quarantine_served, tests_satisfied
 from .rules import flag_labels
 
-COMMAND_ROLES = (Role.COUNTY_COMMAND, Role.PREFECTURE_COMMAND, Role.PROVINCE_COMMAND)
-RECEIVING_ROLES = (Role.TRANSFER_TEAM, Role.FACILITY_STAFF, Role.HOSPITAL_STAFF, Role.GRID_WORKER, Role.PORT_OFFICER)
-LOOP_ROLES = (*RECEIVING_ROLES, *COMMAND_ROLES, Role.AUDITOR)
 GATE_STATES = (State.AT_GATE, State.INTERCEPTED)
 RECEIVING_KINDS = (UnitKind.TRANSFER_TEAM, UnitKind.QUARANTINE_FACILITY, UnitKind.HOSPITAL, UnitKind.VILLAGE_COMMITTEE)
 
@@ -637,7 +635,7 @@ def journey_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def scan(request: HttpRequest) -> HttpResponse:
     scope = Scope.of(request.user)
-    _require_role(scope, *RECEIVING_ROLES)
+    _require_role(scope, *CUSTODY_ROLES)
     units = _my_units(scope, *RECEIVING_KINDS, UnitKind.PORT_HEALTH_STATION)
     form = f.ScanForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     status = 200

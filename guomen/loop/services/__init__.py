@@ -50,7 +50,6 @@ from .checks import (  # noqa: F401
     health_checks_batch,
 )
 from .engine import (  # noqa: F401
-    _CLOCK,
     _RULES,
     CHECK_FIELDS,
     CODE_ALPHABET,
@@ -71,7 +70,6 @@ from .engine import (  # noqa: F401
     _snapshot,
     _start,
     _when,
-    clock,
     policy_current,
     policy_publish,
     rules_of,

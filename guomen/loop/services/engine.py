@@ -10,9 +10,6 @@ the event it waited for arrives. A broken rule raises ``DomainError`` and change
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,9 +18,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.lib import clock as lib_clock
 from guomen.lib.errors import Conflict, DomainError
 from guomen.lib.localtime import local_day
-from guomen.org.models import Role, Unit, UnitKind
+from guomen.org.models import Unit, UnitKind
+from guomen.org.roles import COMMAND_ROLES
 from guomen.places.models import Jurisdiction, Level, Passage
 
 from .. import alerting
@@ -54,7 +53,7 @@ DISPOSITION_KIND = {
     Disposition.HOSPITAL: UnitKind.HOSPITAL,
     Disposition.HOME: UnitKind.VILLAGE_COMMITTEE,
 }
-OVERRIDE_ROLES = (Role.COUNTY_COMMAND, Role.PREFECTURE_COMMAND, Role.PROVINCE_COMMAND)
+OVERRIDE_ROLES = COMMAND_ROLES  # who may override a policy or act for the custodian, with a reason
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 
 
@@ -103,22 +102,9 @@ def rules_of(journey: Journey) -> Rules:
 
 
 # --- the engine: append one event ------------------------------------------------------------
-_CLOCK: ContextVar[Callable[[], datetime] | None] = ContextVar("loop_clock", default=None)
-
-
 def _now() -> datetime:
-    clock = _CLOCK.get()
-    return clock() if clock is not None else timezone.now()
-
-
-@contextmanager
-def clock(now: Callable[[], datetime]) -> Iterator[None]:
-    """Run flows at another time (the demo generator replays weeks of history with it)."""
-    token = _CLOCK.set(now)
-    try:
-        yield
-    finally:
-        _CLOCK.reset(token)
+    """Every loop time comes from the one clock (``guomen.lib.clock``): tests and the demo move it there."""
+    return lib_clock.now()
 
 
 def _when(occurred_at: datetime | None) -> datetime:
