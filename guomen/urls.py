@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from guomen.api import api
-from guomen.loop import intake_views
+from guomen.loop.views import intake as intake_views
 from guomen.shell import views as shell_views
 
 urlpatterns = [

@@ -18,7 +18,7 @@ from guomen.places.forms import ReturneeForm
 from guomen.places.models import SelfDeclaration
 from guomen.places.queries import my_villages
 
-from . import services
+from .. import services
 
 
 @login_required
