@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from guomen.api import api
+from guomen.loop.views import intake as intake_views
 from guomen.shell import views as shell_views
 
 urlpatterns = [
@@ -16,6 +17,9 @@ urlpatterns = [
     path("account/tokens/<uuid:public_id>/revoke/", shell_views.token_revoke_view, name="token_revoke"),
     path("audit/access/", shell_views.access_log, name="access_log"),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Journeys begin in loop; their pages sit beside the village pages.
+    path("places/returnees/new/", intake_views.returnee_new, name="returnee_new"),
+    path("places/declarations/<uuid:public_id>/confirm/", intake_views.declaration_confirm, name="declaration_confirm"),
     path("places/", include("guomen.places.urls")),
     path("org/", include("guomen.org.urls")),
     path("command/", include("guomen.command.urls")),

@@ -112,3 +112,8 @@ def dashboard_block(template: str, context: Callable[[Any, Any], dict[str, Any] 
     if not any(b.template == template for b in DASHBOARD):
         DASHBOARD.append(DashboardBlock(template, context, order))
         DASHBOARD.sort(key=lambda b: b.order)
+
+
+def hooks(point: str) -> list[Callable[..., Any]]:
+    """The functions registered at ``point`` (named by the app that asks, e.g. "people.person_reach"), in order."""
+    return list(HOOKS.get(point, ()))

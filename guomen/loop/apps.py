@@ -10,9 +10,12 @@ class LoopConfig(AppConfig):
         # --- the sweep and the demo journeys ---
         from guomen.core import registry
 
-        from . import alerting, demo, tasks
+        from . import alerting, demo, queries, tasks
 
         alerting.register()
+        # what loop adds to the apps below it: a person's reach, the village page's monitored list
+        registry.hook("people.person_reach", queries.persons_through_journeys)
+        registry.hook("places.village_page", queries.village_monitored)
         registry.periodic("loop.sweep_and_escalate", tasks.sweep_and_escalate, every_seconds=60)
         registry.demo_step("demo journeys in every state", demo.generate_demo_journeys, order=40)
         # --- end of the sweep and the demo journeys ---
@@ -24,6 +27,7 @@ class LoopConfig(AppConfig):
     def _register_pages(self) -> None:
         from guomen.core import registry
         from guomen.org.models import Role
+        from guomen.org.roles import CUSTODY_ROLES, LOOP_ROLES
 
         from . import views
 
@@ -32,5 +36,5 @@ class LoopConfig(AppConfig):
         registry.nav(_("Quarantine"), "loop:facility", roles=(Role.FACILITY_STAFF,), order=22)
         registry.nav(_("Hospital"), "loop:hospital", roles=(Role.HOSPITAL_STAFF,), order=23)
         registry.nav(_("Home monitoring"), "loop:village", roles=(Role.GRID_WORKER,), order=24)
-        registry.nav(_("Accept a handover"), "loop:scan", roles=views.RECEIVING_ROLES, order=25)
-        registry.panel("loop/panels/waiting.html", views.panel_waiting, roles=views.LOOP_ROLES, order=15)
+        registry.nav(_("Accept a handover"), "loop:scan", roles=CUSTODY_ROLES, order=25)
+        registry.panel("loop/panels/waiting.html", views.panel_waiting, roles=LOOP_ROLES, order=15)

@@ -1,6 +1,6 @@
 """Demo journeys: a few hundred people in every state, replayed through the real services.
 
-Histories are replayed on a simulated clock (``services.clock``) from up to 24 days ago, so
+Histories are replayed on a simulated clock (``guomen.lib.clock.at``) from up to 24 days ago, so
 quarantine days, checks, tests, overdue handovers and escalated alerts are all real outcomes
 of the flows, not rows written by hand. Deterministic (seeded).
 """
@@ -134,7 +134,7 @@ def generate_demo_journeys(seed: int = 2020, per_port: int = 24) -> int:
     clock = _Clock(now)
     made = 0
     weights = [w for _t, w in TARGETS]
-    with s.clock(clock):
+    with lib_clock.at(clock):
         for code in PORTS:
             port = Unit.objects.select_related("jurisdiction").get(code=f"port-{code}")
             county = port.jurisdiction.path

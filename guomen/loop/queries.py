@@ -143,3 +143,17 @@ def counts_by_jurisdiction() -> list[tuple[int, str, int]]:
 
 def open_total(counts: dict[str, int]) -> int:
     return sum(counts[s] for s in OPEN_STATES)
+
+
+# --- what loop answers at the extension points of the apps below it (registered in LoopConfig) ---
+def persons_through_journeys(scope: Scope) -> QuerySet[Journey]:
+    """``people.person_reach``: a person is reached through the journeys within reach."""
+    return scope.filter(Journey.objects.all()).values("person_id")
+
+
+def village_monitored(scope: Scope, village: Jurisdiction, committees: list[Any]) -> dict[str, Any]:
+    """``places.village_page``: the people under home monitoring with the village's committees."""
+    monitored = scope.filter(
+        Journey.objects.filter(state=State.HOME_MONITORING, custodian__in=committees).select_related("person", "custodian")
+    ).order_by("due_at")
+    return {"monitored": monitored}

@@ -10,3 +10,8 @@ COMMAND_ROLES: tuple[str, ...] = (Role.PROVINCE_COMMAND, Role.PREFECTURE_COMMAND
 READ_ALL_ROLES: tuple[str, ...] = (*COMMAND_ROLES, Role.AUDITOR)
 # Those who read the access audit.
 AUDIT_ROLES: tuple[str, ...] = (Role.AUDITOR, Role.ADMINISTRATOR)
+# Those who hold people in custody and receive them in a handover: port, transfer, facility,
+# hospital, village grid worker.
+CUSTODY_ROLES: tuple[str, ...] = (Role.TRANSFER_TEAM, Role.FACILITY_STAFF, Role.HOSPITAL_STAFF, Role.GRID_WORKER, Role.PORT_OFFICER)
+# Those who work in the closed loop's pages: the custody roles and those who read everything.
+LOOP_ROLES: tuple[str, ...] = (*CUSTODY_ROLES, *READ_ALL_ROLES)

@@ -1,7 +1,7 @@
 """Reads of the people app, always within the reader's scope.
 
-A person is reached through the units and jurisdictions of their journeys, or — before any
-journey — through the unit that registered them.
+A person is reached through the unit that registered them, or through what higher apps register at
+``people.person_reach`` (loop: the units and jurisdictions of their journeys).
 """
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from guomen.core import registry
 from guomen.org.scoping import Scope
 
 from . import crypto
 from .models import DocumentWatch, IdentityDocument, Person
 from .names import has_han, query_forms
+
+PERSON_REACH = "people.person_reach"  # fn(scope) -> the ids of persons reached another way
 
 
 def persons(scope: Scope) -> QuerySet[Person]:
@@ -24,10 +27,10 @@ def persons(scope: Scope) -> QuerySet[Person]:
     qs = Person.objects.all()
     if scope.everything:
         return qs
-    from guomen.loop.models import Journey
-
-    through_journeys = scope.filter(Journey.objects.all()).values("person_id")
-    return qs.filter(scope.q(Person) | Q(pk__in=through_journeys))
+    reach = scope.q(Person)
+    for through in registry.hooks(PERSON_REACH):  # loop: the people of the journeys within reach
+        reach |= Q(pk__in=through(scope))
+    return qs.filter(reach)
 
 
 def _one(qs: QuerySet, **lookup: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
+from guomen.core import registry
 from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 
@@ -47,24 +48,34 @@ def villages(user: Any) -> QuerySet[Jurisdiction]:
     return Scope.of(user).filter(Jurisdiction.objects.filter(level=Level.VILLAGE))
 
 
+VILLAGE_PAGE = "places.village_page"  # fn(scope, village, committees) -> more of the page's context
+
+
 def village_page(user: Any, code: str) -> dict[str, Any]:
     """A village with its grids and workers, people under home monitoring, and status history."""
-    from guomen.loop.models import Journey, State
-
     scope = Scope.of(user)
     village = scope.get(Jurisdiction.objects.filter(level=Level.VILLAGE).select_related("parent", "parent__parent"), code=code)
     committees = list(Unit.objects.filter(jurisdiction=village, kind=UnitKind.VILLAGE_COMMITTEE))
-    monitored = scope.filter(
-        Journey.objects.filter(state=State.HOME_MONITORING, custodian__in=committees).select_related("person", "custodian")
-    ).order_by("due_at")
-    return {
+    page = {
         "village": village,
         "grids": scope.filter(village.grids.select_related("worker")),
         "committees": committees,
-        "monitored": monitored,
         "statuses": scope.filter(VillageStatus.objects.filter(village=village).select_related("decided_by")),
         "declarations": scope.filter(SelfDeclaration.objects.filter(village=village, state=DeclarationState.PENDING)),
     }
+    for section in registry.hooks(VILLAGE_PAGE):  # loop: "monitored", the people under home monitoring
+        page.update(section(scope, village, committees))
+    return page
+
+
+def my_villages(user: Any) -> QuerySet[Jurisdiction]:
+    """Villages whose committee the user acts for (grid workers)."""
+    scope = Scope.of(user)
+    units = [uid for uid in scope.unit_ids]
+    qs = Jurisdiction.objects.filter(level=Level.VILLAGE, units__kind=UnitKind.VILLAGE_COMMITTEE).select_related("parent", "parent__parent")
+    if not scope.everything:
+        qs = qs.filter(units__in=units)
+    return qs.distinct().order_by("path")
 
 
 def pending_declarations(user: Any) -> QuerySet[SelfDeclaration]:

@@ -163,14 +163,15 @@ def statuses_on(passage_ids: list[int], at: dt.datetime) -> dict[int, PassageSta
 
 @dataclass(frozen=True)
 class CrossingFinding:
-    """What ``crossing_check`` found about a crossing at a passage at a time."""
+    """What ``crossing_check`` found about a crossing at a passage at a time: a fact that the
+    caller acts on (loop raises the ``closed_passage`` alert with ``unit`` from it)."""
 
     passage: Passage
     at: dt.datetime
     status: str
     flagged: bool
     period: PassageStatus | None = None
-    alert: Any = None
+    unit: Unit | None = None
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -186,10 +187,10 @@ def alert_unit_for(passage: Passage) -> Unit | None:
     return Unit.objects.filter(jurisdiction=passage.county, kind=UnitKind.COMMAND_OFFICE, active=True).order_by("code").first()
 
 
-def crossing_check(passage: Passage, at: dt.datetime, *, journey: Any = None, alert: bool = True) -> CrossingFinding:
+def crossing_check(passage: Passage, at: dt.datetime) -> CrossingFinding:
     """Check a crossing recorded at ``passage`` at ``at``: a crossing at a passage closed at that
-    time is flagged, and (``alert=True``) an alert of kind ``closed_passage`` is raised with the
-    port's health station or the county command. Runs inside the caller's transaction."""
+    time is flagged, with the message and details of the alert and the unit that answers for the
+    passage (its health station, else the county command). Reads only."""
     period = status_period(passage, at)
     status = period.status if period else PassageStatusKind.OPEN
     if status != PassageStatusKind.CLOSED:
@@ -205,15 +206,8 @@ def crossing_check(passage: Passage, at: dt.datetime, *, journey: Any = None, al
         "passage": passage.name,
         "since": timezone.localtime(period.valid_from).strftime("%Y-%m-%d"),
     }
-    raised = None
-    unit = alert_unit_for(passage)
-    if alert and unit is not None:
-        from guomen.alerts.services import alert_raise
-
-        ref = {"ref_type": "journey", "ref": journey.pk, "ref_code": journey.code} if journey is not None else {}
-        raised = alert_raise(kind=ALERT_CLOSED_PASSAGE, unit=unit, subject=message, details=details, due_at=at, **ref)
     return CrossingFinding(
-        passage=passage, at=at, status=status, flagged=True, period=period, alert=raised, message=message, details=details
+        passage=passage, at=at, status=status, flagged=True, period=period, unit=alert_unit_for(passage), message=message, details=details
     )
 
 
@@ -262,8 +256,9 @@ def committee_of(village: Jurisdiction) -> Unit | None:
     return Unit.objects.filter(jurisdiction=village, kind=UnitKind.VILLAGE_COMMITTEE, active=True).order_by("code").first()
 
 
-# --- returnees found locally --------------------------------------------------------------------
-def _committee_for(actor: Any, village: Jurisdiction) -> Unit:
+# --- returnees found locally (their journeys begin in loop: loop.services.intake) --------------------------------------------------------------------
+def committee_for(actor: Any, village: Jurisdiction) -> Unit:
+    """The village committee that ``actor`` acts for (and writes as), or a refusal."""
     committee = committee_of(village)
     if committee is None:
         raise _invalid("no_committee", _("This village has no village committee to take custody."), "village")
@@ -272,47 +267,6 @@ def _committee_for(actor: Any, village: Jurisdiction) -> Unit:
     if not scope.acts_for(committee):
         raise PermissionDenied(_("Only a member of %(unit)s may do this.") % {"unit": committee})
     return committee
-
-
-@transaction.atomic
-def returnee_report(
-    *,
-    actor: Any,
-    village: Jurisdiction,
-    name: str,
-    phone: str = "",
-    nationality: str = "CHN",
-    came_from_country: str = "",
-    came_from: str = "",
-    place: str = "",
-    risk: str = "high",
-    occurred_at: dt.datetime | None = None,
-) -> Any:
-    """A returnee found locally by the village: registered as a person, then a journey in the
-    village committee's custody (loop ``journey_intercept(found_locally=True)``)."""
-    from guomen.loop.services import journey_intercept
-    from guomen.people.models import Category
-    from guomen.people.services import person_register
-
-    committee = _committee_for(actor, village)
-    if came_from_country and came_from_country not in Country.values:
-        raise _invalid("bad_choice", _("“%(value)s” is not a valid choice.") % {"value": came_from_country}, "came_from_country")
-    came_from = clean_text(came_from, "came_from", max_length=120)
-    person = person_register(
-        actor=actor, unit=committee, name_native=name, phone=phone, nationality=nationality, category=Category.RETURNEE
-    )
-    return journey_intercept(
-        actor=actor,
-        unit=committee,
-        person=person,
-        place=clean_text(place, "place", max_length=200) or village.name_zh,
-        found_locally=True,
-        risk=risk,
-        occurred_at=occurred_at,
-        origin_country=came_from_country,
-        destination=village,
-        details={"came_from": came_from} if came_from else None,
-    )
 
 
 @transaction.atomic
@@ -342,34 +296,8 @@ def self_declaration_submit(
 
 
 @transaction.atomic
-def self_declaration_confirm(*, actor: Any, declaration: SelfDeclaration, risk: str = "medium") -> Any:
-    """The grid worker confirms a self-declaration into a journey found locally by the village."""
-    declaration = SelfDeclaration.objects.select_for_update().get(pk=declaration.pk)
-    if declaration.state != DeclarationState.PENDING:
-        raise DomainError("already_handled", _("This declaration has already been handled."), status=409)
-    journey = returnee_report(
-        actor=actor,
-        village=declaration.village,
-        name=declaration.name,
-        phone=declaration.phone,
-        nationality="CHN",
-        came_from_country=declaration.came_from_country,
-        came_from=declaration.came_from,
-        place=declaration.village.name_zh,
-        risk=risk,
-        occurred_at=clock.now(),
-    )
-    declaration.state = DeclarationState.CONFIRMED
-    declaration.handled_by = actor
-    declaration.handled_at = clock.now()
-    declaration.journey_code = journey.code
-    declaration.save(update_fields=["state", "handled_by", "handled_at", "journey_code"])
-    return journey
-
-
-@transaction.atomic
 def self_declaration_reject(*, actor: Any, declaration: SelfDeclaration, note: str) -> SelfDeclaration:
-    _committee_for(actor, declaration.village)
+    committee_for(actor, declaration.village)
     declaration = SelfDeclaration.objects.select_for_update().get(pk=declaration.pk)
     if declaration.state != DeclarationState.PENDING:
         raise DomainError("already_handled", _("This declaration has already been handled."), status=409)

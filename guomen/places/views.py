@@ -21,7 +21,7 @@ from guomen.org.scoping import Scope
 
 from . import access, queries, services
 from .declare import retention_days, village_lookup
-from .forms import RejectForm, ReturneeForm, SegmentRecordForm, SelfDeclarationForm
+from .forms import RejectForm, SegmentRecordForm, SelfDeclarationForm
 from .models import BorderSegment, Jurisdiction, Level, Passage, PassageStatus, SelfDeclaration
 
 
@@ -139,49 +139,9 @@ def village_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "places/village_detail.html", ctx)
 
 
-def _my_villages(user) -> object:
-    """Villages whose committee the user acts for (grid workers)."""
-    scope = Scope.of(user)
-    units = [uid for uid in scope.unit_ids]
-    qs = Jurisdiction.objects.filter(level=Level.VILLAGE, units__kind=UnitKind.VILLAGE_COMMITTEE).select_related("parent", "parent__parent")
-    if not scope.everything:
-        qs = qs.filter(units__in=units)
-    return qs.distinct().order_by("path")
-
-
-@login_required
-def returnee_new(request: HttpRequest) -> HttpResponse:
-    villages = _my_villages(request.user)
-    form = ReturneeForm(request.POST or None, villages=villages)
-    if request.method == "POST" and form.is_valid():
-        try:
-            journey = services.returnee_report(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error((exc.details or {}).get("field") if (exc.details or {}).get("field") in form.fields else None, exc.message)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Returnee reported: loop code %(code)s.") % {"code": journey.code})
-            return redirect("village_detail", code=form.cleaned_data["village"].code)
-    return render(request, "places/returnee_form.html", {"form": form, "no_village": not villages.exists()})
-
-
 @login_required
 def declaration_list(request: HttpRequest) -> HttpResponse:
     return render(request, "places/declaration_list.html", {"declarations": queries.pending_declarations(request.user)})
-
-
-@login_required
-@require_POST
-def declaration_confirm(request: HttpRequest, public_id: str) -> HttpResponse:
-    d = Scope.of(request.user).get(SelfDeclaration.objects.select_related("village"), public_id=public_id)
-    try:
-        journey = services.self_declaration_confirm(actor=request.user, declaration=d)
-    except (DomainError, PermissionDenied) as exc:
-        messages.error(request, getattr(exc, "message", None) or str(exc))
-    else:
-        messages.success(request, _("Confirmed: loop code %(code)s.") % {"code": journey.code})
-    return redirect("declaration_list")
 
 
 @login_required

@@ -45,11 +45,11 @@ def grid_village():
 
 def found_locally_and_declared():
     committee, village = grid_village()
-    found = places.returnee_report(actor=who("ruili_grid"), village=village, name="岩罕", phone="13800000000", came_from_country="MMR")
+    found = s.returnee_report(actor=who("ruili_grid"), village=village, name="岩罕", phone="13800000000", came_from_country="MMR")
     declaration = places.self_declaration_submit(
         name="玉南", phone="13900000000", village=village, came_from="缅甸木姐", returned_on=timezone.localdate()
     )
-    declared = places.self_declaration_confirm(actor=who("ruili_grid"), declaration=SelfDeclaration.objects.get(pk=declaration.pk))
+    declared = s.self_declaration_confirm(actor=who("ruili_grid"), declaration=SelfDeclaration.objects.get(pk=declaration.pk))
     return committee, found, declared
 
 

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from guomen.alerts.models import Alert
+from guomen.lib import clock as lib_clock
 from guomen.lib.errors import DomainError
 from guomen.lib.localtime import local_day
 from guomen.loop import handover as h
@@ -58,7 +59,7 @@ class LoopMachine(RuleBasedStateMachine):
         self.atomic = transaction.atomic()
         self.atomic.__enter__()
         self.clock = Clock(timezone.now())
-        self.clock_ctx = s.clock(self.clock)
+        self.clock_ctx = lib_clock.at(self.clock)
         self.clock_ctx.__enter__()
         self.units = {k: u(v) for k, v in UNITS.items()}
         self.actors = {k: who(v) for k, v in ACTORS.items()}

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from guomen.alerts.models import Alert
+from guomen.lib import clock as lib_clock
 from guomen.loop import projection as proj
 from guomen.loop import queries
 from guomen.loop import services as s
@@ -113,7 +114,7 @@ def test_a_check_answers_the_open_overdue_alert(world):
     j = to_facility(arrive())
     later = j.due_at + timedelta(minutes=5)
     assert s.sweep(now=later) == 1
-    with s.clock(lambda: later):
+    with lib_clock.at(lambda: later):
         s.health_check_by_code(actor=who("ruili_hotel"), code=j.code, temperature=36.5)
     alert = Alert.objects.get(ref=j.pk, kind=AlertKind.OVERDUE)
     j.refresh_from_db()

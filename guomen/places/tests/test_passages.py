@@ -69,27 +69,39 @@ def test_status_cannot_be_inserted_before_recorded_history_or_set_outside_the_co
     assert PassageStatus.objects.filter(passage=ruili).count() == before
 
 
-def test_crossing_at_a_closed_passage_is_flagged_and_raises_an_alert_with_the_county_command(world):
+def test_crossing_check_reads_a_fact_and_writes_nothing(world):
     from guomen.alerts.models import Alert
 
     path = Passage.objects.get(code="demo-path-533102")
     finding = crossing_check(path, at(2020, 4, 1))
     assert finding.flagged and finding.status == PassageStatusKind.CLOSED
+    assert finding.unit.code == "c533102-command" and path.name in finding.message
+    assert not Alert.objects.exists()  # loop raises the alert from the finding
+
+
+def test_crossing_at_a_closed_passage_is_flagged_and_raises_an_alert_with_the_county_command(world):
+    from guomen.alerts.models import Alert
+    from guomen.loop.services import crossing_record
+
+    path = Passage.objects.get(code="demo-path-533102")
+    finding, raised = crossing_record(path, at(2020, 4, 1))
+    assert finding.flagged and finding.status == PassageStatusKind.CLOSED
     assert finding.details["passage"] == path.code
     alert = Alert.objects.get(kind="closed_passage")
-    assert alert == finding.alert
+    assert alert == raised
     assert alert.unit.code == "c533102-command"
     assert path.name in alert.subject
 
 
 def test_crossing_at_a_closed_port_alerts_its_health_station(world, user):
     from guomen.alerts.models import Alert
+    from guomen.loop.services import crossing_record
 
     ruili = Passage.objects.get(code="ruili")
     passage_status_set(actor=user("ruili"), passage=ruili, status="closed", valid_from=at(2020, 4, 10), reason="Closed to all traffic")
-    finding = crossing_check(ruili, at(2020, 4, 12))
+    finding, raised = crossing_record(ruili, at(2020, 4, 12))
     assert finding.flagged
-    assert Alert.objects.get(pk=finding.alert.pk).unit.code == "port-ruili"
+    assert Alert.objects.get(pk=raised.pk).unit.code == "port-ruili"
 
 
 def test_crossing_at_an_open_or_restricted_passage_is_not_flagged(world):

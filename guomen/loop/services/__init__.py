@@ -1,0 +1,106 @@
+"""Every write of the closed loop, one module per subject, re-exported here so callers write
+``from guomen.loop import services as s; s.journey_arrive(...)``.
+
+- ``engine``: policies, appending one event, the projection and counters written with it;
+- ``authority``: acting for a unit, the custodian, the required state, the command override;
+- ``inputs``: temperature, symptoms and text as typed or sent;
+- ``beginnings``: declared, arrived, intercepted (and ``intake``: found locally, self-declared);
+- ``gate``: document checks, screening, samples, results, the disposition;
+- ``handover``: offer, accept, refuse;
+- ``checks``: health checks, single (hot path) and in batches;
+- ``care``: hospital reports, release, closure, the offer to hospital;
+- ``sweep``: overdue journeys and escalation.
+"""
+
+from __future__ import annotations
+
+from .authority import (  # noqa: F401
+    _act_for,
+    _custodian,
+    _may_override,
+    _port_unit,
+    _require_state,
+)
+from .beginnings import (  # noqa: F401
+    _passage_check,
+    crossing_record,
+    journey_arrive,
+    journey_declare,
+    journey_intercept,
+)
+from .care import (  # noqa: F401
+    _to_hospital,
+    hospital_report,
+    journey_close,
+    journey_release,
+)
+from .checks import (  # noqa: F401
+    _EVENT_COLUMNS,
+    _ROWS_PER_STATEMENT,
+    _check,
+    _fever,
+    _guarded_check_sql,
+    _insert_events_sql,
+    _stored,
+    _update_journeys_sql_pg,
+    _write_check_unless_changed,
+    _write_checks,
+    health_check,
+    health_check_by_code,
+    health_checks_batch,
+)
+from .engine import (  # noqa: F401
+    _RULES,
+    CHECK_FIELDS,
+    CODE_ALPHABET,
+    DISPOSITION_KIND,
+    MAX_CLOCK_SKEW,
+    OVERRIDE_ROLES,
+    PROJECTED_FIELDS,
+    RECEIVER_STATE,
+    _advance,
+    _append,
+    _close_overdue_alert,
+    _counts,
+    _daily,
+    _locked,
+    _new_code,
+    _now,
+    _open,
+    _snapshot,
+    _start,
+    _when,
+    policy_current,
+    policy_publish,
+    rules_of,
+)
+from .gate import (  # noqa: F401
+    FINDING_ALERTS,
+    GATE_STATES,
+    document_check,
+    journey_dispose,
+    journey_sample,
+    journey_screen,
+    journey_test_result,
+)
+from .handover import (  # noqa: F401
+    _holder_or_override,
+    _offer,
+    handover_accept,
+    handover_offer,
+    handover_refuse,
+)
+from .inputs import (  # noqa: F401
+    SYMPTOMS,
+    _symptoms,
+    _temperature,
+    _text,
+)
+from .intake import (  # noqa: F401
+    returnee_report,
+    self_declaration_confirm,
+)
+from .sweep import (  # noqa: F401
+    escalate,
+    sweep,
+)

@@ -1,0 +1,263 @@
+"""Health checks: one at a time (the hot path, plain SQL) and in batches."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guomen.lib.errors import DomainError
+from guomen.org.models import Unit
+from guomen.org.scoping import Scope
+
+from .. import queries
+from ..models import (
+    CustodyEvent,
+    EventKind,
+    Journey,
+    State,
+)
+from .authority import _act_for, _custodian, _require_state
+from .care import _to_hospital
+from .engine import CHECK_FIELDS, _advance, _append, _close_overdue_alert, _locked, _when, rules_of
+from .inputs import _symptoms, _temperature
+
+
+# --- flows: quarantine, hospital, home ------------------------------------------------------------------
+@transaction.atomic(savepoint=False)  # the hot path: inside a caller's transaction, no savepoint round trips
+def health_check(
+    *, actor: Any, journey: Journey, temperature: float, symptoms: Sequence[str] = (), occurred_at: datetime | None = None
+) -> CustodyEvent:
+    j = _locked(journey)
+    _custodian(actor, j)
+    return _check(j, actor, temperature, symptoms, _when(occurred_at))
+
+
+def health_check_by_code(
+    *, actor: Any, code: str, temperature: float, symptoms: Sequence[str] = (), occurred_at: datetime | None = None
+) -> CustodyEvent:
+    """A health check for the journey with this loop code — the API's single check, the loop's
+    busiest write.
+
+    On PostgreSQL a normal check (no fever, no open overdue alert) is written optimistically: one
+    unlocked read that also checks authority, then one statement that updates the journey only if
+    no other event or alert has touched it since the read, and inserts the event only if it did.
+    Anything else — fever, an open alert, a journey changed meanwhile, a journey not found this
+    way — takes the locked path, which gives the full answers and errors."""
+    t, syms, at = _temperature(temperature), _symptoms(symptoms), _when(occurred_at)
+    if connection.vendor == "postgresql":
+        j = queries.journey_in_custody(actor, code)
+        if j is not None and j.state in (State.IN_FACILITY, State.HOME_MONITORING) and not j.alert_open and not _fever(j, t, syms):
+            seen = j.last_seq
+            event, _answered = _advance(
+                j, EventKind.HEALTH_CHECK, unit=j.custodian, actor=actor, at=at, data={"temperature": t, "symptoms": syms, "fever": False}
+            )
+            if _write_check_unless_changed(event, j, seen):
+                return event
+    with transaction.atomic():
+        j = queries.journey_for_update(Scope.of(actor), code)
+        return health_check(actor=actor, journey=j, temperature=t, symptoms=syms, occurred_at=at)
+
+
+@functools.cache
+def _guarded_check_sql() -> tuple[str, list[Any], list[Any]]:
+    """The statement of ``_write_check_unless_changed`` and the fields whose values it takes, in order."""
+    journey_fields = [Journey._meta.get_field(name) for name in CHECK_FIELDS]
+    event_fields = [CustodyEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
+    sets = ", ".join(f'"{f.column}" = %s' for f in journey_fields)
+    columns = ", ".join(f'"{f.column}"' for f in event_fields)
+    values = ", ".join(f"%s::{f.db_type(connection)}" for f in event_fields)
+    sql = (
+        f'WITH u AS (UPDATE "{Journey._meta.db_table}" SET {sets} WHERE id = %s AND last_seq = %s AND NOT alert_open RETURNING id) '  # noqa: S608 - fixed names
+        f'INSERT INTO "{CustodyEvent._meta.db_table}" ({columns}) SELECT {values} FROM u RETURNING id'
+    )
+    return sql, journey_fields, event_fields
+
+
+def _write_check_unless_changed(event: CustodyEvent, j: Journey, seen_seq: int) -> bool:
+    """PostgreSQL: store a normal check computed from an unlocked read, in one statement — the
+    journey's UPDATE guarded by the sequence number read (and no alert opened since), the event's
+    INSERT fed by that UPDATE's row. False, and nothing written, if the guard failed."""
+    event.recorded_at = timezone.now()
+    sql, journey_fields, event_fields = _guarded_check_sql()
+    params = [f.get_db_prep_save(getattr(j, f.attname), connection) for f in journey_fields] + [j.pk, seen_seq]
+    params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in event_fields]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    if row is None:
+        return False
+    event.pk = row[0]
+    event._state.adding, event._state.db = False, connection.alias
+    return True
+
+
+def _fever(j: Journey, temperature: float, symptoms: Sequence[str]) -> bool:
+    return temperature >= rules_of(j).fever_celsius or bool(symptoms)
+
+
+def _check(j: Journey, actor: Any, temperature: float, symptoms: Sequence[str], at: datetime) -> CustodyEvent:
+    _require_state(j, State.IN_FACILITY, State.HOME_MONITORING)
+    t = _temperature(temperature)
+    syms = _symptoms(symptoms)
+    if _fever(j, t, syms):
+        event = _append(
+            j, EventKind.HEALTH_CHECK, unit=j.custodian, actor=actor, at=at, data={"temperature": t, "symptoms": syms, "fever": True}
+        )
+        _to_hospital(j, actor, reason="fever")
+        return event
+    event, answered = _advance(
+        j, EventKind.HEALTH_CHECK, unit=j.custodian, actor=actor, at=at, data={"temperature": t, "symptoms": syms, "fever": False}
+    )
+    _write_checks([event], [j])
+    if answered:
+        _close_overdue_alert(j, event.seq)
+    return event
+
+
+_EVENT_COLUMNS = ("journey", "seq", "kind", "occurred_at", "recorded_at", "actor", "unit", "data")
+_ROWS_PER_STATEMENT = 500
+
+
+def _insert_events_sql(events: list[CustodyEvent]) -> tuple[str, list[Any]]:
+    now = timezone.now()
+    fields = [CustodyEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
+    params: list[Any] = []
+    for e in events:
+        e.recorded_at = now
+        params += [f.get_db_prep_save(getattr(e, f.attname), connection) for f in fields]
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    return f'INSERT INTO "{CustodyEvent._meta.db_table}" ({columns}) VALUES {", ".join([row] * len(events))}', params  # noqa: S608 - fixed names
+
+
+def _update_journeys_sql_pg(journeys: list[Journey]) -> tuple[str, list[Any]]:
+    rows = ", ".join(["(%s, %s::timestamptz, %s, %s, %s::jsonb, %s, %s::timestamptz)"] * len(journeys))
+    params: list[Any] = []
+    for j in journeys:
+        params += [j.pk, j.due_at, j.awaiting, j.last_seq, json.dumps(j.facts), j.alert_open, j.updated_at]
+    return (
+        f'UPDATE "{Journey._meta.db_table}" AS j SET due_at = v.due_at, awaiting = v.awaiting, last_seq = v.last_seq, '  # noqa: S608 - fixed names
+        f"facts = v.facts, alert_open = v.alert_open, updated_at = v.updated_at FROM (VALUES {rows}) "
+        "AS v(id, due_at, awaiting, last_seq, facts, alert_open, updated_at) WHERE j.id = v.id"
+    ), params
+
+
+def _stored(events: list[CustodyEvent], rows: list[tuple[int, int, int]]) -> None:
+    """Give the inserted events their ids from RETURNING rows of (id, journey id, seq)."""
+    ids = {(journey_id, seq): pk for pk, journey_id, seq in rows}
+    for e in events:
+        e.pk = ids[(e.journey_id, e.seq)]
+        e._state.adding, e._state.db = False, connection.alias
+
+
+def _write_checks(events: list[CustodyEvent], journeys: list[Journey]) -> None:
+    """Store normal health checks — events that leave state, custody and room alone — with plain
+    SQL. Checks are the loop's busiest write, and building the ORM's statements costs several
+    times what the database spends on them. On PostgreSQL the events' INSERT and the journeys'
+    UPDATE … FROM VALUES go in one statement (a data-modifying WITH); on SQLite, which answers in
+    process, one INSERT and an UPDATE per journey. Values go through each field's own conversion."""
+    pg = connection.vendor == "postgresql"
+    returning = " RETURNING id, journey_id, seq" if connection.features.can_return_rows_from_bulk_insert else ""
+    if pg and 0 < len(events) <= _ROWS_PER_STATEMENT and 0 < len(journeys) <= _ROWS_PER_STATEMENT:
+        insert, params = _insert_events_sql(events)
+        update, more = _update_journeys_sql_pg(journeys)
+        with connection.cursor() as cur:
+            cur.execute(f"WITH e AS ({insert}{returning}), u AS ({update}) SELECT id, journey_id, seq FROM e", params + more)  # noqa: S608 - fixed names
+            _stored(events, cur.fetchall())
+        return
+    for start in range(0, len(events), _ROWS_PER_STATEMENT):
+        chunk = events[start : start + _ROWS_PER_STATEMENT]
+        insert, params = _insert_events_sql(chunk)
+        with connection.cursor() as cur:
+            cur.execute(insert + returning, params)
+            if returning:
+                _stored(chunk, cur.fetchall())
+    if pg:
+        for start in range(0, len(journeys), _ROWS_PER_STATEMENT):
+            update, params = _update_journeys_sql_pg(journeys[start : start + _ROWS_PER_STATEMENT])
+            with connection.cursor() as cur:
+                cur.execute(update, params)
+        return
+    fields = [Journey._meta.get_field(name) for name in CHECK_FIELDS]
+    sets = ", ".join(f'"{f.column}" = %s' for f in fields)
+    with connection.cursor() as cur:
+        for j in journeys:
+            cur.execute(
+                f'UPDATE "{Journey._meta.db_table}" SET {sets} WHERE id = %s',  # noqa: S608 - fixed names
+                [f.get_db_prep_save(getattr(j, f.attname), connection) for f in fields] + [j.pk],
+            )
+
+
+def health_checks_batch(*, actor: Any, unit: Unit, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Many checks from one facility or village at once, in one transaction: the journeys are locked
+    in one query and the events written in bulk. A bad item is reported and spoils no other; an item
+    with fever takes the full path (the offer to hospital)."""
+    _act_for(actor, unit)
+    items = list(items)
+    out: list[dict[str, Any]] = []
+    with transaction.atomic():
+        codes = sorted({str(i.get("journey", "")) for i in items})
+        journeys = {
+            j.code: j
+            for j in Journey.objects.select_for_update(of=("self",))
+            .select_related("policy")
+            .filter(code__in=codes, custodian=unit)
+            .order_by("pk")
+        }
+        events: list[CustodyEvent] = []
+        touched: dict[int, Journey] = {}
+        answered: list[tuple[Journey, int]] = []
+        feverish: list[tuple[int, Journey, dict[str, Any]]] = []
+        for n, item in enumerate(items):
+            code = str(item.get("journey", ""))
+            j = journeys.get(code)
+            if j is None:
+                out.append(
+                    {
+                        "index": n,
+                        "journey": code,
+                        "ok": False,
+                        "code": "not_found",
+                        "message": _("No journey with this code is in your custody."),
+                    }
+                )
+                continue
+            try:
+                _require_state(j, State.IN_FACILITY, State.HOME_MONITORING)
+                t = _temperature(item.get("temperature"))
+                syms = _symptoms(item.get("symptoms") or ())
+                at = _when(item.get("occurred_at"))
+            except DomainError as e:
+                out.append({"index": n, "journey": code, "ok": False, "code": e.code, "message": e.message})
+                continue
+            if _fever(j, t, syms):
+                feverish.append((n, j, {"temperature": t, "symptoms": syms, "at": at}))
+                out.append({"index": n, "journey": code, "ok": True})
+                continue
+            j.custodian = unit
+            event, closes = _advance(
+                j, EventKind.HEALTH_CHECK, unit=unit, actor=actor, at=at, data={"temperature": t, "symptoms": syms, "fever": False}
+            )
+            events.append(event)
+            touched[j.pk] = j
+            if closes:
+                answered.append((j, event.seq))
+            out.append({"index": n, "journey": code, "ok": True, "seq": event.seq, "state": j.state})
+        _write_checks(events, list(touched.values()))
+        for j, seq in answered:
+            _close_overdue_alert(j, seq)
+        for n, j, check in feverish:
+            try:
+                with transaction.atomic():
+                    event = _check(j, actor, check["temperature"], check["symptoms"], check["at"])
+                out[n] = {"index": n, "journey": j.code, "ok": True, "seq": event.seq, "state": j.state}
+            except DomainError as e:
+                out[n] = {"index": n, "journey": j.code, "ok": False, "code": e.code, "message": e.message}
+    return out

@@ -1,0 +1,216 @@
+"""At the gate: document checks, screening, samples and results, the disposition."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guomen.lib.errors import DomainError
+from guomen.org.models import Unit, UnitKind
+
+from .. import alerting
+from ..alerting import AlertKind
+from ..models import (
+    OPEN_STATES,
+    CustodyEvent,
+    Disposition,
+    EventKind,
+    Journey,
+    State,
+)
+from ..rules import destination_check
+from .authority import _custodian, _require_state
+from .care import _to_hospital
+from .engine import DISPOSITION_KIND, _append, _locked, _now, _when, rules_of
+from .handover import _holder_or_override, _offer
+from .inputs import _symptoms, _temperature, _text
+
+# --- flows: at the gate ---------------------------------------------------------------------------
+GATE_STATES = (State.AT_GATE, State.INTERCEPTED)
+
+
+FINDING_ALERTS = {
+    "watchlist_hit": AlertKind.WATCHLIST_HIT,
+    "duplicate_document": AlertKind.DUPLICATE_DOCUMENT,
+    "border_pass_outside": AlertKind.BORDER_PASS_OUTSIDE,
+}
+
+
+@transaction.atomic
+def document_check(*, actor: Any, journey: Journey, document: Any, occurred_at: datetime | None = None) -> CustodyEvent:
+    """Check a document at the gate: expired, watch-listed, held by another person or by another
+    open journey, a border pass outside its county. Findings are recorded on the event; those that
+    need command's attention raise an alert to the command of the port's county."""
+    from guomen.people.services import document_findings
+
+    j = _locked(journey)
+    _custodian(actor, j)
+    _require_state(j, *GATE_STATES, State.DECLARED)
+    if document.person_id != j.person_id:
+        raise DomainError("wrong_document", _("This document belongs to someone else."), status=422)
+    at = _when(occurred_at)
+    findings = [
+        (f.kind, f.message, f.details) for f in document_findings(document, used_in=j.custodian.jurisdiction, today=timezone.localdate(at))
+    ]
+    twins = list(
+        Journey.objects.filter(closed_at__isnull=True, person__documents__number_lookup=document.number_lookup)
+        .exclude(pk=j.pk)
+        .values_list("code", flat=True)
+        .distinct()[:5]
+    )
+    if twins:
+        findings.append(
+            (
+                "duplicate_document",
+                _("The same document is used by another open journey: %(codes)s.") % {"codes": ", ".join(twins)},
+                {"journeys": twins},
+            )
+        )
+    event = _append(
+        j,
+        EventKind.DOCUMENT_CHECKED,
+        unit=j.custodian,
+        actor=actor,
+        at=at,
+        data={
+            "document": str(document.public_id),
+            "kind": document.kind,
+            "last4": document.last4,
+            "expired": any(k == "expired" for k, _m, _d in findings),
+            "findings": [{"kind": k, "message": str(m)} for k, m, _d in findings],
+        },
+    )
+    raised = set()
+    for kind, message, details in findings:
+        if kind in FINDING_ALERTS and kind not in raised:
+            raised.add(kind)
+            alerting.journey_alert(
+                j,
+                kind=FINDING_ALERTS[kind],
+                unit=alerting.command_unit(j.custodian) or j.custodian,
+                subject=f"{j.code} · {document.get_kind_display()} ••••{document.last4}",
+                details={"finding": kind, "message": str(message), **details},
+                now=_now(),
+            )
+    return event
+
+
+@transaction.atomic
+def journey_screen(
+    *, actor: Any, journey: Journey, temperature: float, symptoms: Sequence[str] = (), occurred_at: datetime | None = None
+) -> CustodyEvent:
+    j = _locked(journey)
+    _custodian(actor, j)
+    _require_state(j, *GATE_STATES)
+    t = _temperature(temperature)
+    fever = t >= rules_of(j).fever_celsius
+    return _append(
+        j,
+        EventKind.SCREENED,
+        unit=j.custodian,
+        actor=actor,
+        at=_when(occurred_at),
+        data={"temperature": t, "symptoms": _symptoms(symptoms), "fever": fever},
+    )
+
+
+@transaction.atomic
+def journey_sample(*, actor: Any, journey: Journey, sample_id: str, occurred_at: datetime | None = None) -> CustodyEvent:
+    j = _locked(journey)
+    _custodian(actor, j)
+    _require_state(j, *GATE_STATES, State.IN_FACILITY, State.HOME_MONITORING, State.IN_HOSPITAL)
+    sid = _text(sample_id, 40, "sample_id")
+    if not sid:
+        raise DomainError("sample_id_required", _("Give the sample's number."), status=422)
+    return _append(j, EventKind.SAMPLED, unit=j.custodian, actor=actor, at=_when(occurred_at), data={"sample_id": sid})
+
+
+@transaction.atomic
+def journey_test_result(*, actor: Any, journey: Journey, sample_id: str, result: str, occurred_at: datetime | None = None) -> CustodyEvent:
+    j = _locked(journey)
+    _custodian(actor, j)
+    _require_state(j, *OPEN_STATES)
+    if result not in ("positive", "negative"):
+        raise DomainError("invalid_result", _("A result is positive or negative."), status=422)
+    event = _append(
+        j,
+        EventKind.TEST_RESULT,
+        unit=j.custodian,
+        actor=actor,
+        at=_when(occurred_at),
+        data={"sample_id": _text(sample_id, 40, "sample_id"), "result": result},
+    )
+    if result == "positive":
+        _to_hospital(j, actor, reason="positive")
+    return event
+
+
+@transaction.atomic
+def journey_dispose(
+    *,
+    actor: Any,
+    journey: Journey,
+    disposition: str,
+    to_unit: Unit | None = None,
+    via_unit: Unit | None = None,
+    expected_at: datetime | None = None,
+    note: str = "",
+    override_reason: str = "",
+) -> Journey:
+    """Decide where the person goes; offers the first handover (or closes the journey on release).
+    A person with fever, symptoms or a positive result goes to hospital unless command overrides."""
+    j = _locked(journey)
+    override_reason = _text(override_reason, 300, "override_reason")
+    _holder_or_override(actor, j, override_reason)
+    _require_state(j, *GATE_STATES)
+    if disposition not in Disposition.values:
+        raise DomainError("invalid_disposition", _("Unknown disposition."), status=422)
+    moving = destination_check(
+        j, actor=actor, to_unit=None if disposition == Disposition.RELEASE else to_unit, override_reason=override_reason
+    )
+    now = _now()
+    if disposition == Disposition.RELEASE:
+        _append(
+            j,
+            EventKind.DISPOSED,
+            unit=j.custodian,
+            actor=actor,
+            at=now,
+            data={"disposition": disposition, "note": _text(note, 300, "note"), **moving},
+        )
+        _append(j, EventKind.CLOSED, unit=j.custodian, actor=actor, at=now, data={"reason": "released_at_gate"})
+        return j
+    if to_unit is None or to_unit.kind != DISPOSITION_KIND[disposition]:
+        raise DomainError("invalid_destination", _("Choose a destination of the right kind for this disposition."), status=422)
+    receiver = via_unit or to_unit
+    if via_unit is not None and via_unit.kind != UnitKind.TRANSFER_TEAM:
+        raise DomainError("invalid_transfer", _("Only a transfer team can carry out a transfer."), status=422)
+    _append(
+        j,
+        EventKind.DISPOSED,
+        unit=j.custodian,
+        actor=actor,
+        at=now,
+        data={
+            "disposition": disposition,
+            "to_unit": to_unit.pk,
+            "to_code": to_unit.code,
+            "via_unit": via_unit.pk if via_unit else None,
+            "note": _text(note, 300, "note"),
+            **moving,
+        },
+    )
+    _offer(
+        j,
+        actor,
+        receiver,
+        expected_at or now + rules_of(j).hours("transfer_hours"),
+        destination=to_unit if via_unit else None,
+        override_reason=override_reason,
+    )
+    return j
