@@ -62,6 +62,7 @@ lint: setup
 	GUOMEN_ENV=production GUOMEN_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \
 	  GUOMEN_FIELD_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
 	  GUOMEN_HASH_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(32))') \
+	  GUOMEN_EXCHANGE_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
 	  GUOMEN_ALLOWED_HOSTS=guomen.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: setup
