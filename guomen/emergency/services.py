@@ -80,7 +80,7 @@ def plan_create(
     actor: Any,
     code: str,
     name_zh: str,
-    owner_unit: Unit,
+    owner_unit: Unit | None,
     scenario: str,
     name_en: str = "",
     jurisdiction: Any = None,
@@ -90,6 +90,8 @@ def plan_create(
 ) -> Plan:
     scope = Scope.of(actor)
     scope.require_write()
+    if owner_unit is None:
+        raise DomainError("owner_unit_required", _("Name the command that owns the plan."), status=422)
     if not scope.acts_for(owner_unit, *COMMAND_ROLES):
         raise PermissionDenied(_("Only a member of %(unit)s may do this.") % {"unit": owner_unit})
     jurisdiction = jurisdiction or owner_unit.jurisdiction
