@@ -102,6 +102,7 @@ def test_port_notice_is_linked_from_the_public_map(page):
     marker = page.locator("#notices-map .leaflet-marker-icon")
     expect(marker).to_have_count(1)
     marker.click()
-    page.locator(".notice-link").click()
-    expect(page.locator("h1")).to_have_text("瑞丽口岸暂停客运")
+    with page.expect_navigation(timeout=30_000):  # a loaded machine may take longer than the 5 s default
+        page.locator(".notice-link").click()
+    expect(page.locator("h1")).to_have_text("瑞丽口岸暂停客运", timeout=15_000)
     assert page.console_errors == []
