@@ -61,10 +61,18 @@ class Instance:
             cwd=ROOT,
             env=self.env,
         )
-        for _ in range(120):
+        # gunicorn listens before its worker has loaded Django: wait for an answer, not a socket,
+        # so the first message is not sent to a worker that is still starting on a loaded machine.
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
+                with urllib.request.urlopen(f"{self.url}/api/health", timeout=30) as r:  # noqa: S310 (loopback)
+                    if r.status in (200, 503):
+                        return
+            except urllib.error.HTTPError as e:
+                if e.code == 503:
+                    return
+                time.sleep(0.5)
             except OSError:
                 time.sleep(0.5)
         raise AssertionError("instance B did not start")
