@@ -145,6 +145,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("GUOMEN_DB_CONN_MAX_AGE", 60, minimum=0)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica for dashboards, lists, exports and trends (guomen/core/replica.py): reads
+# there while it is within GUOMEN_REPLICA_MAX_LAG seconds of the primary; every write, and a user's
+# reads for GUOMEN_REPLICA_PIN_SECONDS after their own write, on the primary.
+_replica_url = env.str("DATABASE_REPLICA_URL")
+if _replica_url:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to name a PostgreSQL primary")
+    try:
+        DATABASES["replica"] = dj_database_url.parse(_replica_url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL this build understands: {exc}") from exc
+    DATABASES["replica"].update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
+    DATABASE_ROUTERS = ["guomen.core.replica.ReplicaRouter"]
+    GUOMEN_REPLICA_MAX_LAG = env.int("GUOMEN_REPLICA_MAX_LAG", 5, minimum=0)
+    GUOMEN_REPLICA_PIN_SECONDS = env.int("GUOMEN_REPLICA_PIN_SECONDS", 10, minimum=1)
+    MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "guomen.core.replica.PrimaryPinMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- shared cache: counts limits across every worker process ----------------------------------

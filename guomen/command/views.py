@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guomen.core.links import opens_for
+from guomen.core.replica import replica_reads
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
@@ -53,6 +54,7 @@ def _blocks(scope: Any, node: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 @login_required
+@replica_reads
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope, node = _node(request)
     d = queries.dashboard(scope, node)
@@ -76,6 +78,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def list_view(request: HttpRequest, key: str) -> HttpResponse:
     scope, node = _node(request)
     t = lists.table(key, scope, node, _params(request))
@@ -101,6 +104,7 @@ def list_view(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def trends(request: HttpRequest) -> HttpResponse:
     scope, node = _node(request)
     days = _days(request)
