@@ -20,6 +20,8 @@ class CommandConfig(AppConfig):
         registry.periodic("command: flag missing daily reports", tasks.flag_missing_reports, every_seconds=15 * 60)
         registry.periodic("command: escalate overdue dispatch tasks", tasks.escalate_overdue_tasks, every_seconds=5 * 60)
         registry.periodic("command: snapshot the loop counts", tasks.take_loop_snapshot, every_seconds=30 * 60)
+        registry.periodic("command: publish the counts for the national view", tasks.publish_national_counts, every_seconds=5 * 60)
+        registry.nav(_("National view"), "command:national", roles=(Role.PROVINCE_COMMAND, Role.ADMINISTRATOR, Role.AUDITOR), order=7)
 
         from guomen.alerts import registry as alert_kinds
         from guomen.alerts.models import AlertLevel

@@ -137,3 +137,27 @@ class LoopSnapshot(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "jurisdiction", "state"], name="loop_snapshot_unique")]
+
+
+class PublishedCount(models.Model):
+    """One county's figure for one local day, as this instance publishes it to the national view.
+
+    Only counts, never a person: journeys per state, arrivals and positive results. The key is
+    national (GB/T 2260 county code, figure, day), so the tables of every province can be gathered
+    into one national table by PostgreSQL's logical replication without clashing. Kept by
+    ``command.national.publish`` a few times an hour; rows of past days stay as the history."""
+
+    key = models.CharField(max_length=80, primary_key=True)
+    province_code = models.CharField(_("province"), max_length=12, db_index=True)
+    county_code = models.CharField(_("county"), max_length=12)
+    county_name = models.CharField(_("county name"), max_length=100)
+    county_name_en = models.CharField(_("county name (English)"), max_length=100, blank=True)
+    province_name = models.CharField(_("province name"), max_length=100)
+    province_name_en = models.CharField(_("province name (English)"), max_length=100, blank=True)
+    figure = models.CharField(_("figure"), max_length=40)
+    day = models.DateField(_("day"))
+    n = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(_("updated"))
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "figure"], name="published_count_day")]

@@ -20,3 +20,10 @@ def escalate_overdue_tasks() -> int:
 @task()
 def take_loop_snapshot() -> int:
     return services.snapshot_take()
+
+
+@task()
+def publish_national_counts() -> int:
+    from . import national
+
+    return national.publish()

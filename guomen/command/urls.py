@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import policy_views, views
+from . import national_views, policy_views, views
 
 app_name = "command"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("list/<slug:key>/", views.list_view, name="list"),
     path("trends/", views.trends, name="trends"),
+    path("national/", national_views.national_page, name="national"),
     path("trends.json", views.trends_json, name="trends_json"),
     path("map/", views.map_page, name="map"),
     path("map/figures.geojson", views.map_figures, name="map_figures"),
