@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from guomen.lib import clock
 from guomen.lib.errors import Conflict, DomainError
+from guomen.lib.text import clean_text
 from guomen.org.models import Unit
 from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
@@ -53,7 +54,6 @@ from .models import (
 # GUOMEN_DUTY_MIN_REST_HOURS (settings.DUTY_MIN_REST_HOURS) if a command sets another rule.
 MIN_REST_HOURS = 8
 PATROL_START_GRACE = timedelta(minutes=30)  # a planned patrol not started this long after its window opens raises an alert
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def min_rest() -> timedelta:
@@ -68,18 +68,6 @@ def _invalid(code: str, message: str, field: str | None = None, **details: Any) 
     if field:
         details["field"] = field
     return DomainError(code, message, status=422, details=details or None)
-
-
-def _text(value: Any, field: str, *, limit: int, required: bool = False, multiline: bool = False) -> str:
-    text = "" if value is None else str(value)
-    if "\x00" in text or _CONTROL.search(text.replace("\n", "").replace("\r", "").replace("\t", "")):
-        raise _invalid("control_characters", _("The text contains control characters."), field)
-    text = text.strip() if multiline else " ".join(text.split())
-    if required and not text:
-        raise _invalid("required", _("This field is required: %(field)s.") % {"field": field}, field)
-    if len(text) > limit:
-        raise _invalid("too_long", _("%(field)s is longer than %(n)d characters.") % {"field": field, "n": limit}, field)
-    return text
 
 
 def _aware(value: datetime, field: str) -> datetime:
@@ -159,7 +147,7 @@ def post_create(
     staffing: Any = None,
 ) -> DutyPost:
     _may_manage(actor, unit)
-    code = _text(code, "code", limit=60, required=True)
+    code = clean_text(code, "code", max_length=60, required=True)
     if not re.fullmatch(r"[-a-zA-Z0-9_]+", code):
         raise _invalid("bad_code", _("A code has letters, digits, hyphens and underscores only."), "code")
     if kind not in PostKind.values:
@@ -170,8 +158,8 @@ def post_create(
         lat, lon = _coord(lat, lon)
     return DutyPost.objects.create(
         code=code,
-        name_zh=_text(name_zh, "name_zh", limit=120, required=True),
-        name_en=_text(name_en, "name_en", limit=160),
+        name_zh=clean_text(name_zh, "name_zh", max_length=120, required=True),
+        name_en=clean_text(name_en, "name_en", max_length=160),
         kind=kind,
         unit=unit,
         jurisdiction=jurisdiction or (segment.county if segment else None) or (passage.county if passage else None) or unit.jurisdiction,
@@ -269,7 +257,7 @@ def roster_template_create(
         raise _invalid("too_few_members", _("The rotation needs at least as many members as people per shift."), "members")
     return RosterTemplate.objects.create(
         post=post,
-        name=_text(name, "name", limit=80, required=True),
+        name=clean_text(name, "name", max_length=80, required=True),
         shifts_per_day=shifts_per_day,
         first_hour=int(first_hour),
         per_shift=per_shift,
@@ -388,7 +376,7 @@ def patrol_plan(
         leader=leader,
         window_start=window_start,
         window_end=window_end,
-        note=_text(note, "note", limit=300),
+        note=clean_text(note, "note", max_length=300),
         created_by=actor,
     )
     patrol.segments.set(segments)
@@ -452,7 +440,7 @@ def patrol_checkin(
 ) -> tuple[TrackPoint, bool]:
     """One position from the phone. The device's id makes a retry a no-op: (point, created)."""
     _patrol_member(actor, patrol)
-    client_id = _text(client_id, "client_id", limit=64, required=True)
+    client_id = clean_text(client_id, "client_id", max_length=64, required=True)
     existing = TrackPoint.objects.filter(patrol=patrol, client_id=client_id).first()
     if existing is not None:
         return existing, False
@@ -591,8 +579,8 @@ def task_create(
     if assignee is not None and not assignee.memberships.filter(unit=unit).exists():
         raise _invalid("assignee_not_in_unit", _("The person must be a member of the unit."), "assignee")
     return DutyTask.objects.create(
-        title=_text(title, "title", limit=160, required=True),
-        description=_text(description, "description", limit=4000, multiline=True),
+        title=clean_text(title, "title", max_length=160, required=True),
+        description=clean_text(description, "description", max_length=4000, multiline=True),
         unit=unit,
         assignee=assignee,
         jurisdiction=unit.jurisdiction,
@@ -683,7 +671,7 @@ def log_add(
         at=_aware(at, "at") if at else _now(),
         author=actor,
         category=category,
-        text=_text(text, "text", limit=4000, required=True, multiline=True),
+        text=clean_text(text, "text", max_length=4000, required=True, multiline=True),
         lat=la,
         lon=lo,
     )
@@ -732,10 +720,10 @@ def incident_report(
         patrol=patrol,
         segment=segment,
         passage=passage,
-        place=_text(place, "place", limit=160),
+        place=clean_text(place, "place", max_length=160),
         lat=la,
         lon=lo,
-        description=_text(description, "description", limit=4000, multiline=True),
+        description=clean_text(description, "description", max_length=4000, multiline=True),
         persons_count=max(int(persons_count or 0), 0),
     )
     IncidentTransition.objects.create(incident=inc, from_status="", to_status=IncidentStatus.FOUND, actor=actor, at=at)
@@ -757,9 +745,9 @@ def incident_advance(*, actor: Any, incident: Incident, to_status: str, note: st
             _("An incident that is “%(status)s” can only move to the next step.") % {"status": inc.get_status_display()},
             details={"status": inc.status, "allowed": [inc.next_status] if inc.next_status else []},
         )
-    note = _text(note, "note", limit=500)
+    note = clean_text(note, "note", max_length=500)
     if to_status in (IncidentStatus.VERIFIED, IncidentStatus.CLOSED) and not note:
-        raise _invalid("note_required", _("Say what was checked or concluded."), "note")
+        raise _invalid("required", _("Say what was checked or concluded."), "note")
     IncidentTransition.objects.create(incident=inc, from_status=inc.status, to_status=to_status, actor=actor, at=_now(), note=note)
     inc.status = to_status
     inc.save(update_fields=["status", "updated_at"])
