@@ -83,9 +83,7 @@ def test_every_app_refuses_bad_text_with_the_same_codes(world):
     e = _refusal(command.task_create, actor=who("ruili"), unit=hotel, title="核查\u202e", due_at=due)
     assert (e.code, e.details["field"]) == ("control_characters", "title")
 
-    e = _refusal(
-        duty.incident_report, actor=who("ruili_patrol"), unit=duty_unit(), kind=IncidentKind.SUSPICIOUS, description="a\u202eb"
-    )
+    e = _refusal(duty.incident_report, actor=who("ruili_patrol"), unit=duty_unit(), kind=IncidentKind.SUSPICIOUS, description="a\u202eb")
     assert (e.code, e.details["field"]) == ("control_characters", "description")
 
     e = _refusal(emergency.plan_create, actor=who("ruili"), code="P\x00", name_zh="预案", owner_unit=u("c533102-command"), scenario="other")
