@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from guomen.lib import clock
 from guomen.lib.errors import Conflict, DomainError
 from guomen.lib.text import clean_text
-from guomen.org.models import Role, Unit
+from guomen.org.models import Role, Unit, UnitKind
 from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
+from guomen.places.models import Jurisdiction, Level
 
 from . import queries
 from .models import OPEN_TASK_STATES, DailyReport, DispatchTask, LoopSnapshot, ReportLevel, ReportState, TaskProgress, TaskState
@@ -132,7 +133,7 @@ def reports_flag_missing(*, now: datetime | None = None) -> int:
     day = local.date()
     deadline = local.replace(hour=hh, minute=mm, second=0, microsecond=0)
     raised = 0
-    for pref in queries.Jurisdiction.objects.filter(level=queries.Level.PREFECTURE).order_by("path"):
+    for pref in Jurisdiction.objects.filter(level=Level.PREFECTURE).order_by("path"):
         missing = [row["unit"] for row in queries.rollup(pref, day)["missing"]]
         for unit in missing:
             if Alert.objects.filter(key=_missing_key(unit, day)).exists():  # open, or answered by hand: once per unit and day
@@ -148,7 +149,7 @@ def reports_flag_missing(*, now: datetime | None = None) -> int:
                     now=now,
                 )
                 raised += 1
-        command = Unit.objects.filter(jurisdiction=pref, kind=queries.UnitKind.COMMAND_OFFICE, active=True).order_by("code").first()
+        command = Unit.objects.filter(jurisdiction=pref, kind=UnitKind.COMMAND_OFFICE, active=True).order_by("code").first()
         summary_closed = Alert.objects.filter(key=_summary_key(pref.code, day), closed_at__isnull=False).exists()
         if missing and command is not None and not summary_closed:
             with transaction.atomic():
@@ -179,7 +180,7 @@ def _report_arrived(unit: Unit, day: date) -> None:
     alerts_close_by_key(_missing_key(unit, day), note=_("The report arrived."), now=now)
     codes = unit.jurisdiction.path.strip("/").split("/")
     if len(codes) >= 2:
-        pref = queries.Jurisdiction.objects.filter(code=codes[1]).first()
+        pref = Jurisdiction.objects.filter(code=codes[1]).first()
         if pref is not None and not queries.rollup(pref, day)["missing"]:
             alerts_close_by_key(_summary_key(pref.code, day), note=_("Every report arrived."), now=now)
 
