@@ -86,7 +86,7 @@ def build_world(n: int) -> tuple[list[str], str]:
         person = Person.objects.create(name_native=f"压测旅客{i}（示例）", nationality="MMR", registered_by=port)
         j = s.journey_arrive(actor=officer, unit=port, person=person, origin_country="MMR", risk="low")
         s.journey_dispose(actor=officer, journey=j, disposition=Disposition.QUARANTINE, to_unit=hotel)
-        j = s.handover_accept(actor=staff, journey=j, unit=hotel, room=f"B{i:04d}")
+        j = s.handover_accept(actor=staff, journey=j, unit=hotel, room=f"B{i:04d}", card_code=j.code)
         assert j.state == State.IN_FACILITY, j.state
         codes.append(j.code)
     _row, token = token_create(user=staff, name="bench")
