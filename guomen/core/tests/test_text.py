@@ -65,7 +65,8 @@ def test_the_messages_are_in_the_users_language():
 
 def test_every_app_refuses_bad_text_with_the_same_codes(world):
     """Command, emergency, duty, loop, alerts, people, places and public once had codes of their own
-    (``invalid_text``, ``text_too_long``, ``text_required``, ``hidden_character``, ``note_required``)."""
+    (``invalid_text``, ``text_too_long``, ``text_required``, ``hidden_character``). A step that needs a
+    note or a reason keeps its own code (``note_required``, ``reason_required``): that is a rule of the step."""
     from guomen.command import services as command
     from guomen.duty import services as duty
     from guomen.duty.tests.helpers import unit as duty_unit

@@ -100,7 +100,7 @@ def incident_advance(*, actor: Any, incident: Incident, to_status: str, note: st
         )
     note = clean_text(note, "note", max_length=500)
     if to_status in (IncidentStatus.VERIFIED, IncidentStatus.CLOSED) and not note:
-        raise _invalid("required", _("Say what was checked or concluded."), "note")
+        raise _invalid("note_required", _("Say what was checked or concluded."), "note")
     IncidentTransition.objects.create(incident=inc, from_status=inc.status, to_status=to_status, actor=actor, at=_now(), note=note)
     inc.status = to_status
     inc.save(update_fields=["status", "updated_at"])

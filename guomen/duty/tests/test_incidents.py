@@ -24,7 +24,7 @@ def test_an_incident_moves_step_by_step_and_records_who_and_when(world):
     services.incident_advance(actor=who("ruili"), incident=inc, to_status=IncidentStatus.HANDLED, note="已修复")
     with pytest.raises(DomainError) as exc:
         services.incident_advance(actor=who("ruili"), incident=inc, to_status=IncidentStatus.VERIFIED)
-    assert exc.value.code == "required"
+    assert exc.value.code == "note_required"
     services.incident_advance(actor=who("ruili"), incident=inc, to_status=IncidentStatus.VERIFIED, note="现场核查")
     inc = services.incident_advance(actor=who("ruili"), incident=inc, to_status=IncidentStatus.CLOSED, note="结案")
     steps = list(inc.transitions.values_list("from_status", "to_status", "actor__username"))
