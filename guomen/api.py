@@ -21,7 +21,17 @@ from guomen.places.api import router as places_router
 from guomen.public.api import router as public_router
 from guomen.shell.api import router as shell_router
 
-api = NinjaAPI(
+
+class GuomenAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        """``guomen_<app>_api_<view>``, also where an app's API is a package of subject modules."""
+        parts = operation.view_func.__module__.split(".")
+        if len(parts) > 3 and parts[0] == "guomen" and parts[2] == "api":
+            parts = parts[:3]
+        return "_".join([*parts, operation.view_func.__name__])
+
+
+api = GuomenAPI(
     title="guomen API",
     version="1",
     description=(

@@ -232,7 +232,7 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env.timezone("GUOMEN_TIME_ZONE", "Asia/Shanghai")
 # Each app keeps its own translations in <app>/locale (see scripts/check_translations.py).
-LOCALE_PATHS: list[Path] = []
+LOCALE_PATHS: list[Path] = [BASE_DIR / "guomen" / "lib" / "locale"]  # lib is no app; its few messages (text rules) live here
 
 # --- static files (served by whitenoise; front-end libraries come from npm) ----
 STATIC_URL = "/static/"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guomen.lib.errors import Conflict, DomainError
+from guomen.lib.text import clean_text
 from guomen.org.models import Membership, Unit
 from guomen.org.scoping import Scope
 
@@ -147,14 +148,10 @@ def alert_assign(*, actor: Any, alert: Alert, username: str) -> Alert:
 
 
 def _note(value: Any) -> str:
-    s = "" if value is None else str(value).strip()
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in s):
-        raise DomainError("invalid_text", _("The text contains characters that are not allowed."), status=422, details={"field": "note"})
-    if len(s) > 300:
-        raise DomainError("text_too_long", _("At most %(n)d characters.") % {"n": 300}, status=422, details={"field": "note"})
-    if not s:
+    note = clean_text(value, "note", max_length=300, multiline=True)
+    if not note:
         raise DomainError("note_required", _("Say what was done."), status=422, details={"field": "note"})
-    return s
+    return note
 
 
 @transaction.atomic

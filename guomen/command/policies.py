@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from guomen.lib.errors import DomainError
+from guomen.lib.text import clean_text
 from guomen.org.models import Role
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
@@ -140,14 +141,12 @@ def publish(*, actor: Any, candidate: Candidate, name_zh: str, name_en: str) -> 
     from guomen.loop.policy import Rules
     from guomen.loop.services import policy_current, policy_publish
 
-    from .services import _text
-
     scope = Scope.of(actor)
     scope.require_write()
     if not scope.has_role(*PUBLISH_ROLES):
         raise PermissionDenied(_("Only the province command publishes a policy."))
-    name_zh = _text(name_zh, 120, _("name (Chinese)"), required=True)
-    name_en = _text(name_en, 120, _("name (English)"), required=True)
+    name_zh = clean_text(name_zh, "name_zh", max_length=120, label=_("name (Chinese)"), required=True)
+    name_en = clean_text(name_en, "name_en", max_length=120, label=_("name (English)"), required=True)
     with transaction.atomic():
         current = policy_current()
         rules = dict(current.rules)

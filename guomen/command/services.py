@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 
 from guomen.lib import clock
 from guomen.lib.errors import Conflict, DomainError
-from guomen.org.models import Role, Unit
+from guomen.lib.text import clean_text
+from guomen.org.models import Role, Unit, UnitKind
 from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
+from guomen.places.models import Jurisdiction, Level
 
 from . import queries
 from .models import OPEN_TASK_STATES, DailyReport, DispatchTask, LoopSnapshot, ReportLevel, ReportState, TaskProgress, TaskState
@@ -33,24 +35,6 @@ def may_dispatch(user: Any) -> bool:
 
 def scope_dispatches(scope: Scope) -> bool:
     return not scope.read_only and scope.has_role(*COMMAND_WRITE_ROLES)
-
-
-def _text(value: Any, limit: int, field: str, *, required: bool = False) -> str:
-    text = str(value or "").strip()
-    if "\x00" in text:
-        raise DomainError(
-            "invalid_text", _("The text contains a character that cannot be stored (NUL)."), status=422, details={"field": field}
-        )
-    if len(text) > limit:
-        raise DomainError(
-            "text_too_long",
-            _("Keep %(field)s under %(n)d characters.") % {"field": field, "n": limit},
-            status=422,
-            details={"field": field},
-        )
-    if required and not text:
-        raise DomainError("text_required", _("%(field)s is required.") % {"field": field}, status=422, details={"field": field})
-    return text
 
 
 # --- daily reports ------------------------------------------------------------------------------------
@@ -74,7 +58,7 @@ def report_save(*, actor: Any, unit: Unit, day: date, text: str = "", submit: bo
         raise PermissionDenied(_("Only a member of %(unit)s may do this.") % {"unit": unit})
     if day > queries.local_today():
         raise DomainError("day_in_future", _("A daily report cannot be written for a day still to come."), status=422)
-    text = _text(text, 4000, _("the text"))
+    text = clean_text(text, "text", max_length=4000, label=_("the text"), multiline=True)
     report, _created = DailyReport.objects.select_for_update().get_or_create(
         unit=unit, day=day, defaults={"level": queries.report_level_of(unit), "jurisdiction": unit.jurisdiction}
     )
@@ -105,7 +89,7 @@ def report_acknowledge(*, actor: Any, report: DailyReport, note: str = "") -> Da
         raise Conflict("report_not_submitted", _("The report has not been submitted yet."))
     if r.state == ReportState.ACKNOWLEDGED:
         return r
-    r.ack_note = _text(note, 300, _("the note"))
+    r.ack_note = clean_text(note, "note", max_length=300, label=_("the note"), multiline=True)
     r.state = ReportState.ACKNOWLEDGED
     r.acknowledged_at, r.acknowledged_by = clock.now(), actor
     r.save(update_fields=["state", "acknowledged_at", "acknowledged_by", "ack_note"])
@@ -149,7 +133,7 @@ def reports_flag_missing(*, now: datetime | None = None) -> int:
     day = local.date()
     deadline = local.replace(hour=hh, minute=mm, second=0, microsecond=0)
     raised = 0
-    for pref in queries.Jurisdiction.objects.filter(level=queries.Level.PREFECTURE).order_by("path"):
+    for pref in Jurisdiction.objects.filter(level=Level.PREFECTURE).order_by("path"):
         missing = [row["unit"] for row in queries.rollup(pref, day)["missing"]]
         for unit in missing:
             if Alert.objects.filter(key=_missing_key(unit, day)).exists():  # open, or answered by hand: once per unit and day
@@ -165,7 +149,7 @@ def reports_flag_missing(*, now: datetime | None = None) -> int:
                     now=now,
                 )
                 raised += 1
-        command = Unit.objects.filter(jurisdiction=pref, kind=queries.UnitKind.COMMAND_OFFICE, active=True).order_by("code").first()
+        command = Unit.objects.filter(jurisdiction=pref, kind=UnitKind.COMMAND_OFFICE, active=True).order_by("code").first()
         summary_closed = Alert.objects.filter(key=_summary_key(pref.code, day), closed_at__isnull=False).exists()
         if missing and command is not None and not summary_closed:
             with transaction.atomic():
@@ -196,7 +180,7 @@ def _report_arrived(unit: Unit, day: date) -> None:
     alerts_close_by_key(_missing_key(unit, day), note=_("The report arrived."), now=now)
     codes = unit.jurisdiction.path.strip("/").split("/")
     if len(codes) >= 2:
-        pref = queries.Jurisdiction.objects.filter(code=codes[1]).first()
+        pref = Jurisdiction.objects.filter(code=codes[1]).first()
         if pref is not None and not queries.rollup(pref, day)["missing"]:
             alerts_close_by_key(_summary_key(pref.code, day), note=_("Every report arrived."), now=now)
 
@@ -228,10 +212,10 @@ def task_create(
     if not scope.reaches_unit(unit):
         raise DomainError("unit_not_found", _("No such unit within your reach."), status=404)
     issuer = _issuing_unit(scope, unit)
-    title = _text(title, 200, _("the task"), required=True)
-    details = _text(details, 4000, _("the details"))
-    source = _text(source, 60, "source")
-    source_ref = _text(source_ref, 120, "reference")
+    title = clean_text(title, "title", max_length=200, label=_("the task"), required=True)
+    details = clean_text(details, "details", max_length=4000, label=_("the details"), multiline=True)
+    source = clean_text(source, "source", max_length=60)
+    source_ref = clean_text(source_ref, "source_ref", max_length=120)
     if timezone.is_naive(due_at):
         raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
     now = clock.now()
@@ -281,16 +265,16 @@ def tasks_create_many(*, actor: Any, items: list[dict[str, Any]], exercise: bool
             raise DomainError("due_in_past", _("The due time must be in the future."), status=422)
         rows.append(
             DispatchTask(
-                title=_text(item["title"], 200, _("the task"), required=True),
-                details=_text(item.get("details", ""), 4000, _("the details")),
+                title=clean_text(item["title"], "title", max_length=200, label=_("the task"), required=True),
+                details=clean_text(item.get("details", ""), "details", max_length=4000, label=_("the details"), multiline=True),
                 unit=unit,
                 jurisdiction_id=unit.jurisdiction_id,
                 issued_by_unit=issuers[unit.pk],
                 created_by=actor,
                 created_at=now,
                 due_at=due_at,
-                source=_text(item.get("source", ""), 60, "source"),
-                source_ref=_text(item.get("source_ref", ""), 120, "reference"),
+                source=clean_text(item.get("source", ""), "source", max_length=60),
+                source_ref=clean_text(item.get("source_ref", ""), "source_ref", max_length=120),
                 exercise=exercise,
             )
         )
@@ -315,7 +299,7 @@ def task_progress(*, actor: Any, task: DispatchTask, text: str, state: str = Tas
         raise DomainError("invalid_state", _("Progress moves a task to in progress or done."), status=422)
     if not t.is_open:
         raise Conflict("task_finished", _("This task is already finished."))
-    text = _text(text, 2000, _("the progress"), required=True)
+    text = clean_text(text, "text", max_length=2000, label=_("the progress"), required=True, multiline=True)
     now = clock.now()
     TaskProgress.objects.create(task=t, at=now, by=actor, text=text, state=state)
     t.state = state
@@ -336,7 +320,7 @@ def task_cancel(*, actor: Any, task: DispatchTask, reason: str) -> DispatchTask:
         raise PermissionDenied(_("Only the issuing command may cancel a task."))
     if not t.is_open:
         raise Conflict("task_finished", _("This task is already finished."))
-    reason = _text(reason, 2000, _("the reason"), required=True)
+    reason = clean_text(reason, "reason", max_length=2000, label=_("the reason"), required=True, multiline=True)
     now = clock.now()
     TaskProgress.objects.create(task=t, at=now, by=actor, text=reason, state=TaskState.CANCELLED)
     t.state, t.finished_at = TaskState.CANCELLED, now

@@ -27,7 +27,7 @@ from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 
 from . import lists, mapdata, queries, services
-from .models import TaskState
+from .models import DailyReport, TaskState
 
 MAP_FILES = {
     "countries": "ne_50m_admin0_chn_mmr_lao_vnm.geojson",
@@ -306,9 +306,7 @@ def report_write(request: HttpRequest, unit_code: str) -> HttpResponse:
 @login_required
 def report_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     scope = Scope.of(request.user)
-    r = scope.get(
-        queries.DailyReport.objects.select_related("unit", "jurisdiction", "submitted_by", "acknowledged_by"), public_id=public_id
-    )
+    r = scope.get(DailyReport.objects.select_related("unit", "jurisdiction", "submitted_by", "acknowledged_by"), public_id=public_id)
     labels = queries.figure_labels()
     return render(
         request,
@@ -326,7 +324,7 @@ def report_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def report_ack(request: HttpRequest, public_id: str) -> HttpResponse:
     scope = Scope.of(request.user)
-    r = scope.get(queries.DailyReport.objects.all(), public_id=public_id)
+    r = scope.get(DailyReport.objects.all(), public_id=public_id)
     try:
         services.report_acknowledge(actor=request.user, report=r, note=request.POST.get("note", ""))
         messages.success(request, _("The report was acknowledged."))

@@ -25,7 +25,7 @@ from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 from guomen.places.models import BorderSegment, Passage
 
-from . import queries, services
+from . import geo, queries, services
 from .gpx import patrol_gpx
 from .models import (
     DutyPost,
@@ -203,7 +203,7 @@ def patrol_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "log": p.log.select_related("author")[:30],
         "categories": LogCategory.choices,
         "checkin_url": f"/api/duty/patrols/{p.public_id}/checkins",
-        "reach_m": int(services.geo.REACH_M),
+        "reach_m": int(geo.REACH_M),
     }
     if not request.htmx:
         from .trackmap import patrol_map

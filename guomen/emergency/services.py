@@ -20,6 +20,7 @@ from guomen.command import services as command
 from guomen.command.models import DispatchTask, TaskProgress, TaskState
 from guomen.lib import clock
 from guomen.lib.errors import Conflict, DomainError
+from guomen.lib.text import clean_text
 from guomen.org.models import Role, Unit
 from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
@@ -45,18 +46,7 @@ from .models import (
 MAX_STEPS = 500
 
 
-def _text(value: Any, limit: int, field: str, *, required: bool = False) -> str:
-    text = str(value or "").strip()
-    if "\x00" in text:
-        raise DomainError("invalid_text", _("The text contains a character that cannot be stored (NUL)."), status=422)
-    if len(text) > limit:
-        raise DomainError("text_too_long", _("Keep %(field)s under %(n)d characters.") % {"field": field, "n": limit}, status=422)
-    if required and not text:
-        raise DomainError("text_required", _("%(field)s is required.") % {"field": field}, status=422)
-    return text
-
-
-def _commands(scope: Scope, plan: Plan) -> bool:
+def commands_plan(scope: Scope, plan: Plan) -> bool:
     """A command over the plan's scope (its owner, or a command higher up)."""
     if scope.everything:
         return True
@@ -68,7 +58,7 @@ def _commands(scope: Scope, plan: Plan) -> bool:
 def _require_command(actor: Any, plan: Plan) -> Scope:
     scope = Scope.of(actor)
     scope.require_write()
-    if not _commands(scope, plan):
+    if not commands_plan(scope, plan):
         raise PermissionDenied(_("Only a command over %(place)s may do this.") % {"place": plan.jurisdiction})
     return scope
 
@@ -103,7 +93,7 @@ def plan_create(
         raise DomainError("invalid_scenario", _("Unknown scenario."), status=422)
     if trigger_kind not in TriggerKind.values:
         raise DomainError("invalid_trigger", _("Unknown trigger."), status=422)
-    code = _text(code, 60, _("the code"), required=True)
+    code = clean_text(code, "code", max_length=60, label=_("the code"), required=True)
     if Plan.objects.filter(code=code).exists():
         raise Conflict("code_taken", _("A plan with this code exists."))
     try:
@@ -114,8 +104,8 @@ def plan_create(
         raise DomainError("invalid_threshold", _("Give the trigger's threshold as a positive whole number."), status=422)
     return Plan.objects.create(
         code=code,
-        name_zh=_text(name_zh, 200, _("the name"), required=True),
-        name_en=_text(name_en, 200, _("the name")),
+        name_zh=clean_text(name_zh, "name_zh", max_length=200, label=_("the name"), required=True),
+        name_en=clean_text(name_en, "name_en", max_length=200, label=_("the name")),
         scenario=scenario,
         jurisdiction=jurisdiction,
         owner_unit=owner_unit,
@@ -172,7 +162,11 @@ def version_create(
     _dependency_order(steps)
     number = (plan.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = PlanVersion.objects.create(
-        plan=plan, number=number, note=_text(note, 300, _("the note")), review_due=review_due, created_at=clock.now()
+        plan=plan,
+        number=number,
+        note=clean_text(note, "note", max_length=300, label=_("the note"), multiline=True),
+        review_due=review_due,
+        created_at=clock.now(),
     )
     rows = []
     for i, s in enumerate(steps):
@@ -187,14 +181,14 @@ def version_create(
             minutes = -1
         if not 1 <= minutes <= 60 * 24 * 30:
             raise DomainError("invalid_target", _("A step's target is between 1 minute and 30 days."), status=422)
-        checklist = [_text(c, 200, _("the checklist")) for c in s.get("checklist", [])]
+        checklist = [clean_text(c, "checklist", max_length=200, label=_("the checklist")) for c in s.get("checklist", [])]
         rows.append(
             Step(
                 version=version,
-                code=_text(s["code"], 12, _("the step"), required=True),
-                kind=_text(s.get("kind") or s["code"], 40, _("the kind of step"), required=True),
-                title_zh=_text(s["title_zh"], 200, _("the step"), required=True),
-                title_en=_text(s.get("title_en", ""), 200, _("the step")),
+                code=clean_text(s["code"], "code", max_length=12, label=_("the step"), required=True),
+                kind=clean_text(s.get("kind") or s["code"], "kind", max_length=40, label=_("the kind of step"), required=True),
+                title_zh=clean_text(s["title_zh"], "title_zh", max_length=200, label=_("the step"), required=True),
+                title_en=clean_text(s.get("title_en", ""), "title_en", max_length=200, label=_("the step")),
                 role=s["role"],
                 unit=unit,
                 target_minutes=minutes,
@@ -215,8 +209,8 @@ def version_create(
             version=version,
             offset_minutes=max(0, int(inj.get("offset_minutes", 0))),
             kind=inj["kind"],
-            text_zh=_text(inj.get("text_zh"), 300, _("the text"), required=True),
-            text_en=_text(inj.get("text_en"), 300, _("the text")),
+            text_zh=clean_text(inj.get("text_zh"), "text_zh", max_length=300, label=_("the text"), required=True),
+            text_en=clean_text(inj.get("text_en"), "text_en", max_length=300, label=_("the text")),
             data=dict(inj.get("data") or {}),
         )
     return version
@@ -297,7 +291,12 @@ def step_complete(*, actor: Any, step: ActivationStep, note: str = "") -> Activa
         raise Conflict("dependencies_open", _("The steps this one depends on are not done yet."))
     if a.task is None:
         raise Conflict("task_missing", _("This step has no task."))
-    command.task_progress(actor=actor, task=a.task, text=_text(note, 2000, _("the note")) or _("Done."), state=TaskState.DONE)
+    command.task_progress(
+        actor=actor,
+        task=a.task,
+        text=clean_text(note, "note", max_length=2000, label=_("the note"), multiline=True) or _("Done."),
+        state=TaskState.DONE,
+    )
     a.done_at, a.done_by = clock.now(), actor
     a.save(update_fields=["done_at", "done_by"])
     return a
@@ -393,7 +392,7 @@ def step_rate(*, actor: Any, step: ActivationStep, rating: str, note: str = "") 
     _require_command(actor, a.activation.plan)
     if rating not in Rating.values:
         raise DomainError("invalid_rating", _("Rate with P, S, M or U."), status=422)
-    a.rating, a.rating_note = rating, _text(note, 1000, _("the notes"))
+    a.rating, a.rating_note = rating, clean_text(note, "rating_note", max_length=1000, label=_("the notes"), multiline=True)
     a.save(update_fields=["rating", "rating_note"])
     return a
 
@@ -402,7 +401,7 @@ def step_rate(*, actor: Any, step: ActivationStep, rating: str, note: str = "") 
 def improvement_add(*, actor: Any, activation: Activation, text: str, owner_unit: Unit, due_at: datetime) -> ImprovementItem:
     """An improvement item becomes a (real) dispatch task for its owner, followed until closed."""
     act = _activation_for_command(actor, activation)
-    text = _text(text, 300, _("the improvement"), required=True)
+    text = clean_text(text, "text", max_length=300, label=_("the improvement"), required=True, multiline=True)
     if timezone.is_naive(due_at):
         raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
     task = command.task_create(
@@ -437,7 +436,7 @@ def firing_dismiss(*, actor: Any, firing: TriggerFiring, reason: str) -> Trigger
     _require_command(actor, f.plan)
     if f.state != FiringState.SUGGESTED:
         raise Conflict("firing_decided", _("This suggestion has been decided already."))
-    f.reason = _text(reason, 300, _("the reason"), required=True)
+    f.reason = clean_text(reason, "reason", max_length=300, label=_("the reason"), required=True, multiline=True)
     f.state, f.decided_by, f.decided_at = FiringState.DISMISSED, actor, clock.now()
     f.save(update_fields=["state", "reason", "decided_by", "decided_at"])
     _close_alert(f, (_("Dismissed: %(reason)s") % {"reason": f.reason})[:300])

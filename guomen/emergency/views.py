@@ -94,7 +94,7 @@ def board_page(request: HttpRequest, public_id: Any) -> HttpResponse:
             "events": act.drill_events.all(),
             "improvements": act.improvements.select_related("owner_unit", "task"),
             "ratings": Rating.choices,
-            "may_command": services._commands(scope, act.plan),
+            "may_command": services.commands_plan(scope, act.plan),
         },
     )
 

@@ -18,7 +18,7 @@ from guomen.lib.errors import DomainError
 
 from . import handlers, signing
 from .models import Cursor, Direction, Message, Partner, Refusal, Status
-from .schemas import TYPES, VERSIONS
+from .schemas import TYPES, VERSIONS, validate_body
 
 MAX_BYTES = 4 * 1024 * 1024
 REASONS = {
@@ -131,10 +131,8 @@ def _store(partner: Partner, msg_id: uuid.UUID, message: dict[str, Any], envelop
     elif not isinstance(seq, int) or seq < 0:
         refusal = ("malformed_body", "seq")
     else:
-        from .services import _validate
-
         try:
-            body = _validate(type_, message.get("body"))
+            body = validate_body(type_, message.get("body"))
             kind = TYPES[type_][0]
             if subject != f"{kind}:{body['ref']}":
                 refusal = ("malformed_body", "subject")
@@ -201,10 +199,8 @@ def _advance(row: Message) -> None:
 
 
 def _apply(row: Message) -> None:
-    from .services import _validate
-
     try:
-        body = _validate(row.type, row.message["message"]["body"])
+        body = validate_body(row.type, row.message["message"]["body"])
         with transaction.atomic(), translation.override("en"):
             result = handlers.apply(row.partner, row.type, body, str(row.msg_id))
     except DomainError as exc:

@@ -8,10 +8,13 @@ sender's messages on that subject from 1 (0: no order); the receiver applies the
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from guomen.lib.errors import DomainError
 
 LANGUAGES = ("zh-Hans", "en", "my", "lo", "vi")
 Short = Annotated[str, StringConstraints(max_length=200)]
@@ -168,3 +171,14 @@ def json_schema() -> dict:
         "description": __doc__,
         "types": {name: schema.model_json_schema() for name, (_kind, schema) in TYPES.items()} | {"ack": Ack.model_json_schema()},
     }
+
+
+def validate_body(type_: str, body: Any) -> dict[str, Any]:
+    """The body of a message of ``type_`` as its schema reads it; 422 if the type is unknown or the body does not fit."""
+    if type_ not in TYPES:
+        raise DomainError("unknown_type", _("Unknown message type: %(type)s") % {"type": type_}, status=422)
+    try:
+        return TYPES[type_][1].model_validate(body).model_dump(mode="json")
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        raise DomainError("malformed_body", _("The message body is not valid: %(problems)s") % {"problems": problems}, status=422) from exc

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
-from pydantic import ValidationError
 
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
@@ -20,7 +19,7 @@ from guomen.org.scoping import Scope
 
 from . import handlers, signing
 from .models import Cursor, Direction, InstanceKey, Message, Partner, Status
-from .schemas import LANGUAGES, TYPES
+from .schemas import LANGUAGES, validate_body
 
 LIAISON_ROLES = (Role.PARTNER_LIAISON, Role.PROVINCE_COMMAND, Role.ADMINISTRATOR)
 
@@ -144,16 +143,6 @@ def partner_keys_set(*, actor: Any, partner: Partner, public_key: str, public_ke
 
 
 # --- messages ------------------------------------------------------------------------------------
-def _validate(type_: str, body: dict[str, Any]) -> dict[str, Any]:
-    if type_ not in TYPES:
-        raise DomainError("unknown_type", _("Unknown message type: %(type)s") % {"type": type_}, status=422)
-    try:
-        return TYPES[type_][1].model_validate(body).model_dump(mode="json")
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
-        raise DomainError("malformed_body", _("The message body is not valid: %(problems)s") % {"problems": problems}, status=422) from exc
-
-
 def _next_seq(partner: Partner, subject: str) -> int:
     cursor, _created = Cursor.objects.get_or_create(partner=partner, direction=Direction.OUT, subject=subject)
     cursor = Cursor.objects.select_for_update().get(pk=cursor.pk)
@@ -168,7 +157,7 @@ def message_send(*, actor: Any, partner: Partner, type: str, body: dict[str, Any
     _require_liaison(actor, partner)
     if not partner.active:
         raise DomainError("partner_inactive", _("This partner is not active."), status=409)
-    clean = _validate(type, body)
+    clean = validate_body(type, body)
     thread = handlers.record(partner, type, clean, incoming=False)
     subject = thread.subject
     msg_id = uuid.uuid4()

@@ -1,4 +1,4 @@
-"""Rules for free text typed or imported by people, shared by every app's cleaner.
+"""Free text typed or imported by people: the one cleaner every app uses, and its rules.
 
 ``hidden_character`` finds a character that a reader cannot see but that changes what is stored
 or shown: C0/C1 control characters (Unicode category Cc) and format characters (Cf) — among them
@@ -7,7 +7,8 @@ the bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) that
 which make two names that look the same differ.
 
 Allowed, deliberately:
-- tab, line feed and carriage return: whitespace that the cleaners collapse to one space;
+- tab, line feed and carriage return: whitespace that ``clean_text`` collapses to one space (or
+  keeps, in text of several lines);
 - ZERO WIDTH NON-JOINER (U+200C) and ZERO WIDTH JOINER (U+200D): they are part of the correct
   spelling of names in several scripts (Persian, Sinhala, Indic and some Myanmar text) and do not
   reorder what is displayed; refusing them would refuse real names.
@@ -16,6 +17,11 @@ Allowed, deliberately:
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from guomen.lib.errors import DomainError
 
 WHITESPACE_CONTROLS = frozenset("\t\n\r")
 ALLOWED_FORMAT = frozenset("\u200c\u200d")
@@ -35,3 +41,40 @@ def code_point(ch: str) -> str:
     """“U+202E RIGHT-TO-LEFT OVERRIDE”: how a message names an invisible character."""
     name = unicodedata.name(ch, "")
     return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+
+
+def _refuse(code: str, message: str, field: str, **details: Any) -> DomainError:
+    return DomainError(code, message, status=422, details={"field": field, **details})
+
+
+def clean_text(value: Any, field: str, *, max_length: int, required: bool = False, multiline: bool = False, label: Any = None) -> str:
+    """The one cleaner of typed or imported text; every app's services call it.
+
+    Refuses (422, nothing changed, ``details.field`` names the field) with one vocabulary of codes:
+    ``control_characters`` (an invisible character, see ``hidden_character``; ``details.character``
+    names it), ``required`` and ``too_long``. One line of text has its runs of whitespace collapsed
+    to one space; ``multiline`` text keeps its lines and is only trimmed. ``label`` (translated)
+    names the field in the message; without it the message speaks of "the text".
+    """
+    text = "" if value is None else str(value)
+    hidden = hidden_character(text)
+    if hidden is not None:
+        args = {"field": label, "char": code_point(hidden)}
+        message = (
+            _("%(field)s contains an invisible control or formatting character (%(char)s); type it again without it.")
+            if label
+            else _("The text contains an invisible control or formatting character (%(char)s); type it again without it.")
+        )
+        raise _refuse("control_characters", message % args, field, character=f"U+{ord(hidden):04X}")
+    text = text.strip() if multiline else " ".join(text.split())
+    if required and not text:
+        message = _("%(field)s is required.") % {"field": label} if label else _("This field is required.")
+        raise _refuse("required", message, field)
+    if len(text) > max_length:
+        message = (
+            _("%(field)s is longer than %(n)d characters.") % {"field": label, "n": max_length}
+            if label
+            else _("The text is longer than %(n)d characters.") % {"n": max_length}
+        )
+        raise _refuse("too_long", message, field)
+    return text

@@ -6,7 +6,7 @@ meets this rule again. Anything else needs a command override: a county, prefect
 command user within reach, with a reason, recorded on the event.
 
 Every service that moves a person — a disposition, an offer, a redirected offer, the automatic
-offer to hospital — calls ``destination_check`` (through ``services._offer`` for offers), so the
+offer to hospital — calls ``destination_check`` (through the one offer of ``services.handover`` for offers), so the
 pages, the API and any batch share it.
 """
 
@@ -46,12 +46,12 @@ def destination_check(j: Journey, *, actor: Any, to_unit: Unit | None, override_
     """Refuse moving a flagged person anywhere but towards a hospital (``to_unit`` None: release),
     unless a command user overrides with a reason. Returns what the event records: the flags that
     stood, and the override if one was used."""
-    from .services import _may_override
+    from .services import may_override
 
     standing = flags_of(j)
     recorded: dict[str, Any] = {"flags": standing} if standing else {}
     if override_reason:  # always recorded when given: it is also what lets command act for the custodian
-        if not _may_override(actor, j):
+        if not may_override(actor, j):
             raise PermissionDenied(_("Only county, prefecture or province command may override the policy."))
         return {**recorded, "override": {"reason": override_reason, "by": actor.get_username()}}
     if standing and not (to_unit is not None and to_unit.kind in TOWARDS_HOSPITAL):

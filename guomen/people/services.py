@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guomen.lib import clock
+from guomen.lib import text as text_rules
 from guomen.lib.errors import Conflict, DomainError
-from guomen.lib.text import code_point, hidden_character
 from guomen.org.models import Role
 from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
@@ -32,7 +32,6 @@ from .models import Category, DocumentKind, DocumentWatch, IdentityDocument, Per
 
 WATCHLIST_ROLES = (*COMMAND_ROLES, Role.PORT_OFFICER)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NUMBER = re.compile(r"^[0-9A-Z]{4,30}$")
 
 
@@ -68,24 +67,8 @@ def _label(field_name: str) -> str:
 
 
 def clean_text(value: Any, field_name: str, *, max_length: int, required: bool = False) -> str:
-    text = "" if value is None else str(value)
-    hidden = hidden_character(text)
-    if hidden is not None:
-        raise _invalid(
-            "control_characters",
-            _("%(field)s contains an invisible control or formatting character (%(char)s); type it again without it.")
-            % {"field": _label(field_name), "char": code_point(hidden)},
-            field_name,
-            character=f"U+{ord(hidden):04X}",
-        )
-    text = " ".join(text.split())
-    if required and not text:
-        raise _invalid("required", _("%(field)s is required.") % {"field": _label(field_name)}, field_name)
-    if len(text) > max_length:
-        raise _invalid(
-            "too_long", _("%(field)s is longer than %(n)d characters.") % {"field": _label(field_name), "n": max_length}, field_name
-        )
-    return text
+    """``lib.text.clean_text`` with the field named in people's words."""
+    return text_rules.clean_text(value, field_name, max_length=max_length, required=required, label=_label(field_name))
 
 
 def clean_country(value: Any, field_name: str = "country") -> str:
@@ -227,8 +210,14 @@ def mrz_parse(text: str) -> dict[str, Any]:
     from mrz.checker.td3 import TD3CodeChecker
 
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    if _CONTROL.search(text):
-        raise _invalid("control_characters", _("%(field)s contains control characters.") % {"field": _label("mrz")}, "mrz")
+    hidden = text_rules.hidden_character(text)
+    if hidden is not None:
+        raise _invalid(
+            "control_characters",
+            _("%(field)s contains an invisible control or formatting character (%(char)s); type it again without it.")
+            % {"field": _label("mrz"), "char": text_rules.code_point(hidden)},
+            "mrz",
+        )
     if len(text) > 200:
         raise _invalid("mrz_shape", _("A passport's machine-readable zone is two lines of 44 characters."), "mrz")
     lines = [re.sub(r"[ \t]+", "", ln).upper() for ln in text.split("\n")]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
+from guomen.lib.text import clean_text
 from guomen.org.models import Unit, UnitKind
 from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
@@ -45,7 +46,6 @@ from .models import (
     VillageStatusKind,
 )
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _PHONE = re.compile(r"\+?[0-9 ()\-]{5,40}")
 
 
@@ -54,18 +54,6 @@ def _invalid(code: str, message: str, field_name: str | None = None, **details: 
     if field_name:
         details["field"] = field_name
     return DomainError(code, message, status=422, details=details or None)
-
-
-def clean_text(value: Any, field_name: str, *, max_length: int, required: bool = False, multiline: bool = False) -> str:
-    text = "" if value is None else str(value)
-    if "\x00" in text or (not multiline and _CONTROL.search(text)) or (multiline and _CONTROL.search(text.replace("\t", " "))):
-        raise _invalid("control_characters", _("The text contains control characters."), field_name)
-    text = text.strip() if multiline else " ".join(text.split())
-    if required and not text:
-        raise _invalid("required", _("This field is required."), field_name)
-    if len(text) > max_length:
-        raise _invalid("too_long", _("The text is longer than %(n)d characters.") % {"n": max_length}, field_name)
-    return text
 
 
 def _choice(value: Any, choices: Any, field_name: str) -> str:

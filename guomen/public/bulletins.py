@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from guomen.lib import clock
+from guomen.lib.text import clean_text
 from guomen.places.models import Jurisdiction, Passage
 
 from . import cap
 from .figures import draft_texts, figures_for
 from .models import Bulletin, BulletinKind, BulletinStatus, MsgType, NoticeTopic
-from .rules import FourEyes, PublicError, clean_text, require_information_officer
+from .rules import FourEyes, PublicError, require_information_officer
 
 TEXT_FIELDS = ("title_zh", "title_en", "body_zh", "body_en")
 SITE_URL = "https://guomen.yn"  # used in CAP <web> when no request is at hand; pages pass their own
@@ -27,8 +28,8 @@ def _texts(values: dict[str, Any]) -> dict[str, str]:
     return {
         "title_zh": clean_text(values.get("title_zh"), "title_zh", max_length=200, required=True),
         "title_en": clean_text(values.get("title_en"), "title_en", max_length=200, required=True),
-        "body_zh": clean_text(values.get("body_zh"), "body_zh", max_length=5000, required=True),
-        "body_en": clean_text(values.get("body_en"), "body_en", max_length=5000, required=True),
+        "body_zh": clean_text(values.get("body_zh"), "body_zh", max_length=5000, required=True, multiline=True),
+        "body_en": clean_text(values.get("body_en"), "body_en", max_length=5000, required=True, multiline=True),
     }
 
 

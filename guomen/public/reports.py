@@ -17,6 +17,7 @@ from guomen.alerts import services as alerts
 from guomen.core.levels import Level
 from guomen.duty.geo import nearest_m
 from guomen.lib import clock
+from guomen.lib.text import clean_text
 from guomen.org.models import Membership, Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.places.geo import distance_km
@@ -24,7 +25,7 @@ from guomen.places.models import BorderSegment, Grid, Jurisdiction
 
 from .models import OPEN_REPORT_STATES, CitizenReport, ReportKind, ReportStatus, ReportStep
 from .photos import clean_photo
-from .rules import PublicError, clean_text, is_triager
+from .rules import PublicError, is_triager
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 DUPLICATE_METRES = 50
@@ -125,7 +126,7 @@ def report_submit(
     """A report from anyone (no account). Bad input raises PublicError and stores nothing."""
     if kind not in ReportKind.values:
         raise PublicError("bad_kind", _("Choose what you saw."), details={"field": "kind"})
-    text = clean_text(what, "what", max_length=2000, required=True)
+    text = clean_text(what, "what", max_length=2000, required=True, multiline=True)
     now = clock.now()
     if occurred_at > now + timedelta(minutes=10) or occurred_at < now - timedelta(days=30):
         raise PublicError("bad_time", _("The time must be within the last 30 days."), details={"field": "occurred_at"})
@@ -262,7 +263,7 @@ def report_check(*, actor: Any, report: CitizenReport, note: str = "") -> Citize
     r = _locked(report)
     _require_triager(actor, r)
     _require_status(r, ReportStatus.NEW)
-    _step(r, ReportStatus.CHECKED, actor, clean_text(note, "note", max_length=300))
+    _step(r, ReportStatus.CHECKED, actor, clean_text(note, "note", max_length=300, multiline=True))
     r.save()
     return r
 
@@ -279,7 +280,7 @@ def report_dismiss(*, actor: Any, report: CitizenReport, duplicate_of: CitizenRe
         r.duplicate_of = duplicate_of
         _step(r, ReportStatus.DUPLICATE, actor, duplicate_of.code)
     else:
-        _step(r, ReportStatus.UNFOUNDED, actor, clean_text(note, "note", max_length=300, required=True))
+        _step(r, ReportStatus.UNFOUNDED, actor, clean_text(note, "note", max_length=300, required=True, multiline=True))
     r.save()
     return r
 
@@ -320,7 +321,7 @@ def report_resolve(*, actor: Any, report: CitizenReport, note: str) -> CitizenRe
     r = _locked(report)
     _require_handler(actor, r)
     _require_status(r, ReportStatus.IN_PROGRESS)
-    _step(r, ReportStatus.RESOLVED, actor, clean_text(note, "note", max_length=300, required=True))
+    _step(r, ReportStatus.RESOLVED, actor, clean_text(note, "note", max_length=300, required=True, multiline=True))
     r.save()
     return r
 
@@ -331,7 +332,7 @@ def report_verify(*, actor: Any, report: CitizenReport, note: str = "") -> Citiz
     r = _locked(report)
     _require_triager(actor, r)
     _require_status(r, ReportStatus.RESOLVED)
-    _step(r, ReportStatus.CLOSED, actor, clean_text(note, "note", max_length=300))
+    _step(r, ReportStatus.CLOSED, actor, clean_text(note, "note", max_length=300, multiline=True))
     r.save()
     return r
 

@@ -1,4 +1,4 @@
-"""Shared rules of the public app: its errors, the cleaner of typed text, who may do what."""
+"""Shared rules of the public app: its errors and who may do what (typed text: ``lib.text.clean_text``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from guomen.lib.errors import DomainError
-from guomen.lib.text import code_point, hidden_character
 from guomen.org.models import Role
 from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
@@ -22,20 +21,6 @@ class FourEyes(DomainError):
     """The author (or last editor) of a text tried to approve it."""
 
     status = 403
-
-
-def clean_text(value: Any, field: str, *, max_length: int, required: bool = False) -> str:
-    text = " ".join(str(value or "").split()) if "\n" not in str(value or "") else str(value or "").strip()
-    if required and not text:
-        raise PublicError("required", _("This field is required."), details={"field": field})
-    if len(text) > max_length:
-        raise PublicError("too_long", _("At most %(n)d characters.") % {"n": max_length}, details={"field": field})
-    bad = hidden_character(text)
-    if bad is not None:
-        raise PublicError(
-            "hidden_character", _("The text holds an invisible character (%(ch)s).") % {"ch": code_point(bad)}, details={"field": field}
-        )
-    return text
 
 
 def require_information_officer(actor: Any) -> Scope:

@@ -16,7 +16,7 @@ def test_an_error_in_the_duty_figures_is_raised_not_turned_into_empty_figures(wo
         raise RuntimeError("duty figures broke")
 
     cache.clear()
-    monkeypatch.setattr(queries, "duty_command_figures", broken)
+    monkeypatch.setattr(queries.figures, "duty_command_figures", broken)
     with pytest.raises(RuntimeError, match="duty figures broke"):
         queries.duty_figures(Scope.of(user("ruili")), Jurisdiction.objects.get(code="533102"), timezone.now())
 

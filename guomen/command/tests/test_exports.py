@@ -50,9 +50,12 @@ def test_export_strips_control_characters(world, client_as):
     from django.utils import timezone
 
     from guomen.command import services
+    from guomen.command.models import DispatchTask
     from guomen.loop.tests.factories import u, who
 
-    services.task_create(actor=who("ruili"), unit=u("c533102-hotel1"), title="查\x07房\x1b间", due_at=timezone.now() + timedelta(hours=2))
+    # The cleaner refuses such text now; a row stored before it did (or written by a migration) is still exported cleanly.
+    t = services.task_create(actor=who("ruili"), unit=u("c533102-hotel1"), title="查房间", due_at=timezone.now() + timedelta(hours=2))
+    DispatchTask.objects.filter(pk=t.pk).update(title="查\x07房\x1b间")
     r = client_as("ruili").get("/command/list/tasks/?format=xlsx")
     ws = load_workbook(io.BytesIO(r.content)).active
     assert "查房间" in [c for row in ws.iter_rows(values_only=True) for c in row]

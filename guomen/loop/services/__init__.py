@@ -6,7 +6,7 @@
 - ``inputs``: temperature, symptoms and text as typed or sent;
 - ``beginnings``: declared, arrived, intercepted (and ``intake``: found locally, self-declared);
 - ``gate``: document checks, screening, samples, results, the disposition;
-- ``handover``: offer, accept, refuse;
+- ``handover``: offer, accept, refuse, withdraw, redirect, the loop card;
 - ``checks``: health checks, single (hot path) and in batches;
 - ``care``: hospital reports, release, closure, the offer to hospital;
 - ``sweep``: overdue journeys and escalation.
@@ -17,9 +17,9 @@ from __future__ import annotations
 from .authority import (  # noqa: F401
     _act_for,
     _custodian,
-    _may_override,
     _port_unit,
-    _require_state,
+    may_override,
+    require_state,
 )
 from .beginnings import (  # noqa: F401
     _passage_check,
@@ -67,12 +67,12 @@ from .engine import (  # noqa: F401
     _new_code,
     _now,
     _open,
-    _snapshot,
     _start,
     _when,
     policy_current,
     policy_publish,
     rules_of,
+    snapshot,
 )
 from .gate import (  # noqa: F401
     FINDING_ALERTS,
@@ -86,15 +86,18 @@ from .gate import (  # noqa: F401
 from .handover import (  # noqa: F401
     _holder_or_override,
     _offer,
+    accept_check,
+    card_presence,
     handover_accept,
     handover_offer,
+    handover_redirect,
     handover_refuse,
+    handover_withdraw,
 )
 from .inputs import (  # noqa: F401
     SYMPTOMS,
     _symptoms,
     _temperature,
-    _text,
 )
 from .intake import (  # noqa: F401
     returnee_report,
@@ -104,3 +107,6 @@ from .sweep import (  # noqa: F401
     escalate,
     sweep,
 )
+
+# The page actions (``views.actions``) still call the state check by its former name.
+_require_state = require_state

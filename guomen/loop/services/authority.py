@@ -31,7 +31,8 @@ def _custodian(actor: Any, j: Journey) -> None:
     _act_for(actor, j.custodian)
 
 
-def _require_state(j: Journey, *states: str) -> None:
+def require_state(j: Journey, *states: str) -> None:
+    """Refuse (409 ``wrong_state``) unless the journey is in one of ``states``."""
     if j.state not in states:
         raise Conflict(
             "wrong_state",
@@ -45,6 +46,7 @@ def _port_unit(unit: Unit) -> None:
         raise DomainError("not_a_port", _("Only a port health station can do this."), status=422)
 
 
-def _may_override(actor: Any, j: Journey) -> bool:
+def may_override(actor: Any, j: Journey) -> bool:
+    """Whether ``actor`` is a command user within reach of the journey, who may override the policy."""
     scope = Scope.of(actor)
     return scope.has_role(*OVERRIDE_ROLES) and scope.filter(Journey.objects.filter(pk=j.pk)).exists()

@@ -22,7 +22,7 @@ from ..models import (
     Risk,
     State,
 )
-from .authority import _act_for, _port_unit, _require_state
+from .authority import _act_for, _port_unit, require_state
 from .engine import _append, _locked, _now, _open, _start, _when
 
 
@@ -80,7 +80,7 @@ def journey_arrive(
     at = _when(occurred_at)
     if journey is not None:
         j = _locked(journey)
-        _require_state(j, State.DECLARED)
+        require_state(j, State.DECLARED)
         if j.custodian_id != unit.pk:
             raise DomainError("wrong_port", _("This person was declared at another port."), status=422)
         _append(j, EventKind.ARRIVED, unit=unit, actor=actor, at=at)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guomen.lib.errors import Conflict, DomainError
+from guomen.lib.text import clean_text
 from guomen.org.models import Unit, UnitKind
 
 from .. import alerting
@@ -22,17 +23,16 @@ from ..models import (
     Journey,
     State,
 )
-from .authority import _custodian, _may_override, _require_state
-from .engine import _append, _locked, _now, _snapshot, rules_of
+from .authority import _custodian, may_override, require_state
+from .engine import _append, _locked, _now, rules_of, snapshot
 from .handover import _offer
-from .inputs import _text
 
 
 @transaction.atomic
 def hospital_report(*, actor: Any, journey: Journey, condition: str, note: str = "") -> CustodyEvent:
     j = _locked(journey)
     _custodian(actor, j)
-    _require_state(j, State.IN_HOSPITAL)
+    require_state(j, State.IN_HOSPITAL)
     if condition not in ("stable", "improving", "serious", "critical", "recovered"):
         raise DomainError("invalid_condition", _("Unknown condition."), status=422)
     return _append(
@@ -41,7 +41,7 @@ def hospital_report(*, actor: Any, journey: Journey, condition: str, note: str =
         unit=j.custodian,
         actor=actor,
         at=_now(),
-        data={"condition": condition, "note": _text(note, 300, "note")},
+        data={"condition": condition, "note": clean_text(note, "note", max_length=300, multiline=True)},
     )
 
 
@@ -49,14 +49,14 @@ def hospital_report(*, actor: Any, journey: Journey, condition: str, note: str =
 def journey_release(*, actor: Any, journey: Journey, override_reason: str = "") -> CustodyEvent:
     """Release from centralised quarantine once the policy is satisfied, or by an authorised override."""
     j = _locked(journey)
-    _require_state(j, State.IN_FACILITY)
+    require_state(j, State.IN_FACILITY)
     if j.facts.get("released_at"):
         raise Conflict("already_released", _("Already released."))
-    override_reason = _text(override_reason, 300, "override_reason")
-    p, rules, now = _snapshot(j), rules_of(j), _now()
+    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True)
+    p, rules, now = snapshot(j), rules_of(j), _now()
     satisfied = proj.quarantine_served(p, rules, j.risk, now) and proj.tests_satisfied(p, rules)
     if override_reason:
-        if not _may_override(actor, j):
+        if not may_override(actor, j):
             raise PermissionDenied(_("Only county, prefecture or province command may override the policy."))
     else:
         _custodian(actor, j)
@@ -76,15 +76,15 @@ def journey_release(*, actor: Any, journey: Journey, override_reason: str = "") 
 def journey_close(*, actor: Any, journey: Journey, override_reason: str = "") -> CustodyEvent:
     """End of follow-up: home monitoring served (or hospital discharge home), or an authorised override."""
     j = _locked(journey)
-    _require_state(j, *OPEN_STATES)
-    override_reason = _text(override_reason, 300, "override_reason")
+    require_state(j, *OPEN_STATES)
+    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True)
     if override_reason:
-        if not _may_override(actor, j):
+        if not may_override(actor, j):
             raise PermissionDenied(_("Only county, prefecture or province command may override the policy."))
         return _append(j, EventKind.OVERRIDE_CLOSED, unit=j.custodian, actor=actor, at=_now(), data={"reason": override_reason})
     _custodian(actor, j)
     if j.state == State.HOME_MONITORING:
-        if not proj.monitoring_served(_snapshot(j), rules_of(j), j.risk, _now()):
+        if not proj.monitoring_served(snapshot(j), rules_of(j), j.risk, _now()):
             raise DomainError("policy_not_satisfied", _("Not yet: the days of home monitoring are not served."), status=422)
     elif j.state == State.IN_HOSPITAL:
         last = next((e for e in reversed(list(j.events.filter(kind=EventKind.HOSPITAL_REPORT)))), None)

@@ -23,7 +23,7 @@ from ..models import (
     Journey,
     State,
 )
-from .authority import _act_for, _custodian, _require_state
+from .authority import _act_for, _custodian, require_state
 from .care import _to_hospital
 from .engine import CHECK_FIELDS, _advance, _append, _close_overdue_alert, _locked, _when, rules_of
 from .inputs import _symptoms, _temperature
@@ -103,7 +103,7 @@ def _fever(j: Journey, temperature: float, symptoms: Sequence[str]) -> bool:
 
 
 def _check(j: Journey, actor: Any, temperature: float, symptoms: Sequence[str], at: datetime) -> CustodyEvent:
-    _require_state(j, State.IN_FACILITY, State.HOME_MONITORING)
+    require_state(j, State.IN_FACILITY, State.HOME_MONITORING)
     t = _temperature(temperature)
     syms = _symptoms(symptoms)
     if _fever(j, t, syms):
@@ -230,7 +230,7 @@ def health_checks_batch(*, actor: Any, unit: Unit, items: Iterable[dict[str, Any
                 )
                 continue
             try:
-                _require_state(j, State.IN_FACILITY, State.HOME_MONITORING)
+                require_state(j, State.IN_FACILITY, State.HOME_MONITORING)
                 t = _temperature(item.get("temperature"))
                 syms = _symptoms(item.get("symptoms") or ())
                 at = _when(item.get("occurred_at"))

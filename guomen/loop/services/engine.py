@@ -139,7 +139,8 @@ def _daily(unit_id: int, at: datetime, what: str) -> None:
         DailyCount.objects.filter(unit_id=unit_id, day=day, what=what).update(n=F("n") + 1)
 
 
-def _snapshot(j: Journey) -> proj.Projection:
+def snapshot(j: Journey) -> proj.Projection:
+    """The projection as the journey row holds it (what the next event is applied to)."""
     return proj.Projection(
         state=j.state,
         state_since=j.state_since,
@@ -180,7 +181,7 @@ CHECK_FIELDS = ["due_at", "awaiting", "last_seq", "facts", "alert_open", "update
 def _advance(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data: dict[str, Any]) -> tuple[CustodyEvent, bool]:
     """Apply one event to the journey in memory. Returns the unsaved event, and whether the
     journey's open overdue alert is answered by it."""
-    p = proj.apply(_snapshot(j), proj.Ev(j.last_seq + 1, kind, at, unit.pk, data), rules_of(j), j.risk)
+    p = proj.apply(snapshot(j), proj.Ev(j.last_seq + 1, kind, at, unit.pk, data), rules_of(j), j.risk)
     event = CustodyEvent(
         journey=j, seq=p.last_seq, kind=kind, occurred_at=at, actor=actor if getattr(actor, "pk", None) else None, unit=unit, data=data
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guomen.lib.errors import DomainError
+from guomen.lib.text import clean_text
 from guomen.org.models import Unit, UnitKind
 
 from .. import alerting
@@ -24,11 +25,11 @@ from ..models import (
     State,
 )
 from ..rules import destination_check
-from .authority import _custodian, _require_state
+from .authority import _custodian, require_state
 from .care import _to_hospital
 from .engine import DISPOSITION_KIND, _append, _locked, _now, _when, rules_of
 from .handover import _holder_or_override, _offer
-from .inputs import _symptoms, _temperature, _text
+from .inputs import _symptoms, _temperature
 
 # --- flows: at the gate ---------------------------------------------------------------------------
 GATE_STATES = (State.AT_GATE, State.INTERCEPTED)
@@ -50,7 +51,7 @@ def document_check(*, actor: Any, journey: Journey, document: Any, occurred_at: 
 
     j = _locked(journey)
     _custodian(actor, j)
-    _require_state(j, *GATE_STATES, State.DECLARED)
+    require_state(j, *GATE_STATES, State.DECLARED)
     if document.person_id != j.person_id:
         raise DomainError("wrong_document", _("This document belongs to someone else."), status=422)
     at = _when(occurred_at)
@@ -106,7 +107,7 @@ def journey_screen(
 ) -> CustodyEvent:
     j = _locked(journey)
     _custodian(actor, j)
-    _require_state(j, *GATE_STATES)
+    require_state(j, *GATE_STATES)
     t = _temperature(temperature)
     fever = t >= rules_of(j).fever_celsius
     return _append(
@@ -123,8 +124,8 @@ def journey_screen(
 def journey_sample(*, actor: Any, journey: Journey, sample_id: str, occurred_at: datetime | None = None) -> CustodyEvent:
     j = _locked(journey)
     _custodian(actor, j)
-    _require_state(j, *GATE_STATES, State.IN_FACILITY, State.HOME_MONITORING, State.IN_HOSPITAL)
-    sid = _text(sample_id, 40, "sample_id")
+    require_state(j, *GATE_STATES, State.IN_FACILITY, State.HOME_MONITORING, State.IN_HOSPITAL)
+    sid = clean_text(sample_id, "sample_id", max_length=40)
     if not sid:
         raise DomainError("sample_id_required", _("Give the sample's number."), status=422)
     return _append(j, EventKind.SAMPLED, unit=j.custodian, actor=actor, at=_when(occurred_at), data={"sample_id": sid})
@@ -134,7 +135,7 @@ def journey_sample(*, actor: Any, journey: Journey, sample_id: str, occurred_at:
 def journey_test_result(*, actor: Any, journey: Journey, sample_id: str, result: str, occurred_at: datetime | None = None) -> CustodyEvent:
     j = _locked(journey)
     _custodian(actor, j)
-    _require_state(j, *OPEN_STATES)
+    require_state(j, *OPEN_STATES)
     if result not in ("positive", "negative"):
         raise DomainError("invalid_result", _("A result is positive or negative."), status=422)
     event = _append(
@@ -143,7 +144,7 @@ def journey_test_result(*, actor: Any, journey: Journey, sample_id: str, result:
         unit=j.custodian,
         actor=actor,
         at=_when(occurred_at),
-        data={"sample_id": _text(sample_id, 40, "sample_id"), "result": result},
+        data={"sample_id": clean_text(sample_id, "sample_id", max_length=40), "result": result},
     )
     if result == "positive":
         _to_hospital(j, actor, reason="positive")
@@ -165,9 +166,9 @@ def journey_dispose(
     """Decide where the person goes; offers the first handover (or closes the journey on release).
     A person with fever, symptoms or a positive result goes to hospital unless command overrides."""
     j = _locked(journey)
-    override_reason = _text(override_reason, 300, "override_reason")
+    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True)
     _holder_or_override(actor, j, override_reason)
-    _require_state(j, *GATE_STATES)
+    require_state(j, *GATE_STATES)
     if disposition not in Disposition.values:
         raise DomainError("invalid_disposition", _("Unknown disposition."), status=422)
     moving = destination_check(
@@ -181,7 +182,7 @@ def journey_dispose(
             unit=j.custodian,
             actor=actor,
             at=now,
-            data={"disposition": disposition, "note": _text(note, 300, "note"), **moving},
+            data={"disposition": disposition, "note": clean_text(note, "note", max_length=300, multiline=True), **moving},
         )
         _append(j, EventKind.CLOSED, unit=j.custodian, actor=actor, at=now, data={"reason": "released_at_gate"})
         return j
@@ -201,7 +202,7 @@ def journey_dispose(
             "to_unit": to_unit.pk,
             "to_code": to_unit.code,
             "via_unit": via_unit.pk if via_unit else None,
-            "note": _text(note, 300, "note"),
+            "note": clean_text(note, "note", max_length=300, multiline=True),
             **moving,
         },
     )

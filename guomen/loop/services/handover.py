@@ -1,4 +1,15 @@
-"""Handover between units: offer, accept, refuse."""
+"""Handover between units: offer, accept, refuse; the sender's withdraw and redirect of an offer
+not yet accepted, and the receiver's proof of having the person in front of them (the loop card).
+
+Withdraw and redirect are custody events through the same engine as every other flow, so the
+projection, the counts and the overdue alert follow. Custody changes only when a receiver accepts:
+the sender keeps the person until then.
+
+Accepting without the card's code is allowed, not refused: a card gets lost, soaked or left in
+the ambulance, and a refusal would push the receiver to take the person anyway and record it
+later or never. Instead the acceptance says "accepted without the card" with the receiver's
+reason, on the event, for anyone who reads the journey afterwards.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guomen.lib.errors import Conflict, DomainError
+from guomen.lib.text import clean_text
 from guomen.org.models import Unit, UnitKind
 
 from .. import projection as proj
@@ -19,10 +31,9 @@ from ..models import (
     Journey,
     State,
 )
-from ..rules import destination_check
-from .authority import _act_for, _custodian, _may_override, _require_state
+from ..rules import TOWARDS_HOSPITAL, destination_check, flag_labels
+from .authority import _act_for, _custodian, may_override, require_state
 from .engine import RECEIVER_STATE, _append, _locked, _now, rules_of
-from .inputs import _text
 
 
 # --- flows: handover ----------------------------------------------------------------------------------
@@ -57,7 +68,7 @@ def _offer(
 
 def _holder_or_override(actor: Any, j: Journey, override_reason: str) -> None:
     """The custodian acts; with an override reason, a command user within reach may act instead."""
-    if not (override_reason and _may_override(actor, j)):
+    if not (override_reason and may_override(actor, j)):
         _custodian(actor, j)
 
 
@@ -66,9 +77,9 @@ def handover_offer(
     *, actor: Any, journey: Journey, to_unit: Unit, expected_at: datetime | None = None, override_reason: str = ""
 ) -> CustodyEvent:
     j = _locked(journey)
-    override_reason = _text(override_reason, 300, "override_reason")
+    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True)
     _holder_or_override(actor, j, override_reason)
-    _require_state(j, State.AT_GATE, State.INTERCEPTED, State.IN_TRANSIT, State.IN_FACILITY, State.IN_HOSPITAL)
+    require_state(j, State.AT_GATE, State.INTERCEPTED, State.IN_TRANSIT, State.IN_FACILITY, State.IN_HOSPITAL)
     if j.state == State.IN_FACILITY and not j.facts.get("released_at") and to_unit.kind != UnitKind.HOSPITAL:
         raise DomainError("not_released", _("Release the person from quarantine before handing them over."), status=422)
     expected_at = expected_at or _now() + rules_of(j).hours("transfer_hours")
@@ -80,18 +91,16 @@ def handover_accept(
     *, actor: Any, journey: Journey, unit: Unit, room: str = "", card_code: str = "", without_card_reason: str = ""
 ) -> Journey:
     """The receiver takes custody — with the loop card's code (scanned or typed), or from its list
-    with a reason why the card was not at hand (``handover.card_presence``). Custody changes only here."""
-    from ..handover import accept_check, card_presence
-
+    with a reason why the card was not at hand (``card_presence``). Custody changes only here."""
     _act_for(actor, unit)
     j = _locked(journey)
-    _require_state(j, State.HANDOVER_OFFERED)
+    require_state(j, State.HANDOVER_OFFERED)
     if j.pending_unit_id != unit.pk:
         raise DomainError("not_offered_to_you", _("This person was not handed over to your unit."), status=422)
     how = card_presence(j, card_code=card_code, without_card_reason=without_card_reason)
     accept_check(j, unit)
     to_state = RECEIVER_STATE[UnitKind(unit.kind)]
-    room = _text(room, 20, "room")
+    room = clean_text(room, "room", max_length=20)
     if to_state == State.IN_FACILITY:
         if not room:
             raise DomainError("room_required", _("Give the room number."), status=422)
@@ -111,11 +120,111 @@ def handover_refuse(*, actor: Any, journey: Journey, unit: Unit, reason: str) ->
     """The receiver refuses: the journey returns to the sender, who must decide again."""
     _act_for(actor, unit)
     j = _locked(journey)
-    _require_state(j, State.HANDOVER_OFFERED)
+    require_state(j, State.HANDOVER_OFFERED)
     if j.pending_unit_id != unit.pk:
         raise DomainError("not_offered_to_you", _("This person was not handed over to your unit."), status=422)
-    reason = _text(reason, 300, "reason")
+    reason = clean_text(reason, "reason", max_length=300, multiline=True)
     if not reason:
         raise DomainError("reason_required", _("Say why the handover is refused."), status=422)
     _append(j, EventKind.HANDOVER_REFUSED, unit=unit, actor=actor, at=_now(), data={"reason": reason})
     return j
+
+
+# --- the card, and the sender's side of an offer not yet accepted ----------------------------------------
+def card_presence(j: Journey, *, card_code: str = "", without_card_reason: str = "") -> dict[str, Any]:
+    """What an acceptance records about the loop card: its code matched, or the reason it was not at hand."""
+    code = "".join(str(card_code or "").split()).upper()
+    if code:
+        if code != j.code:
+            raise DomainError("wrong_card", _("This loop card belongs to another person."), status=422, details={"field": "card_code"})
+        return {"card": True}
+    reason = clean_text(without_card_reason, "without_card_reason", max_length=300, multiline=True)
+    if not reason:
+        raise DomainError(
+            "card_or_reason_required",
+            _("Scan or type the code on the person's loop card, or say why the card is not at hand."),
+            status=422,
+            details={"field": "without_card_reason"},
+        )
+    return {"card": False, "without_card_reason": reason}
+
+
+def accept_check(j: Journey, unit: Unit) -> None:
+    """A flag that arose while the offer waited (a positive result, say) stops a receiver that is
+    not a hospital, unless the offer itself carried a command override: the sender redirects."""
+    standing = proj.flags(j.facts)
+    if not standing or unit.kind in TOWARDS_HOSPITAL:
+        return
+    offer = (
+        CustodyEvent.objects.filter(journey=j, kind__in=(EventKind.HANDOVER_OFFERED, EventKind.HANDOVER_REDIRECTED))
+        .order_by("-seq")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if not (offer or {}).get("override"):
+        raise DomainError(
+            "flagged_goes_to_hospital",
+            _("%(flags)s: this person goes to hospital. Ask the sender to redirect the handover.")
+            % {"flags": ", ".join(flag_labels(standing)).capitalize()},
+            status=422,
+            details={"flags": standing},
+        )
+
+
+def _sender(actor: Any, journey: Journey, override_reason: str = "") -> Journey:
+    j = _locked(journey)
+    _holder_or_override(actor, j, override_reason)  # while offered, the custodian is the sender
+    require_state(j, State.HANDOVER_OFFERED)
+    return j
+
+
+@transaction.atomic
+def handover_withdraw(*, actor: Any, journey: Journey, reason: str) -> Journey:
+    """The sender takes back an offer not yet accepted; the journey returns to the sender's decision."""
+    j = _sender(actor, journey)
+    reason = clean_text(reason, "reason", max_length=300, multiline=True)
+    if not reason:
+        raise DomainError("reason_required", _("Say why the handover is withdrawn."), status=422, details={"field": "reason"})
+    _append(
+        j,
+        EventKind.HANDOVER_WITHDRAWN,
+        unit=j.custodian,
+        actor=actor,
+        at=_now(),
+        data={"reason": reason, "from_unit": j.pending_unit_id, "from_code": j.pending_unit.code if j.pending_unit else ""},
+    )
+    return j
+
+
+@transaction.atomic
+def handover_redirect(
+    *,
+    actor: Any,
+    journey: Journey,
+    to_unit: Unit,
+    reason: str,
+    expected_at: datetime | None = None,
+    override_reason: str = "",
+) -> CustodyEvent:
+    """The sender names another receiver for an offer not yet accepted. The moving rule applies
+    to the new receiver as to any offer; the first receiver's pending list loses the person."""
+    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True)
+    j = _sender(actor, journey, override_reason)
+    reason = clean_text(reason, "reason", max_length=300, multiline=True)
+    if not reason:
+        raise DomainError("reason_required", _("Say why the handover is redirected."), status=422, details={"field": "reason"})
+    if to_unit.pk == j.pending_unit_id:
+        raise DomainError("same_receiver", _("The handover is already offered to this unit."), status=422)
+    if expected_at is not None and timezone.is_naive(expected_at):
+        raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
+    previous = j.pending_unit
+    return _offer(
+        j,
+        actor,
+        to_unit,
+        expected_at or _now() + rules_of(j).hours("transfer_hours"),
+        reason=reason,
+        override_reason=override_reason,
+        kind=EventKind.HANDOVER_REDIRECTED,
+        extra={"from_unit": previous.pk if previous else None, "from_code": previous.code if previous else ""},
+    )

@@ -1,4 +1,4 @@
-"""Checks of the values typed or sent in: temperature, symptoms, text."""
+"""Checks of the values typed or sent in: temperature and symptoms (text: ``lib.text.clean_text``)."""
 
 from __future__ import annotations
 
@@ -30,12 +30,3 @@ def _symptoms(values: Sequence[str]) -> list[str]:
     if bad:
         raise DomainError("invalid_symptom", _("Unknown symptoms: %(list)s") % {"list": ", ".join(bad)}, status=422)
     return sorted(set(values))
-
-
-def _text(value: Any, limit: int, field: str) -> str:
-    s = "" if value is None else str(value).strip()
-    if "\x00" in s or any(ord(c) < 32 and c not in "\t\n\r" for c in s):
-        raise DomainError("invalid_text", _("The text contains characters that are not allowed."), status=422, details={"field": field})
-    if len(s) > limit:
-        raise DomainError("text_too_long", _("At most %(n)d characters.") % {"n": limit}, status=422, details={"field": field})
-    return s

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
+from guomen.lib.text import clean_text
 from guomen.people.models import Category
 from guomen.people.services import person_register
 from guomen.places.models import Country, DeclarationState, Jurisdiction, SelfDeclaration
-from guomen.places.services import clean_text, committee_for
+from guomen.places.services import committee_for
 
 from ..models import Journey
 from .beginnings import journey_intercept

@@ -127,7 +127,7 @@ def _journey_context(request: HttpRequest, scope: Scope, j: Journey, bound: dict
     receiver = write and j.pending_unit is not None and scope.acts_for(j.pending_unit)
     command = write and scope.has_role(*COMMAND_ROLES)
     rules = s.rules_of(j)
-    p = s._snapshot(j)
+    p = s.snapshot(j)
     released = bool(j.facts.get("released_at"))
     documents = list(IdentityDocument.objects.filter(person=j.person).order_by("created_at"))
     custodian = j.custodian

@@ -1,0 +1,247 @@
+"""The dashboard's figures for one node: counts by state, ports, capacity, handovers, alerts, duty, tasks, reports."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Min, Q, Sum
+from django.utils.translation import gettext as _
+
+from guomen.duty.models import DutyTask, Incident, IncidentStatus, TaskStatus
+from guomen.duty.queries import command_figures as duty_command_figures
+from guomen.lib import clock
+from guomen.org.models import Unit, UnitKind
+from guomen.org.scoping import Scope
+from guomen.places.models import PORT_KINDS, BorderSegment, Jurisdiction, Passage
+
+from ..models import OPEN_TASK_STATES, DailyReport, DispatchTask, ReportState
+from .nodes import drill_children, local_today, subtree_ids
+from .reports import _reporters
+
+
+# --- figures ------------------------------------------------------------------------------------
+def state_counts(node: Jurisdiction) -> dict[str, int]:
+    from guomen.loop.queries import counts_by_state
+
+    return counts_by_state(node)
+
+
+def child_state_counts(node: Jurisdiction, children: list[Jurisdiction]) -> dict[str, dict[str, int]]:
+    """Journeys by state for each of ``children`` (disjoint subtrees of ``node``), from one grouped read of the counters."""
+    from guomen.loop.queries import counts_under
+
+    by_path = counts_under(c.path for c in children)
+    return {c.code: by_path[c.path] for c in children}
+
+
+def ports_in(node: Jurisdiction) -> list[Passage]:
+    return list(Passage.objects.filter(county__path__startswith=node.path, kind__in=PORT_KINDS).order_by("code"))
+
+
+def arrivals_by_unit(ids: list[int], day: date) -> dict[int, int]:
+    """Arrivals on the local ``day`` per receiving unit in the jurisdictions ``ids`` (the loop's daily counters)."""
+    from guomen.loop.models import DailyCount
+
+    rows = (
+        DailyCount.objects.filter(what=DailyCount.ARRIVED, day=day, unit__jurisdiction_id__in=ids)
+        .values("unit_id")
+        .order_by()
+        .annotate(total=Sum("n"))
+    )
+    return {r["unit_id"]: r["total"] for r in rows if r["total"]}
+
+
+def arrivals_by_port(node: Jurisdiction, ids: list[int], day: date) -> list[dict[str, Any]]:
+    per_unit = arrivals_by_unit(ids, day)
+    ports = {p.pk: p for p in ports_in(node)}
+    units = Unit.objects.filter(pk__in=list(per_unit)).values_list("pk", "passage_id")
+    per_port: dict[int | None, int] = {}
+    for unit_id, passage_id in units:
+        per_port[passage_id] = per_port.get(passage_id, 0) + per_unit[unit_id]
+    out = [{"port": p, "code": p.code, "name": p.name, "n": per_port.get(pk, 0)} for pk, p in ports.items()]
+    other = sum(n for pk, n in per_port.items() if pk not in ports)
+    if other:
+        out.append({"port": None, "code": "", "name": _("Other units"), "n": other})
+    return out
+
+
+def quarantine_capacity(node: Jurisdiction) -> int:
+    return (
+        Unit.objects.filter(kind=UnitKind.QUARANTINE_FACILITY, active=True, jurisdiction__path__startswith=node.path).aggregate(
+            c=Sum("capacity")
+        )["c"]
+        or 0
+    )
+
+
+def handover_ages(ids: list[int], now: datetime) -> dict[str, Any]:
+    """Handovers waiting: the oldest offer's age and how many are overdue (index on jurisdiction, state, state_since)."""
+    from guomen.loop.models import Journey, State
+
+    agg = Journey.objects.filter(state=State.HANDOVER_OFFERED, jurisdiction_id__in=ids).aggregate(
+        oldest=Min("state_since"), overdue=Count("id", filter=Q(due_at__lt=now))
+    )
+    oldest = agg["oldest"]
+    return {"oldest_hours": round((now - oldest).total_seconds() / 3600, 1) if oldest else None, "overdue": agg["overdue"] or 0}
+
+
+def alerts_by_level(scope: Scope, node: Jurisdiction) -> dict[int, int]:
+    """Open alerts raised in ``node``'s subtree by level: the same query as the list behind them."""
+    from guomen.alerts import queries as alert_queries
+
+    return alert_queries.by_level(alert_queries.within(scope, node.path))
+
+
+def positives(ids: list[int], day: date) -> int:
+    """Positive test results recorded on the local ``day`` by units in the jurisdictions ``ids`` (the daily counters)."""
+    from guomen.loop.models import DailyCount
+
+    return (
+        DailyCount.objects.filter(what=DailyCount.POSITIVE, day=day, unit__jurisdiction_id__in=ids).aggregate(total=Sum("n"))["total"] or 0
+    )
+
+
+def segments_unassigned(node: Jurisdiction) -> dict[str, int] | None:
+    qs = BorderSegment.objects.filter(county__path__startswith=node.path)
+    agg = qs.aggregate(total=Count("id"), unassigned=Count("id", filter=Q(responsible_person__isnull=True)))
+    return {"total": agg["total"], "unassigned": agg["unassigned"]}
+
+
+DUTY_FIGURES_SECONDS = 60
+
+
+def duty_figures(scope: Scope, node: Jurisdiction, now: datetime) -> dict[str, Any]:
+    """Patrol coverage and roster gaps from the duty app's own reads; open incidents and tasks."""
+    # A week's patrol coverage and the next day's roster gaps move slowly and cost a roster
+    # computation: computed at most once a minute per jurisdiction and reach.
+    reach = hashlib.sha256(repr((scope.everything, scope.subtree_paths, sorted(scope.unit_ids))).encode()).hexdigest()[:16]
+    key = f"command:duty:{node.code}:{reach}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = duty_command_figures(scope=scope, jurisdiction=node, now=now)
+        cache.set(key, figures, DUTY_FIGURES_SECONDS)
+    ids_q = Q(jurisdiction__path__startswith=node.path)
+    return {
+        "coverage_week": figures.get("patrol_coverage_week"),
+        "uncovered_hours": figures.get("uncovered_post_hours_24h"),
+        "incidents_open": Incident.objects.filter(ids_q).exclude(status=IncidentStatus.CLOSED).count(),
+        "tasks_open": DutyTask.objects.filter(ids_q, status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS]).count(),
+    }
+
+
+def dispatch_figures(ids: list[int], now: datetime) -> dict[str, int]:
+    agg = DispatchTask.objects.filter(jurisdiction_id__in=ids, state__in=OPEN_TASK_STATES, exercise=False).aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now))
+    )
+    return {"open": agg["open"] or 0, "overdue": agg["overdue"] or 0}
+
+
+def report_status(node: Jurisdiction, day: date) -> dict[str, int]:
+    expected = list(_reporters(node).values_list("pk", flat=True))
+    got = set(
+        DailyReport.objects.filter(day=day, unit_id__in=expected, state__in=[ReportState.SUBMITTED, ReportState.ACKNOWLEDGED]).values_list(
+            "unit_id", flat=True
+        )
+    )
+    return {"expected": len(expected), "submitted": len(got), "missing": len(expected) - len(got)}
+
+
+@dataclass
+class Dashboard:
+    node: Jurisdiction
+    day: date
+    states: dict[str, int]
+    total: int
+    open_total: int
+    arrivals: list[dict[str, Any]]
+    arrivals_total: int
+    in_facility: int
+    capacity: int
+    handovers: int
+    handover_oldest_hours: float | None
+    handover_overdue: int
+    alerts: dict[int, int]
+    alerts_total: int
+    positives_today: int
+    in_hospital: int
+    segments: dict[str, int] | None
+    duty: dict[str, Any]
+    dispatch: dict[str, int]
+    reports: dict[str, int]
+    children: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "jurisdiction": {"code": self.node.code, "name": self.node.name, "level": self.node.level},
+            "day": self.day.isoformat(),
+            "journeys_by_state": self.states,
+            "journeys_total": self.total,
+            "journeys_open": self.open_total,
+            "arrivals_today": [{"port": a["code"], "name": str(a["name"]), "n": a["n"]} for a in self.arrivals],
+            "arrivals_today_total": self.arrivals_total,
+            "quarantine": {"in_facility": self.in_facility, "capacity": self.capacity},
+            "handovers_waiting": {"n": self.handovers, "oldest_hours": self.handover_oldest_hours, "overdue": self.handover_overdue},
+            "alerts_open_by_level": {str(k): v for k, v in self.alerts.items()},
+            "alerts_open": self.alerts_total,
+            "positives_today": self.positives_today,
+            "in_hospital": self.in_hospital,
+            "segments": self.segments,
+            "duty": self.duty,
+            "dispatch_tasks": self.dispatch,
+            "daily_reports": self.reports,
+            "children": [
+                {"code": c["node"].code, "name": c["node"].name, **{k: v for k, v in c.items() if k != "node"}} for c in self.children
+            ],
+        }
+
+
+def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) -> Dashboard:
+    from guomen.loop.models import OPEN_STATES, State
+
+    now = now or clock.now()
+    day = local_today(now)
+    ids = subtree_ids(node)
+    states = state_counts(node)
+    arrivals = arrivals_by_port(node, ids, day)
+    ages = handover_ages(ids, now)
+    alerts = alerts_by_level(scope, node)
+    kids = drill_children(node)
+    per_child = child_state_counts(node, kids)
+    children = [
+        {
+            "node": c,
+            "open": sum(per_child[c.code].get(s, 0) for s in OPEN_STATES),
+            "at_gate": per_child[c.code].get(State.AT_GATE, 0),
+            "handover_offered": per_child[c.code].get(State.HANDOVER_OFFERED, 0),
+            "in_facility": per_child[c.code].get(State.IN_FACILITY, 0),
+            "home_monitoring": per_child[c.code].get(State.HOME_MONITORING, 0),
+        }
+        for c in kids
+    ]
+    return Dashboard(
+        node=node,
+        day=day,
+        states=states,
+        total=sum(states.values()),
+        open_total=sum(states[s] for s in OPEN_STATES),
+        arrivals=arrivals,
+        arrivals_total=sum(a["n"] for a in arrivals),
+        in_facility=states.get(State.IN_FACILITY, 0),
+        capacity=quarantine_capacity(node),
+        handovers=states.get(State.HANDOVER_OFFERED, 0),
+        handover_oldest_hours=ages["oldest_hours"],
+        handover_overdue=ages["overdue"],
+        alerts=alerts,
+        alerts_total=sum(alerts.values()),
+        positives_today=positives(ids, day),
+        in_hospital=states.get(State.IN_HOSPITAL, 0),
+        segments=segments_unassigned(node),
+        duty=duty_figures(scope, node, now),
+        dispatch=dispatch_figures(ids, now),
+        reports=report_status(node, day),
+        children=children,
+    )
