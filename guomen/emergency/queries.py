@@ -156,3 +156,29 @@ def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | No
         "improvements_open": items.count(),
         "median_minutes_by_kind": {k: round(statistics.median(v), 1) for k, v in sorted(taken.items())},
     }
+
+
+def command_units(scope: Scope) -> list[Any]:
+    """The commands this user acts for: the owners a new plan may have."""
+    from guomen.org.models import Unit, UnitKind
+    from guomen.org.roles import COMMAND_ROLES
+
+    if scope.everything:
+        return list(Unit.objects.filter(kind=UnitKind.COMMAND_OFFICE, active=True).select_related("jurisdiction"))
+    ids = [pk for pk, roles in scope.unit_roles.items() if roles & set(COMMAND_ROLES)]
+    return list(Unit.objects.filter(pk__in=ids, active=True).select_related("jurisdiction"))
+
+
+def units_in_reach(scope: Scope, limit: int = 1000) -> list[Any]:
+    """Units a planner may name in a step (for the editor's list of suggestions)."""
+    from guomen.org.models import Unit
+
+    return list(scope.filter(Unit.objects.filter(active=True)).select_related("jurisdiction")[:limit])
+
+
+def unit_in_reach(scope: Scope, code: str) -> Any:
+    """A unit by its code, within reach, or None."""
+    from guomen.org.models import Unit
+
+    unit = Unit.objects.select_related("jurisdiction").filter(code=str(code or "").strip()[:60]).first()
+    return unit if unit is not None and scope.reaches_unit(unit) else None

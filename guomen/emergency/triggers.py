@@ -84,6 +84,29 @@ def _situations(plan: Plan, now: datetime) -> list[tuple[str, dict[str, Any]]]:
         for segment, count in sorted(per_segment.items()):
             if count > n:
                 out.append((f"{segment}:{day}", {"segment": segment, "day": day.isoformat(), "intercepted": count}))
+    elif kind == TriggerKind.CAPACITY_FORECAST:
+        out.extend(_forecast_situations(plan, now, day))
+    return out
+
+
+def _forecast_situations(plan: Plan, now: datetime, day: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The command's 14-day forecast of rooms (guomen.command.forecast): each county under the plan
+    that runs out within ``trigger_threshold`` days (0: the whole forecast) — one situation per county
+    and local day."""
+    from guomen.command import forecast
+
+    horizon = plan.trigger_threshold or forecast.HORIZON
+    out = []
+    for f in forecast.warnings(forecast.forecast(plan.jurisdiction, now=now)):
+        if (f.runs_out_on - day).days < horizon:
+            details = {
+                "county": f.county.code,
+                "day": day.isoformat(),
+                "runs_out_on": f.runs_out_on.isoformat(),
+                "peak_rooms": f.peak,
+                "capacity": f.capacity,
+            }
+            out.append((f"{f.county.code}:{day}", details))
     return out
 
 
