@@ -16,6 +16,7 @@ class EmergencyConfig(AppConfig):
 
         registry.nav(_("Emergency plans"), "emergency:plans", roles=READ_ALL_ROLES, order=8)
         registry.panel("emergency/panels/readiness.html", panels.readiness_panel, roles=READ_ALL_ROLES, order=8)
+        registry.dashboard_block("emergency/panels/dashboard.html", panels.dashboard_block, order=55)
         registry.periodic("emergency: evaluate plan triggers", tasks.evaluate_triggers, every_seconds=5 * 60)
         registry.periodic("emergency: play due drill injects", tasks.play_due_injects, every_seconds=60)
         registry.hook("partner_case_notice", triggers.partner_case_notice)

@@ -143,19 +143,68 @@ def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | No
     if node is not None:
         items = items.filter(activation__jurisdiction__path__startswith=node.path)
     taken: dict[str, list[float]] = {}
+    targets: dict[str, list[int]] = {}
     done = ActivationStep.objects.filter(
         activation__in=drills.values("pk") if node is not None else activations(scope).filter(exercise=True).values("pk"),
         done_at__isnull=False,
     ).select_related("step", "activation")
     for a in done:
         taken.setdefault(a.step.kind, []).append((a.done_at - a.activation.started_at) / timedelta(minutes=1))
+        targets.setdefault(a.step.kind, []).append(a.step.target_minutes)
     return {
         "plans_review_overdue": overdue,
         "drills_per_county": dict(sorted(per_county.items())),
         "drills_quarter": drills.count(),
         "improvements_open": items.count(),
         "median_minutes_by_kind": {k: round(statistics.median(v), 1) for k, v in sorted(taken.items())},
+        "median_target_by_kind": {k: round(statistics.median(v), 1) for k, v in sorted(targets.items())},
     }
+
+
+@dataclass
+class PlanState:
+    plan: Plan
+    version: int | None  # the version in force (None: none approved yet)
+    drafts: int  # versions written after it, not yet approved
+    review_due: Any
+    review_overdue: bool
+    last_drill: Activation | None
+    last_drill_on_time: tuple[int, int] | None  # (steps done by their target, steps) in the last drill
+    improvements_open: int
+
+
+def plan_states(scope: Scope, node: Jurisdiction | None = None, now: datetime | None = None, limit: int = 30) -> list[PlanState]:
+    """Each plan within reach (under ``node``): its version in force and review date, its last drill
+    and how many of that drill's steps were done by their target, and its open improvement items."""
+    now = now or clock.now()
+    today = local_day(now)
+    ps = plans(scope)
+    if node is not None:
+        ps = ps.filter(jurisdiction__path__startswith=node.path)
+    out = []
+    for plan in ps.prefetch_related("versions")[:limit]:
+        versions = sorted(plan.versions.all(), key=lambda v: v.number)
+        approved = [v for v in versions if v.approved_at is not None]
+        current = approved[-1] if approved else None
+        drill = plan.activations.filter(exercise=True).order_by("-started_at").first()
+        on_time = None
+        if drill is not None:
+            steps = list(drill.steps.all())
+            on_time = (sum(1 for a in steps if a.done_at is not None and a.done_at <= a.target_at), len(steps))
+        open_items = ImprovementItem.objects.filter(activation__plan=plan, task__state__in=OPEN_TASK_STATES).count()
+        out.append(
+            PlanState(
+                plan=plan,
+                version=current.number if current else None,
+                drafts=sum(1 for v in versions if v.approved_at is None and (current is None or v.number > current.number)),
+                review_due=current.review_due if current else None,
+                review_overdue=bool(current and current.review_due < today),
+                last_drill=drill,
+                last_drill_on_time=on_time,
+                improvements_open=open_items,
+            )
+        )
+    return out
 
 
 def command_units(scope: Scope) -> list[Any]:
