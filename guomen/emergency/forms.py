@@ -47,7 +47,7 @@ class NewPlanForm(PlanForm):
 
 
 class VersionForm(forms.Form):
-    review_due = forms.DateField(label=_("review due"), widget=forms.DateInput(attrs={"type": "date"}))
+    review_due = forms.DateField(label=_("review due"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     note = forms.CharField(label=_("what changed"), max_length=300, required=False)
 
 
