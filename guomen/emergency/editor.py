@@ -92,16 +92,18 @@ def _plan_form(plan: Plan, data: Any = None) -> forms.PlanForm:
     return forms.PlanForm(data, initial=initial, prefix="plan")
 
 
-def _version_forms(plan: Plan, base: Any, data: Any = None, extra: int = EXTRA_ROWS) -> tuple[forms.VersionForm, Any]:
+def _version_forms(plan: Plan, base: Any, data: Any = None, extra: int = EXTRA_ROWS) -> tuple[forms.VersionForm, Any, Any]:
     vform = forms.VersionForm(data, prefix="version", initial={"review_due": clock.today() + timedelta(days=365)})
-    rows = forms.step_initial(base)
     # every row is read, even one left as it was shown (an unchanged row is still a step)
-    steps = forms.StepFormSet(data, prefix="s", initial=rows + [{}] * extra, form_kwargs={"empty_permitted": False})
-    return vform, steps
+    every = {"empty_permitted": False}
+    steps = forms.StepFormSet(data, prefix="s", initial=forms.step_initial(base) + [{}] * extra, form_kwargs=every)
+    script = forms.InjectFormSet(data, prefix="i", initial=[*forms.inject_initial(base), {}], form_kwargs=every)
+    return vform, steps, script
 
 
-def _save_version(request: HttpRequest, scope: Scope, plan: Plan, base: Any, vform: Any, steps: Any, errors: list[str]) -> bool:
-    if not (vform.is_valid() and steps.is_valid()):
+def _save_version(request: HttpRequest, scope: Scope, plan: Plan, forms_: tuple[Any, Any, Any], errors: list[str]) -> bool:
+    vform, steps, script = forms_
+    if not (vform.is_valid() and steps.is_valid() and script.is_valid()):
         errors.append(_("Some fields need correcting (marked below)."))
         return False
     rows = [f.step() for f in steps.forms if not f.is_blank()]
@@ -109,12 +111,7 @@ def _save_version(request: HttpRequest, scope: Scope, plan: Plan, base: Any, vfo
         row["unit"] = _unit_or_error(scope, row["unit"], errors)
     if errors:
         return False
-    injects = []
-    if base is not None:  # the exercise script goes on with the steps
-        injects = [
-            {"offset_minutes": i.offset_minutes, "kind": i.kind, "text_zh": i.text_zh, "text_en": i.text_en, "data": i.data}
-            for i in base.injects.all()
-        ]
+    injects = [f.inject() for f in script.forms if not f.is_blank()]
     try:
         v = services.version_create(
             actor=request.user,
@@ -140,7 +137,7 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
     versions = list(plan.versions.select_related("approved_by").order_by("-number"))
     base = versions[0] if versions else None
     plan_form = _plan_form(plan)
-    vform, steps = _version_forms(plan, base, extra=_extra(request))
+    vform, steps, script = _version_forms(plan, base, extra=_extra(request))
     errors: list[str] = []
     do = request.POST.get("do", "")
     if request.method == "POST":
@@ -149,8 +146,8 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
             if _save_plan(request, scope, plan, plan_form, errors):
                 return redirect("emergency:plan", code=plan.code)
         elif do == "version":
-            vform, steps = _version_forms(plan, base, request.POST)
-            if _save_version(request, scope, plan, base, vform, steps, errors):
+            vform, steps, script = _version_forms(plan, base, request.POST)
+            if _save_version(request, scope, plan, (vform, steps, script), errors):
                 return redirect("emergency:plan", code=plan.code)
         elif do == "approve":
             try:
@@ -170,10 +167,12 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
         "current": current,
         "shown": shown,
         "shown_steps": shown.steps.select_related("unit").prefetch_related("depends_on").order_by("order", "code") if shown else [],
+        "shown_injects": shown.injects.all() if shown else [],
         "may_edit": may_edit,
         "plan_form": plan_form,
         "vform": vform,
         "steps": steps,
+        "script": script,
         "units": queries.units_in_reach(scope) if may_edit else [],
         "errors": errors,
         "failed": do if errors else "",

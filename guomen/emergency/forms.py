@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guomen.org.models import Role
 
-from .models import Scenario, TriggerKind
+from .models import InjectKind, Scenario, TriggerKind
 
 MAX_ROWS = 200
 SPLIT = re.compile(r"[\s,，、;；]+")
@@ -94,6 +94,70 @@ class StepForm(forms.Form):
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=0, max_num=MAX_ROWS, absolute_max=MAX_ROWS, validate_max=True)
+
+
+class InjectForm(forms.Form):
+    """A line of the exercise script (drills only): at +minutes, this happens."""
+
+    offset_minutes = forms.IntegerField(label=_("minutes after activation"), min_value=0, max_value=60 * 24 * 30, required=False)
+    kind = forms.ChoiceField(label=_("kind"), choices=[("", "—"), *InjectKind.choices], required=False)
+    text_zh = forms.CharField(label=_("text (Chinese)"), max_length=300, required=False)
+    text_en = forms.CharField(label=_("text (English)"), max_length=300, required=False)
+    name = forms.CharField(label=_("simulated traveller"), max_length=60, required=False)
+    temperature = forms.DecimalField(label=_("temperature (°C)"), min_value=30, max_value=45, decimal_places=1, required=False)
+    symptoms = forms.CharField(label=_("symptoms (codes)"), max_length=200, required=False)
+    result = forms.ChoiceField(
+        label=_("result"), choices=[("", "—"), ("positive", _("positive")), ("negative", _("negative"))], required=False
+    )
+
+    REQUIRED = ("offset_minutes", "kind", "text_zh")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not any(data.get(f) not in (None, "") for f in self.fields):
+            return data
+        for name in self.REQUIRED:
+            if data.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, _("This field is required."))
+        return data
+
+    def is_blank(self) -> bool:
+        return not any(self.cleaned_data.get(f) not in (None, "") for f in self.fields)
+
+    def inject(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        data: dict[str, Any] = {}
+        if d["name"]:
+            data["name"] = d["name"]
+        if d["temperature"] is not None:
+            data["temperature"] = float(d["temperature"])
+        symptoms = [x for x in SPLIT.split(d["symptoms"]) if x]
+        if symptoms:
+            data["symptoms"] = symptoms
+        if d["result"]:
+            data["result"] = d["result"]
+        return {"offset_minutes": d["offset_minutes"], "kind": d["kind"], "text_zh": d["text_zh"], "text_en": d["text_en"], "data": data}
+
+
+InjectFormSet = forms.formset_factory(InjectForm, extra=0, max_num=50, absolute_max=50, validate_max=True)
+
+
+def inject_initial(version: Any) -> list[dict[str, Any]]:
+    if version is None:
+        return []
+    return [
+        {
+            "offset_minutes": i.offset_minutes,
+            "kind": i.kind,
+            "text_zh": i.text_zh,
+            "text_en": i.text_en,
+            "name": i.data.get("name", ""),
+            "temperature": i.data.get("temperature"),
+            "symptoms": " ".join(i.data.get("symptoms", [])),
+            "result": i.data.get("result", ""),
+        }
+        for i in version.injects.all()
+    ]
 
 
 def step_initial(version: Any) -> list[dict[str, Any]]:

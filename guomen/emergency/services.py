@@ -258,9 +258,33 @@ def version_create(
             kind=inj["kind"],
             text_zh=_text(inj.get("text_zh"), 300, _("the text"), required=True),
             text_en=_text(inj.get("text_en"), 300, _("the text")),
-            data=dict(inj.get("data") or {}),
+            data=_inject_data(inj.get("data")),
         )
     return version
+
+
+def _inject_data(value: Any) -> dict[str, Any]:
+    """What a line of the script carries: a simulated traveller's name, temperature and symptoms,
+    or a result — checked here, so that playing it later cannot fail."""
+    data = dict(value or {}) if isinstance(value, dict) else None
+    if data is None:
+        raise DomainError("invalid_inject", _("An inject's data is a set of named values."), status=422)
+    if "temperature" in data:
+        try:
+            t = float(data["temperature"])
+        except (TypeError, ValueError):
+            t = 0.0
+        if not 30 <= t <= 45:
+            raise DomainError("invalid_temperature", _("Give the temperature in °C, between 30 and 45."), status=422)
+        data["temperature"] = t
+    if "result" in data and data["result"] not in ("positive", "negative"):
+        raise DomainError("invalid_result", _("A result is positive or negative."), status=422)
+    symptoms = data.get("symptoms", [])
+    if not isinstance(symptoms, list) or not all(isinstance(x, str) and len(x) <= 40 for x in symptoms):
+        raise DomainError("invalid_symptoms", _("Symptoms are a list of short words."), status=422)
+    if "name" in data:
+        data["name"] = _text(data["name"], 60, _("the name"))
+    return data
 
 
 def _offset(value: Any) -> int:

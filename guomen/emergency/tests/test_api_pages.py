@@ -129,3 +129,12 @@ def test_numbers_too_large_for_the_database_are_refused_clearly(api_as, world):
     )
     assert r.status_code == 201  # codes are read without the spaces around them
     assert Plan.objects.get(code="mengla-big").versions.get().steps.get(code="S2").depends_on.get().code == "S1"
+    for data, code in (
+        ({"temperature": "hot"}, "invalid_temperature"),
+        ({"temperature": 99}, "invalid_temperature"),
+        ({"result": "maybe"}, "invalid_result"),
+        ({"symptoms": "cough"}, "invalid_symptoms"),
+    ):  # a script line that could not be played later is refused now
+        r = _post(api, "/api/emergency/plans/mengla-big/versions", {**version, "injects": [{**inject, "offset_minutes": 5, "data": data}]})
+        assert r.status_code == 422 and r.json()["error"]["code"] == code
+    assert Plan.objects.get(code="mengla-big").versions.count() == 1

@@ -38,14 +38,26 @@ S2 = {"code": "S2", "kind": "transfer_case", "title_zh": "转运病例", "title_
       "target_minutes": "120", "after": "S1", "checklist": ""}  # fmt: skip
 
 
-def _version(*rows: dict, **extra: str) -> dict:
+def _script(*rows: dict) -> dict:
+    data = {"i-TOTAL_FORMS": str(len(rows)), "i-INITIAL_FORMS": "0", "i-MIN_NUM_FORMS": "0", "i-MAX_NUM_FORMS": "50"}
+    for i, row in enumerate(rows):
+        data.update({f"i-{i}-{k}": v for k, v in row.items()})
+    return data
+
+
+def _version(*rows: dict, script: tuple = (), **extra: str) -> dict:
     return {
         "do": "version",
         "version-review_due": (clock.today() + timedelta(days=180)).isoformat(),
         "version-note": "初版",
         **_rows(*rows),
+        **_script(*script),
         **extra,
     }
+
+
+FEVER = {"offset_minutes": "10", "kind": "arrival", "text_zh": "发热旅客抵达", "text_en": "A traveller with fever arrives",
+         "name": "演练旅客乙", "temperature": "38.4", "symptoms": "cough", "result": ""}  # fmt: skip
 
 
 def test_a_plan_is_made_written_approved_and_activated_from_its_pages(client_as):
@@ -58,22 +70,29 @@ def test_a_plan_is_made_written_approved_and_activated_from_its_pages(client_as)
     page = c.get(r["Location"]).content.decode()
     assert 'id="version-form"' in page and 'id="row-2"' in page  # three empty rows to start
 
-    r = c.post("/emergency/plans/mengla-editor/", _version(S1, S2, {}))
+    r = c.post("/emergency/plans/mengla-editor/", _version(S1, S2, {}, script=(FEVER, {})))
     assert r.status_code == 302
     v = PlanVersion.objects.get(plan=plan)
     assert v.number == 1 and v.approved_at is None and plan.current_version() is None
     s1, s2 = v.steps.order_by("order")
     assert s1.checklist == ["设置警戒线", "通知海关"] and [d.code for d in s2.depends_on.all()] == ["S1"]
     assert s2.kind == "transfer_case" and s2.target_minutes == 120 and s2.unit.code == "c532823-transfer"
+    [inj] = v.injects.all()
+    assert (inj.offset_minutes, inj.kind) == (10, "arrival")
+    assert inj.data == {"name": "演练旅客乙", "temperature": 38.4, "symptoms": ["cough"]}
 
     page = c.get("/emergency/plans/mengla-editor/").content.decode()
     assert 'id="approve-1"' in page and 'value="S2"' in page  # the editor starts from the latest version
+    assert 'value="演练旅客乙"' in page and 'id="shown-script"' in page
     assert c.post("/emergency/plans/mengla-editor/", {"do": "approve", "number": "1"}).status_code == 302
     v.refresh_from_db()
     assert v.approved_by.username == "mengla" and plan.current_version() == v
 
     # the next version: S2 changed, a third step added after both; v1 stays as it was
-    r = c.post("/emergency/plans/mengla-editor/", _version(S1, {**S2, "target_minutes": "90"}, {**S2, "code": "S3", "after": "S1, S2"}))
+    r = c.post(
+        "/emergency/plans/mengla-editor/",
+        _version(S1, {**S2, "target_minutes": "90"}, {**S2, "code": "S3", "after": "S1, S2"}, script=(FEVER,)),
+    )
     assert r.status_code == 302, [x for x in r.content.decode().split("<") if "error" in x]
     v2 = PlanVersion.objects.get(plan=plan, number=2)
     assert v2.steps.count() == 3 and plan.current_version() == v  # a draft until approved
@@ -124,6 +143,9 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(client_as, settings):
     _refused(c, url, _version({}), "至少")
     _refused(c, url, {**_version(S1), "version-review_due": "next year"}, "日期")
     _refused(c, url, {**_version(S1), "s-TOTAL_FORMS": "x"}, "")
+    _refused(c, url, _version(S1, script=({**FEVER, "temperature": "98.6"},)), "45")
+    _refused(c, url, _version(S1, script=({**FEVER, "text_zh": ""},)), "此项为必填项")
+    _refused(c, url, _version(S1, script=({**FEVER, "kind": "parade"},)), "parade")
     _refused(c, url, {"do": "approve", "number": "7"}, "")
     _refused(c, url, {"do": "nonsense"}, "未知")
     _refused(
