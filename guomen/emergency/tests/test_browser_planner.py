@@ -52,6 +52,10 @@ def test_a_plan_is_made_written_approved_and_drilled_from_its_pages(page, sign_i
 
     page.fill("[name=s-1-after]", "")
     page.fill("[name=s-0-after]", "S2")
+    page.fill("[name=i-0-offset_minutes]", "5")
+    page.select_option("[name=i-0-kind]", "arrival")
+    page.fill("[name=i-0-text_zh]", "一名发热旅客抵达通道")
+    page.fill("[name=i-0-temperature]", "38.7")
     page.locator("#version-save").click()
     expect(page.locator("#version-1")).to_contain_text("草稿")
     expect(page.locator("#shown-S1")).to_contain_text("设置警戒线")
@@ -64,6 +68,8 @@ def test_a_plan_is_made_written_approved_and_drilled_from_its_pages(page, sign_i
     page.locator("#drill-mengla-lane-fever").click()
     expect(page.locator("#exercise-badge")).to_be_visible()
     expect(page.locator("#step-S1")).to_contain_text("通知海关")
+    page.locator("#inject-1").click()
+    expect(page.locator("#drill-events .badge")).to_contain_text("38.7")
     assert Activation.objects.get().steps.count() == 2
 
     page.goto(base + "/command/")
