@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from guomen.command.models import OPEN_TASK_STATES
 from guomen.lib import clock
@@ -181,17 +181,27 @@ def plan_states(scope: Scope, node: Jurisdiction | None = None, now: datetime | 
     ps = plans(scope)
     if node is not None:
         ps = ps.filter(jurisdiction__path__startswith=node.path)
+    last = Activation.objects.filter(plan=OuterRef("pk"), exercise=True).order_by("-started_at").values("pk")[:1]
+    items = (
+        ImprovementItem.objects.filter(activation__plan=OuterRef("pk"), task__state__in=OPEN_TASK_STATES)
+        .order_by()
+        .values("activation__plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = list(ps.annotate(last_drill_id=Subquery(last), open_items=Subquery(items)).prefetch_related("versions")[:limit])
+    drills = Activation.objects.in_bulk([p.last_drill_id for p in rows if p.last_drill_id])
+    on_time = {
+        r["activation"]: (r["on_time"], r["steps"])
+        for r in ActivationStep.objects.filter(activation_id__in=list(drills))
+        .values("activation")
+        .annotate(steps=Count("pk"), on_time=Count("pk", filter=Q(done_at__lte=F("target_at"))))
+    }
     out = []
-    for plan in ps.prefetch_related("versions")[:limit]:
+    for plan in rows:
         versions = sorted(plan.versions.all(), key=lambda v: v.number)
         approved = [v for v in versions if v.approved_at is not None]
         current = approved[-1] if approved else None
-        drill = plan.activations.filter(exercise=True).order_by("-started_at").first()
-        on_time = None
-        if drill is not None:
-            steps = list(drill.steps.all())
-            on_time = (sum(1 for a in steps if a.done_at is not None and a.done_at <= a.target_at), len(steps))
-        open_items = ImprovementItem.objects.filter(activation__plan=plan, task__state__in=OPEN_TASK_STATES).count()
         out.append(
             PlanState(
                 plan=plan,
@@ -199,9 +209,9 @@ def plan_states(scope: Scope, node: Jurisdiction | None = None, now: datetime | 
                 drafts=sum(1 for v in versions if v.approved_at is None and (current is None or v.number > current.number)),
                 review_due=current.review_due if current else None,
                 review_overdue=bool(current and current.review_due < today),
-                last_drill=drill,
-                last_drill_on_time=on_time,
-                improvements_open=open_items,
+                last_drill=drills.get(plan.last_drill_id),
+                last_drill_on_time=on_time.get(plan.last_drill_id, (0, 0)) if plan.last_drill_id else None,
+                improvements_open=plan.open_items or 0,
             )
         )
     return out
