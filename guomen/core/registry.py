@@ -82,7 +82,7 @@ def periodic(name: str, task: Any, every_seconds: int) -> None:
 
 
 # Named hooks: a lower or sibling app calls ``call(name, **payload)`` without importing the app that
-# answers (e.g. the exchange app's partner case notices, answered by emergency plans).
+# answers (e.g. "partner_case_notice" from any source, answered by emergency plans).
 HOOKS: dict[str, list[Callable[..., Any]]] = {}
 
 

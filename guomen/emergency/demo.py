@@ -99,7 +99,7 @@ def plans_spec() -> list[dict[str, Any]]:
             "user": "mengla",
             "facility": None,
             "scenario": Scenario.CAPACITY_SURGE,
-            "trigger": (TriggerKind.COUNTY_OCCUPANCY, 90),
+            "trigger": (TriggerKind.CAPACITY_FORECAST, 0),
             "name_zh": "勐腊县隔离能力超限应急预案",
             "name_en": "Surge beyond Mengla's quarantine capacity",
             "steps": [

@@ -35,6 +35,7 @@ class TriggerKind(models.TextChoices):
     COUNTY_OCCUPANCY = "county_occupancy", _("County quarantine occupancy above X %")
     SEGMENT_INTERCEPTIONS = "segment_interceptions", _("More than N intercepted on one segment in a day")
     PARTNER_NOTICE = "partner_notice", _("A partner's case notice")
+    CAPACITY_FORECAST = "capacity_forecast", _("Forecast: a county runs out of quarantine rooms")
 
 
 class Plan(models.Model):

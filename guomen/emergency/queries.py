@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from guomen.command.models import OPEN_TASK_STATES
 from guomen.lib import clock
@@ -143,16 +143,101 @@ def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | No
     if node is not None:
         items = items.filter(activation__jurisdiction__path__startswith=node.path)
     taken: dict[str, list[float]] = {}
+    targets: dict[str, list[int]] = {}
     done = ActivationStep.objects.filter(
         activation__in=drills.values("pk") if node is not None else activations(scope).filter(exercise=True).values("pk"),
         done_at__isnull=False,
     ).select_related("step", "activation")
     for a in done:
         taken.setdefault(a.step.kind, []).append((a.done_at - a.activation.started_at) / timedelta(minutes=1))
+        targets.setdefault(a.step.kind, []).append(a.step.target_minutes)
     return {
         "plans_review_overdue": overdue,
         "drills_per_county": dict(sorted(per_county.items())),
         "drills_quarter": drills.count(),
         "improvements_open": items.count(),
         "median_minutes_by_kind": {k: round(statistics.median(v), 1) for k, v in sorted(taken.items())},
+        "median_target_by_kind": {k: round(statistics.median(v), 1) for k, v in sorted(targets.items())},
     }
+
+
+@dataclass
+class PlanState:
+    plan: Plan
+    version: int | None  # the version in force (None: none approved yet)
+    drafts: int  # versions written after it, not yet approved
+    review_due: Any
+    review_overdue: bool
+    last_drill: Activation | None
+    last_drill_on_time: tuple[int, int] | None  # (steps done by their target, steps) in the last drill
+    improvements_open: int
+
+
+def plan_states(scope: Scope, node: Jurisdiction | None = None, now: datetime | None = None, limit: int = 30) -> list[PlanState]:
+    """Each plan within reach (under ``node``): its version in force and review date, its last drill
+    and how many of that drill's steps were done by their target, and its open improvement items."""
+    now = now or clock.now()
+    today = local_day(now)
+    ps = plans(scope)
+    if node is not None:
+        ps = ps.filter(jurisdiction__path__startswith=node.path)
+    last = Activation.objects.filter(plan=OuterRef("pk"), exercise=True).order_by("-started_at").values("pk")[:1]
+    items = (
+        ImprovementItem.objects.filter(activation__plan=OuterRef("pk"), task__state__in=OPEN_TASK_STATES)
+        .order_by()
+        .values("activation__plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = list(ps.annotate(last_drill_id=Subquery(last), open_items=Subquery(items)).prefetch_related("versions")[:limit])
+    drills = Activation.objects.in_bulk([p.last_drill_id for p in rows if p.last_drill_id])
+    on_time = {
+        r["activation"]: (r["on_time"], r["steps"])
+        for r in ActivationStep.objects.filter(activation_id__in=list(drills))
+        .values("activation")
+        .annotate(steps=Count("pk"), on_time=Count("pk", filter=Q(done_at__lte=F("target_at"))))
+    }
+    out = []
+    for plan in rows:
+        versions = sorted(plan.versions.all(), key=lambda v: v.number)
+        approved = [v for v in versions if v.approved_at is not None]
+        current = approved[-1] if approved else None
+        out.append(
+            PlanState(
+                plan=plan,
+                version=current.number if current else None,
+                drafts=sum(1 for v in versions if v.approved_at is None and (current is None or v.number > current.number)),
+                review_due=current.review_due if current else None,
+                review_overdue=bool(current and current.review_due < today),
+                last_drill=drills.get(plan.last_drill_id),
+                last_drill_on_time=on_time.get(plan.last_drill_id, (0, 0)) if plan.last_drill_id else None,
+                improvements_open=plan.open_items or 0,
+            )
+        )
+    return out
+
+
+def command_units(scope: Scope) -> list[Any]:
+    """The commands this user acts for: the owners a new plan may have."""
+    from guomen.org.models import Unit, UnitKind
+    from guomen.org.roles import COMMAND_ROLES
+
+    if scope.everything:
+        return list(Unit.objects.filter(kind=UnitKind.COMMAND_OFFICE, active=True).select_related("jurisdiction"))
+    ids = [pk for pk, roles in scope.unit_roles.items() if roles & set(COMMAND_ROLES)]
+    return list(Unit.objects.filter(pk__in=ids, active=True).select_related("jurisdiction"))
+
+
+def units_in_reach(scope: Scope, limit: int = 1000) -> list[Any]:
+    """Units a planner may name in a step (for the editor's list of suggestions)."""
+    from guomen.org.models import Unit
+
+    return list(scope.filter(Unit.objects.filter(active=True)).select_related("jurisdiction")[:limit])
+
+
+def unit_in_reach(scope: Scope, code: str) -> Any:
+    """A unit by its code, within reach, or None."""
+    from guomen.org.models import Unit
+
+    unit = Unit.objects.select_related("jurisdiction").filter(code=str(code or "").strip()[:60]).first()
+    return unit if unit is not None and scope.reaches_unit(unit) else None

@@ -8,6 +8,7 @@ drill deletes them and the drill's simulated events, and nothing else.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -44,10 +45,11 @@ from .models import (
 )
 
 MAX_STEPS = 500
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
-def commands_plan(scope: Scope, plan: Plan) -> bool:
-    """A command over the plan's scope (its owner, or a command higher up)."""
+def may_command(scope: Scope, plan: Plan) -> bool:
+    """A command over the plan's scope (its owner, or a command higher up): edits, approves, activates."""
     if scope.everything:
         return True
     if scope.acts_for(plan.owner_unit, *COMMAND_ROLES):
@@ -58,7 +60,7 @@ def commands_plan(scope: Scope, plan: Plan) -> bool:
 def _require_command(actor: Any, plan: Plan) -> Scope:
     scope = Scope.of(actor)
     scope.require_write()
-    if not commands_plan(scope, plan):
+    if not may_command(scope, plan):
         raise PermissionDenied(_("Only a command over %(place)s may do this.") % {"place": plan.jurisdiction})
     return scope
 
@@ -87,21 +89,13 @@ def plan_create(
     jurisdiction = jurisdiction or owner_unit.jurisdiction
     if not jurisdiction.path.startswith(owner_unit.jurisdiction.path):
         raise DomainError("scope_outside", _("A plan covers only places under its command."), status=422)
-    if facility is not None and not facility.jurisdiction.path.startswith(jurisdiction.path):
-        raise DomainError("facility_outside", _("The port or facility lies outside the plan's scope."), status=422)
-    if scenario not in Scenario.values:
-        raise DomainError("invalid_scenario", _("Unknown scenario."), status=422)
-    if trigger_kind not in TriggerKind.values:
-        raise DomainError("invalid_trigger", _("Unknown trigger."), status=422)
+    _check_rule(jurisdiction, facility, scenario, trigger_kind)
+    threshold = _threshold(trigger_kind, trigger_threshold)
     code = clean_text(code, "code", max_length=60, label=_("the code"), required=True)
+    if not SLUG.fullmatch(code):
+        raise DomainError("invalid_code", _("A plan's code has only letters, digits, hyphens and underscores."), status=422)
     if Plan.objects.filter(code=code).exists():
         raise Conflict("code_taken", _("A plan with this code exists."))
-    try:
-        threshold = int(trigger_threshold)
-    except (TypeError, ValueError):
-        threshold = -1
-    if threshold < 0 or (trigger_kind in (TriggerKind.FACILITY_FEVERS, TriggerKind.SEGMENT_INTERCEPTIONS) and threshold < 1):
-        raise DomainError("invalid_threshold", _("Give the trigger's threshold as a positive whole number."), status=422)
     return Plan.objects.create(
         code=code,
         name_zh=clean_text(name_zh, "name_zh", max_length=200, label=_("the name"), required=True),
@@ -114,6 +108,52 @@ def plan_create(
         trigger_threshold=threshold,
         created_at=clock.now(),
     )
+
+
+def _check_rule(jurisdiction: Any, facility: Unit | None, scenario: str, trigger_kind: str) -> None:
+    if facility is not None and not facility.jurisdiction.path.startswith(jurisdiction.path):
+        raise DomainError("facility_outside", _("The port or facility lies outside the plan's scope."), status=422)
+    if scenario not in Scenario.values:
+        raise DomainError("invalid_scenario", _("Unknown scenario."), status=422)
+    if trigger_kind not in TriggerKind.values:
+        raise DomainError("invalid_trigger", _("Unknown trigger."), status=422)
+
+
+def _threshold(trigger_kind: str, value: Any) -> int:
+    try:
+        threshold = int(value)
+    except (TypeError, ValueError):
+        threshold = -1
+    if not 0 <= threshold <= 1_000_000 or (
+        trigger_kind in (TriggerKind.FACILITY_FEVERS, TriggerKind.SEGMENT_INTERCEPTIONS) and threshold < 1
+    ):
+        raise DomainError("invalid_threshold", _("Give the trigger's threshold as a positive whole number."), status=422)
+    return threshold
+
+
+@transaction.atomic
+def plan_update(
+    *,
+    actor: Any,
+    plan: Plan,
+    name_zh: str,
+    scenario: str,
+    name_en: str = "",
+    facility: Unit | None = None,
+    trigger_kind: str = TriggerKind.MANUAL,
+    trigger_threshold: int = 0,
+) -> Plan:
+    """Change a plan's names, scenario, port or facility and trigger rule (its scope and owner stay;
+    its steps change by a new version)."""
+    _require_command(actor, plan)
+    p = Plan.objects.select_for_update().select_related("jurisdiction").get(pk=plan.pk)
+    _check_rule(p.jurisdiction, facility, scenario, trigger_kind)
+    p.trigger_threshold = _threshold(trigger_kind, trigger_threshold)
+    p.name_zh = clean_text(name_zh, "name_zh", max_length=200, label=_("the name"), required=True)
+    p.name_en = clean_text(name_en, "name_en", max_length=200, label=_("the name"))
+    p.scenario, p.facility, p.trigger_kind = scenario, facility, trigger_kind
+    p.save(update_fields=["name_zh", "name_en", "scenario", "facility", "trigger_kind", "trigger_threshold"])
+    return p
 
 
 def _dependency_order(steps: list[dict[str, Any]]) -> None:
@@ -159,6 +199,7 @@ def version_create(
         raise DomainError("no_steps", _("A plan needs at least one step."), status=422)
     if len(steps) > MAX_STEPS:
         raise DomainError("too_many_steps", _("A plan has at most %(n)d steps.") % {"n": MAX_STEPS}, status=422)
+    steps = [{**s, "code": str(s.get("code") or "").strip(), "after": [str(a).strip() for a in s.get("after") or []]} for s in steps]
     _dependency_order(steps)
     number = (plan.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = PlanVersion.objects.create(
@@ -207,13 +248,47 @@ def version_create(
             raise DomainError("invalid_inject", _("Unknown kind of inject."), status=422)
         Inject.objects.create(
             version=version,
-            offset_minutes=max(0, int(inj.get("offset_minutes", 0))),
+            offset_minutes=_offset(inj.get("offset_minutes", 0)),
             kind=inj["kind"],
             text_zh=clean_text(inj.get("text_zh"), "text_zh", max_length=300, label=_("the text"), required=True),
             text_en=clean_text(inj.get("text_en"), "text_en", max_length=300, label=_("the text")),
-            data=dict(inj.get("data") or {}),
+            data=_inject_data(inj.get("data")),
         )
     return version
+
+
+def _inject_data(value: Any) -> dict[str, Any]:
+    """What a line of the script carries: a simulated traveller's name, temperature and symptoms,
+    or a result — checked here, so that playing it later cannot fail."""
+    data = dict(value or {}) if isinstance(value, dict) else None
+    if data is None:
+        raise DomainError("invalid_inject", _("An inject's data is a set of named values."), status=422)
+    if "temperature" in data:
+        try:
+            t = float(data["temperature"])
+        except (TypeError, ValueError):
+            t = 0.0
+        if not 30 <= t <= 45:
+            raise DomainError("invalid_temperature", _("Give the temperature in °C, between 30 and 45."), status=422)
+        data["temperature"] = t
+    if "result" in data and data["result"] not in ("positive", "negative"):
+        raise DomainError("invalid_result", _("A result is positive or negative."), status=422)
+    symptoms = data.get("symptoms", [])
+    if not isinstance(symptoms, list) or not all(isinstance(x, str) and len(x) <= 40 for x in symptoms):
+        raise DomainError("invalid_symptoms", _("Symptoms are a list of short words."), status=422)
+    if "name" in data:
+        data["name"] = clean_text(data["name"], "name", max_length=60, label=_("the name"))
+    return data
+
+
+def _offset(value: Any) -> int:
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError):
+        minutes = -1
+    if not 0 <= minutes <= 60 * 24 * 30:
+        raise DomainError("invalid_offset", _("A line of the script plays between 0 minutes and 30 days after activation."), status=422)
+    return minutes
 
 
 @transaction.atomic

@@ -2,8 +2,11 @@
 each matching *situation* has a key (plan, rule, place, local day or reference) and fires once,
 ever: a suggestion (an alert to the plan's command) that the command activates or dismisses.
 
-A partner's case notice arrives through the registry hook ``partner_case_notice`` (core.registry),
-which the exchange app calls without importing this one.
+A partner's case notice arrives from the exchange app, which calls its subscribers once the notice
+is applied (``guomen.exchange.hooks.on_case_notice``: emergency sits above exchange and subscribes
+in ``ready()``); any other source calls the registry hook ``partner_case_notice`` (core.registry).
+The quarantine forecast's warning that a county runs out of rooms is read from the command app's
+forecast (``guomen.command.forecast``), one layer below.
 """
 
 from __future__ import annotations
@@ -84,6 +87,29 @@ def _situations(plan: Plan, now: datetime) -> list[tuple[str, dict[str, Any]]]:
         for segment, count in sorted(per_segment.items()):
             if count > n:
                 out.append((f"{segment}:{day}", {"segment": segment, "day": day.isoformat(), "intercepted": count}))
+    elif kind == TriggerKind.CAPACITY_FORECAST:
+        out.extend(_forecast_situations(plan, now, day))
+    return out
+
+
+def _forecast_situations(plan: Plan, now: datetime, day: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The command's 14-day forecast of rooms (guomen.command.forecast): each county under the plan
+    that runs out within ``trigger_threshold`` days (0: the whole forecast) — one situation per county
+    and local day."""
+    from guomen.command import forecast
+
+    horizon = plan.trigger_threshold or forecast.HORIZON
+    out = []
+    for f in forecast.warnings(forecast.forecast(plan.jurisdiction, now=now)):
+        if (f.runs_out_on - day).days < horizon:
+            details = {
+                "county": f.county.code,
+                "day": day.isoformat(),
+                "runs_out_on": f.runs_out_on.isoformat(),
+                "peak_rooms": f.peak,
+                "capacity": f.capacity,
+            }
+            out.append((f"{f.county.code}:{day}", details))
     return out
 
 
@@ -142,4 +168,21 @@ def partner_case_notice(*, jurisdiction_code: str, reference: str, summary: str 
             details = {"jurisdiction": place.code, "reference": str(reference)[:80], "summary": str(summary)[:200]}
             if fire(plan, f"notice:{str(reference)[:80]}", details, now) is not None:
                 fired += 1
+    return fired
+
+
+def exchange_case_notice(*, partner: Any, thread: Any, body: dict[str, Any], message_id: str = "", **_extra: Any) -> int:
+    """A partner's case notice as the exchange app applied it (subscribed through
+    ``guomen.exchange.hooks.on_case_notice``): the places it concerns are the port it names (a
+    unit code) or else the partner's ports; each plan over one of them suggests itself once."""
+    from guomen.org.models import Unit
+
+    port = Unit.objects.select_related("jurisdiction").filter(code=str(body.get("port") or "")[:60]).first()
+    ports = [port] if port is not None else list(partner.port_units.select_related("jurisdiction"))
+    text = body.get("text") or {}
+    summary = str(text.get("zh-Hans") or text.get("en") or "")
+    reference = f"{partner.authority}:{body.get('ref', '')}"
+    fired = 0
+    for code in sorted({u.jurisdiction.code for u in ports}):
+        fired += partner_case_notice(jurisdiction_code=code, reference=reference, summary=summary, partner=partner.authority)
     return fired

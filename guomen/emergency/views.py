@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -28,8 +29,17 @@ def plans_page(request: HttpRequest) -> HttpResponse:
     scope = Scope.of(request.user)
     if request.method == "POST":
         try:
-            plan = queries.plan_get(scope, request.POST.get("plan", ""))
-            act = services.activate(actor=request.user, plan=plan, exercise=request.POST.get("exercise") == "1")
+            what = request.POST.get("do", "")
+            if what in ("suggestion_activate", "suggestion_dismiss"):
+                firing = queries.scope_get(queries.firings(scope), public_id=_uuid(request.POST.get("firing")))
+                if what == "suggestion_dismiss":
+                    services.firing_dismiss(actor=request.user, firing=firing, reason=request.POST.get("reason", ""))
+                    messages.success(request, _("Suggestion dismissed."))
+                    return redirect("emergency:plans")
+                act = services.firing_activate(actor=request.user, firing=firing)
+            else:
+                plan = queries.plan_get(scope, request.POST.get("plan", ""))
+                act = services.activate(actor=request.user, plan=plan, exercise=request.POST.get("exercise") == "1")
             return redirect("emergency:board", public_id=act.public_id)
         except (DomainError, PermissionDenied, Http404) as e:
             messages.error(request, getattr(e, "message", None) or str(e) or _("Not found."))
@@ -40,9 +50,17 @@ def plans_page(request: HttpRequest) -> HttpResponse:
         {
             "plans": queries.plans(scope).prefetch_related("versions"),
             "activations": queries.activations(scope)[:30],
-            "firings": queries.firings(scope)[:30],
+            "firings": queries.firings(scope).select_related("activation")[:30],
+            "may_plan": bool(queries.command_units(scope)) and not scope.read_only,
         },
     )
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _do(request: HttpRequest, scope: Scope, act: Any) -> None:
@@ -94,7 +112,7 @@ def board_page(request: HttpRequest, public_id: Any) -> HttpResponse:
             "events": act.drill_events.all(),
             "improvements": act.improvements.select_related("owner_unit", "task"),
             "ratings": Rating.choices,
-            "may_command": services.commands_plan(scope, act.plan),
+            "may_command": services.may_command(scope, act.plan),
         },
     )
 

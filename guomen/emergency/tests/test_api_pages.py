@@ -102,3 +102,39 @@ def test_the_board_page_and_the_after_action_report(client_as, mohan_plan):
     assert client_as("ruili").get(f"/emergency/activations/{act.public_id}/").status_code == 404
     bad = c.post(f"/emergency/activations/{act.public_id}/", {"do": "rate", "step": "x", "rating": "P"})
     assert bad.status_code in (302, 404)
+
+
+def test_numbers_too_large_for_the_database_are_refused_clearly(api_as, world):
+    """A threshold, a target or a script offset beyond what a plan can mean: 422 with the reason,
+    never a database overflow (PostgreSQL's integer) and nothing saved."""
+    api = api_as("mengla")
+    plan = {"code": "mengla-big", "name_zh": "大数", "scenario": "other", "owner_unit": "c532823-command"}
+    r = _post(api, "/api/emergency/plans", {**plan, "trigger_kind": "facility_fevers", "trigger_threshold": 10**11})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_threshold"
+    r = _post(api, "/api/emergency/plans", {**plan, "code": "有 空格"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_code"
+    assert not Plan.objects.exists()
+    assert _post(api, "/api/emergency/plans", plan).status_code == 201
+    step = {"code": "S1", "title_zh": "报告", "role": "county_command", "unit": "c532823-command", "target_minutes": 15}
+    version = {"review_due": clock.today().isoformat(), "steps": [step]}
+    inject = {"kind": "message", "text_zh": "消息", "offset_minutes": 10**11}
+    r = _post(api, "/api/emergency/plans/mengla-big/versions", {**version, "injects": [inject]})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_offset"
+    r = _post(api, "/api/emergency/plans/mengla-big/versions", {**version, "steps": [{**step, "target_minutes": 10**11}]})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_target"
+    r = _post(
+        api,
+        "/api/emergency/plans/mengla-big/versions",
+        {**version, "steps": [{**step, "code": " S1 "}, {**step, "code": "S2", "after": ["S1 "]}]},
+    )
+    assert r.status_code == 201  # codes are read without the spaces around them
+    assert Plan.objects.get(code="mengla-big").versions.get().steps.get(code="S2").depends_on.get().code == "S1"
+    for data, code in (
+        ({"temperature": "hot"}, "invalid_temperature"),
+        ({"temperature": 99}, "invalid_temperature"),
+        ({"result": "maybe"}, "invalid_result"),
+        ({"symptoms": "cough"}, "invalid_symptoms"),
+    ):  # a script line that could not be played later is refused now
+        r = _post(api, "/api/emergency/plans/mengla-big/versions", {**version, "injects": [{**inject, "offset_minutes": 5, "data": data}]})
+        assert r.status_code == 422 and r.json()["error"]["code"] == code
+    assert Plan.objects.get(code="mengla-big").versions.count() == 1

@@ -11,6 +11,7 @@ from guomen.command import services as command
 from guomen.emergency import demo, queries, services
 from guomen.emergency.models import Plan, PlanVersion
 from guomen.lib import clock
+from guomen.lib.localtime import zone
 from guomen.loop.tests.factories import u, who
 from guomen.org.scoping import Scope
 
@@ -66,3 +67,25 @@ def test_the_demo_plans_for_the_four_scenarios_load_once(world):
     plans = Plan.objects.filter(is_demo=True)
     assert sorted(p.scenario for p in plans) == ["capacity_surge", "mass_crossing", "port_positive", "village_cluster"]
     assert all(p.name_zh and p.name_en and p.current_version() for p in plans)
+
+
+def test_readiness_on_the_command_dashboard(all_plans, client_as):
+    mohan = all_plans[0]
+    drill = services.activate(actor=who("mengla"), plan=mohan, exercise=True)
+    with time_machine.travel(clock.now() + timedelta(minutes=20)):  # S1's target is 15 minutes: late
+        services.step_complete(actor=who("mohan_port"), step=drill.steps.get(step__code="S1"))
+    services.improvement_add(
+        actor=who("mengla"), activation=drill, text="备用电话", owner_unit=u("port-mohan"), due_at=clock.now() + timedelta(days=7)
+    )
+    PlanVersion.objects.filter(plan=all_plans[3]).update(review_due=clock.today() - timedelta(days=1))
+    page = client_as("mengla").get("/command/").content.decode()
+    block = page[page.index('id="emergency-readiness"') :]
+    assert 'data-figure="improvements_open">1<' in block and 'data-figure="drills_quarter">1<' in block
+    assert 'data-figure="plans_review_overdue">1<' in block
+    row = block[block.index('data-plan="mohan-port-positive"') :]
+    assert drill.started_at.astimezone(zone()).strftime("%Y-%m-%d") in row.split("</tr>")[0] and "0 / 5" in row.split("</tr>")[0]
+    kind = block[block.index('data-kind="notify_command"') :].split("</tr>")[0]
+    assert "badge bad" in kind and "15" in kind  # measured ~20 minutes against a 15-minute target
+    assert 'data-plan="ruili-village-cluster"' not in block  # another county's plans stay out of Mengla's dashboard
+    assert 'data-plan="ruili-village-cluster"' in client_as("dehong").get("/command/").content.decode()
+    assert 'id="emergency-readiness"' not in client_as("mohan_port").get("/command/").content.decode()
