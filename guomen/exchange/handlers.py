@@ -55,7 +55,10 @@ def record(partner: Partner, type_: str, body: dict[str, Any], *, incoming: bool
 
     kind = TYPES[type_][0]
     ref = UUID(str(body["ref"]))
-    thread = Thread.objects.select_for_update().filter(partner=partner, ref=ref).first()
+    try:
+        thread = Thread.objects.select_for_update().get(partner=partner, ref=ref)
+    except Thread.DoesNotExist:
+        thread = None
     if thread is not None and thread.kind != kind:
         raise DomainError("wrong_thread", _("This reference belongs to another kind of exchange."), status=409)
     state = thread.status if thread is not None else None
@@ -95,7 +98,10 @@ def record(partner: Partner, type_: str, body: dict[str, Any], *, incoming: bool
         data[type_] = body
     thread.data = data
     thread.updated_at = clock.now()
-    thread.save()
+    if thread.pk is None:
+        thread.save(force_insert=True)
+    else:
+        thread.save(update_fields=["status", "data", "updated_at"])
     return thread
 
 
