@@ -63,6 +63,7 @@ def messages(direction: str | None = None, status: str | None = None, limit: int
 def failures(limit: int = 50) -> dict[str, Any]:
     return {
         "refused_out": list(Message.objects.filter(direction=Direction.OUT, status=Status.REFUSED).select_related("partner")[:limit]),
+        "held_out": list(Message.objects.filter(direction=Direction.OUT, status=Status.HELD).select_related("partner")[:limit]),
         "held_in": list(Message.objects.filter(direction=Direction.IN, status=Status.HELD).select_related("partner")[:limit]),
         "refusals": list(Refusal.objects.select_related("partner")[:limit]),
         "down": list(Partner.objects.filter(failures__gt=0)),
