@@ -54,6 +54,7 @@ class ExchangeMessageOut(Schema):
 class ExchangeSendIn(Schema):
     type: str = Field(description=f"one of: {', '.join(TYPES)}")
     body: dict[str, Any] = Field(description="the body of that type (see messages-v1.schema.json)")
+    journey: str = Field("", description="handover_offer only: the loop code of the person handed over (kept here, never sent)")
 
 
 def _scope(request: HttpRequest) -> Scope:
@@ -108,4 +109,6 @@ def messages(request: HttpRequest, direction: str | None = None, status: str | N
 def send(request: HttpRequest, authority: str, payload: ExchangeSendIn):
     _scope(request)
     partner = get_object_or_404(Partner, authority=authority)
-    return 201, _message(services.message_send(actor=request.auth, partner=partner, type=payload.type, body=payload.body))
+    return 201, _message(
+        services.message_send(actor=request.auth, partner=partner, type=payload.type, body=payload.body, journey=payload.journey)
+    )

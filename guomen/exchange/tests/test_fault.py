@@ -68,8 +68,8 @@ def test_an_hour_down_then_everything_arrives_once_and_in_order(loopback, django
     try:
         with time_machine.travel(start, tick=False) as clock, django_capture_on_commit_callbacks(execute=True):
             refs = [str(uuid.uuid4()) for _ in range(50)]
-            items = [{"item": "N95", "quantity": 100, "unit": "box"}]
             for type_ in TYPES:  # interleaved: every thread's step n before any thread's step n+1
+                items = [{"item": "N95", "quantity": 100 if type_ == "aid_shipment" else 1000, "unit": "box"}]
                 for ref in refs:
                     services.message_send(actor=None, partner=muse, type=type_, body={"ref": ref, "items": items, "text": TEXT})
             assert Message.objects.filter(direction=Direction.OUT, status=Status.QUEUED).count() == 500
@@ -116,7 +116,12 @@ def test_an_hour_down_then_everything_arrives_once_and_in_order(loopback, django
 
 def test_a_refusal_is_shown_to_the_sender_and_the_message_can_be_sent_again(loopback):
     muse = loopback
-    m = services.message_send(actor=None, partner=muse, type="aid_offer", body={"ref": str(uuid.uuid4()), "items": [], "text": TEXT})
+    m = services.message_send(
+        actor=None,
+        partner=muse,
+        type="aid_offer",
+        body={"ref": str(uuid.uuid4()), "items": [{"item": "N95", "quantity": 10, "unit": "box"}], "text": TEXT},
+    )
 
     def wrong_key(url: str, data: bytes) -> tuple[int, bytes]:
         with override_settings(EXCHANGE_AUTHORITY="mm-muse"):
