@@ -82,10 +82,10 @@ def _message(m: Message) -> dict[str, Any]:
 
 @router.get("/partners", response={200: list[ExchangePartnerOut], **ERRORS}, summary="Partners, key fingerprints and exchange health")
 def partners(request: HttpRequest):
-    _scope(request)
-    health = {h["partner"].pk: h for h in queries.health()}
+    visible = queries.visible_partners(_scope(request))
+    health = {h["partner"].pk: h for h in queries.health(visible)}
     out = []
-    for p in queries.partners():
+    for p in queries.partners(visible):
         h = health.get(p["partner"].pk, {"queued": 0, "oldest_seconds": 0})
         out.append(
             {
@@ -101,8 +101,8 @@ def partners(request: HttpRequest):
 
 @router.get("/messages", response={200: list[ExchangeMessageOut], **ERRORS}, summary="The latest messages in and out")
 def messages(request: HttpRequest, direction: str | None = None, status: str | None = None):
-    _scope(request)
-    return [_message(m) for m in queries.messages(direction, status, limit=200)]
+    visible = queries.visible_partners(_scope(request))
+    return [_message(m) for m in queries.messages(direction, status, limit=200, visible=visible)]
 
 
 @router.post("/partners/{authority}/messages", response={201: ExchangeMessageOut, **ERRORS}, summary="Queue a message to a partner")

@@ -25,17 +25,28 @@ from .schemas import LANGUAGES, TYPES
 LIAISON_ROLES = (Role.PARTNER_LIAISON, Role.PROVINCE_COMMAND, Role.ADMINISTRATOR)
 
 
+def may_write_for(scope: Scope, partner: Partner) -> bool:
+    """Province command and administrators write to every partner; a liaison to the partners
+    their unit is a liaison unit of (or to a partner with no liaison unit named)."""
+    if scope.read_only or scope.is_anonymous:
+        return False
+    if scope.has_role(Role.PROVINCE_COMMAND, Role.ADMINISTRATOR):
+        return True
+    units = list(partner.liaison_units.all())
+    return scope.has_role(Role.PARTNER_LIAISON) and (not units or any(scope.acts_for(u, Role.PARTNER_LIAISON) for u in units))
+
+
 def _require_liaison(actor: Any, partner: Partner | None = None) -> None:
     """``actor`` None: the system itself (management commands run by the operator)."""
     if actor is None:
         return
     scope = Scope.of(actor)
     scope.require_write()
-    if scope.has_role(*LIAISON_ROLES):
+    if partner is None and scope.has_role(*LIAISON_ROLES):
         return
-    if partner is not None and any(scope.acts_for(u) for u in partner.liaison_units.all()):
+    if partner is not None and may_write_for(scope, partner):
         return
-    raise PermissionDenied(_("Only a partner liaison may do this."))
+    raise PermissionDenied(_("Only a liaison for this partner may do this."))
 
 
 # --- our keys ------------------------------------------------------------------------------------
