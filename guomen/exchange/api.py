@@ -54,6 +54,7 @@ class ExchangeMessageOut(Schema):
 class ExchangeSendIn(Schema):
     type: str = Field(description=f"one of: {', '.join(TYPES)}")
     body: dict[str, Any] = Field(description="the body of that type (see messages-v1.schema.json)")
+    journey: str = Field("", description="handover_offer only: the loop code of the person handed over (kept here, never sent)")
 
 
 def _scope(request: HttpRequest) -> Scope:
@@ -81,10 +82,10 @@ def _message(m: Message) -> dict[str, Any]:
 
 @router.get("/partners", response={200: list[ExchangePartnerOut], **ERRORS}, summary="Partners, key fingerprints and exchange health")
 def partners(request: HttpRequest):
-    _scope(request)
-    health = {h["partner"].pk: h for h in queries.health()}
+    visible = queries.visible_partners(_scope(request))
+    health = {h["partner"].pk: h for h in queries.health(visible)}
     out = []
-    for p in queries.partners():
+    for p in queries.partners(visible):
         h = health.get(p["partner"].pk, {"queued": 0, "oldest_seconds": 0})
         out.append(
             {
@@ -100,12 +101,14 @@ def partners(request: HttpRequest):
 
 @router.get("/messages", response={200: list[ExchangeMessageOut], **ERRORS}, summary="The latest messages in and out")
 def messages(request: HttpRequest, direction: str | None = None, status: str | None = None):
-    _scope(request)
-    return [_message(m) for m in queries.messages(direction, status, limit=200)]
+    visible = queries.visible_partners(_scope(request))
+    return [_message(m) for m in queries.messages(direction, status, limit=200, visible=visible)]
 
 
 @router.post("/partners/{authority}/messages", response={201: ExchangeMessageOut, **ERRORS}, summary="Queue a message to a partner")
 def send(request: HttpRequest, authority: str, payload: ExchangeSendIn):
     _scope(request)
     partner = get_object_or_404(Partner, authority=authority)
-    return 201, _message(services.message_send(actor=request.auth, partner=partner, type=payload.type, body=payload.body))
+    return 201, _message(
+        services.message_send(actor=request.auth, partner=partner, type=payload.type, body=payload.body, journey=payload.journey)
+    )

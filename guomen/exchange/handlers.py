@@ -55,7 +55,10 @@ def record(partner: Partner, type_: str, body: dict[str, Any], *, incoming: bool
 
     kind = TYPES[type_][0]
     ref = UUID(str(body["ref"]))
-    thread = Thread.objects.select_for_update().filter(partner=partner, ref=ref).first()
+    try:
+        thread = Thread.objects.select_for_update().get(partner=partner, ref=ref)
+    except Thread.DoesNotExist:
+        thread = None
     if thread is not None and thread.kind != kind:
         raise DomainError("wrong_thread", _("This reference belongs to another kind of exchange."), status=409)
     state = thread.status if thread is not None else None
@@ -75,8 +78,11 @@ def record(partner: Partner, type_: str, body: dict[str, Any], *, incoming: bool
     if kind == Kind.AID:
         thread.status = AID_STEPS[type_]
         data[thread.status] = body
+        if type_ == "aid_shipment":  # shipments add up: the receipt is compared with all of them
+            data["shipped_total"] = [*data.get("shipped_total", []), *body.get("items", [])]
         if type_ == "aid_receipt":
-            data["discrepancies"] = discrepancies(data.get("shipped", {}).get("items", []), body.get("items", []))
+            shipped = data.get("shipped_total") or data.get("shipped", {}).get("items", [])
+            data["discrepancies"] = discrepancies(shipped, body.get("items", []))
     elif type_ == "handover_answer":
         thread.status = "accepted" if body["accepted"] else "declined"
         data["answer"] = body
@@ -95,7 +101,10 @@ def record(partner: Partner, type_: str, body: dict[str, Any], *, incoming: bool
         data[type_] = body
     thread.data = data
     thread.updated_at = clock.now()
-    thread.save()
+    if thread.pk is None:
+        thread.save(force_insert=True)
+    else:
+        thread.save(update_fields=["status", "data", "updated_at"])
     return thread
 
 
@@ -122,8 +131,23 @@ def apply(partner: Partner, type_: str, body: dict[str, Any], message_id: str) -
         result = _manifest(partner, body)
         thread.data = {**thread.data, "outcome": result}
         thread.save(update_fields=["data"])
+    elif type_ == "handover_answer" and body["accepted"] and thread.ours and thread.data.get("journey"):
+        _handed_over(partner, thread, body)
     hooks.fire(type_, partner=partner, thread=thread, body=body, message_id=message_id)
     return result
+
+
+def _handed_over(partner: Partner, thread: Thread, body: dict[str, Any]) -> None:
+    """The partner accepted the person we offered: their journey closes through the loop's service."""
+    from guomen.loop import services as loop
+    from guomen.loop.models import Journey
+
+    journey = Journey.objects.filter(code=thread.data["journey"]).first()
+    if journey is None:
+        return
+    event = loop.journey_close_abroad(journey=journey, authority=partner.authority, unit=body["unit"], ref=str(thread.ref))
+    thread.data = {**thread.data, "journey_closed": event is not None}
+    thread.save(update_fields=["data"])
 
 
 MANIFEST_FIELDS = [

@@ -121,6 +121,8 @@ class Cursor(models.Model):
     direction = models.CharField(max_length=3, choices=Direction.choices)
     subject = models.CharField(max_length=80)
     seq = models.PositiveIntegerField(default=0)
+    # Incoming: how many of the subject's messages are held for a predecessor (0: none to look for).
+    held = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["partner", "direction", "subject"], name="exchange_cursor_once")]

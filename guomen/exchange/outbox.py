@@ -84,11 +84,21 @@ def send_one(partner: Partner, m: Message, transport: Transport) -> str | None:
         partner.save(update_fields=["failures", "retry_at", "last_error"])
         Message.objects.filter(pk=m.pk).update(attempts=m.attempts, last_error=error)
         return None
-    body = message["body"]
-    outcome = body.get("outcome")
-    m.status = {"accepted": Status.ACCEPTED, "held": Status.ACCEPTED}.get(outcome, Status.REFUSED)
-    m.outcome, m.ack, m.acked_at = body, ack, now
+    settle(m, message["body"], ack)
+    return message["body"].get("outcome")
+
+
+OUTCOME_STATUS = {"accepted": Status.ACCEPTED, "held": Status.HELD, "refused": Status.REFUSED}
+
+
+def settle(m: Message, body: dict, ack: dict) -> None:
+    """Record the partner's verified acknowledgement of our message ``m``: accepted, refused, or
+    held there for an earlier message (its outcome follows later as a message of type ``ack``).
+    A final outcome is never turned back into "held" by a late copy."""
+    status = OUTCOME_STATUS.get(body.get("outcome"), Status.REFUSED)
+    if status == Status.HELD and m.status in (Status.ACCEPTED, Status.REFUSED) and m.acked_at is not None:
+        return
+    m.status, m.outcome, m.ack, m.acked_at = status, body, ack, clock.now()
     reason = body.get("reason") or {}
-    m.last_error = (reason.get("en", "") if m.status == Status.REFUSED else "")[:300]
+    m.last_error = (reason.get("en", "") if status == Status.REFUSED else "")[:300]
     m.save(update_fields=["status", "outcome", "ack", "acked_at", "attempts", "last_error"])
-    return outcome

@@ -19,10 +19,41 @@ def may_read(scope: Any) -> bool:
     return scope.has_role(*READ_ROLES)
 
 
-def health() -> list[dict[str, Any]]:
+def visible_partners(scope: Any) -> list[int]:
+    """The partners whose messages the user reads: all for province command, administrators and
+    auditors; for a liaison, those their unit is a liaison unit of (or with none named)."""
+    qs = Partner.objects.all()
+    if not scope.has_role(Role.PROVINCE_COMMAND, Role.ADMINISTRATOR, Role.AUDITOR):
+        qs = qs.filter(Q(liaison_units__in=sorted(scope.unit_ids)) | Q(liaison_units__isnull=True))
+    return sorted(set(qs.values_list("pk", flat=True)))
+
+
+def writable_partners(scope: Any) -> list[Partner]:
+    from .services import may_write_for
+
+    return [p for p in Partner.objects.filter(active=True).prefetch_related("liaison_units") if may_write_for(scope, p)]
+
+
+def next_steps(thread: Thread) -> list[str]:
+    """The message types that may continue ``thread`` from our side now."""
+    from .handlers import AFTER, ANSWERS
+    from .schemas import TYPES
+
+    by = thread.data.get("by", {})
+    return [
+        t
+        for t, (kind, _schema) in TYPES.items()
+        if kind == thread.kind and thread.status in AFTER[t] and not (t in ANSWERS and by.get(ANSWERS[t]) == "us")
+    ]
+
+
+def health(partners: list[int] | None = None) -> list[dict[str, Any]]:
     """Per partner: queued messages, the age of the oldest unacknowledged one (seconds), refusals."""
     now = clock.now()
-    rows = Partner.objects.filter(active=True).annotate(
+    base = Partner.objects.filter(active=True)
+    if partners is not None:
+        base = base.filter(pk__in=partners)
+    rows = base.annotate(
         queued=Count("messages", filter=Q(messages__direction=Direction.OUT, messages__status=Status.QUEUED)),
         oldest=Min("messages__created_at", filter=Q(messages__direction=Direction.OUT, messages__status=Status.QUEUED)),
         refused=Count("messages", filter=Q(messages__direction=Direction.OUT, messages__status=Status.REFUSED)),
@@ -38,9 +69,10 @@ def keys() -> list[dict[str, Any]]:
     return [{"key": k, "fingerprint": signing.fingerprint(k.public_key)} for k in InstanceKey.objects.all()[:5]]
 
 
-def partners() -> list[dict[str, Any]]:
+def partners(visible: list[int] | None = None) -> list[dict[str, Any]]:
     out = []
-    for p in Partner.objects.prefetch_related("liaison_units", "port_units"):
+    qs = Partner.objects.prefetch_related("liaison_units", "port_units")
+    for p in qs if visible is None else qs.filter(pk__in=visible):
         out.append(
             {
                 "partner": p,
@@ -51,8 +83,10 @@ def partners() -> list[dict[str, Any]]:
     return out
 
 
-def messages(direction: str | None = None, status: str | None = None, limit: int = 100) -> list[Message]:
+def messages(direction: str | None = None, status: str | None = None, limit: int = 100, visible: list[int] | None = None) -> list[Message]:
     qs = Message.objects.select_related("partner")
+    if visible is not None:
+        qs = qs.filter(partner__in=visible)
     if direction:
         qs = qs.filter(direction=direction)
     if status:
@@ -60,17 +94,26 @@ def messages(direction: str | None = None, status: str | None = None, limit: int
     return list(qs[:limit])
 
 
-def failures(limit: int = 50) -> dict[str, Any]:
+def failures(limit: int = 50, visible: list[int] | None = None) -> dict[str, Any]:
+    msgs = Message.objects.select_related("partner")
+    refusals = Refusal.objects.select_related("partner")
+    down = Partner.objects.filter(failures__gt=0)
+    if visible is not None:
+        msgs, down = msgs.filter(partner__in=visible), down.filter(pk__in=visible)
+        refusals = refusals.filter(Q(partner__in=visible) | Q(partner__isnull=True))
     return {
-        "refused_out": list(Message.objects.filter(direction=Direction.OUT, status=Status.REFUSED).select_related("partner")[:limit]),
-        "held_in": list(Message.objects.filter(direction=Direction.IN, status=Status.HELD).select_related("partner")[:limit]),
-        "refusals": list(Refusal.objects.select_related("partner")[:limit]),
-        "down": list(Partner.objects.filter(failures__gt=0)),
+        "refused_out": list(msgs.filter(direction=Direction.OUT, status=Status.REFUSED)[:limit]),
+        "held_out": list(msgs.filter(direction=Direction.OUT, status=Status.HELD)[:limit]),
+        "held_in": list(msgs.filter(direction=Direction.IN, status=Status.HELD)[:limit]),
+        "refusals": list(refusals[:limit]),
+        "down": list(down),
     }
 
 
-def threads(kind: str | None = None, limit: int = 100) -> list[Thread]:
+def threads(kind: str | None = None, limit: int = 100, visible: list[int] | None = None) -> list[Thread]:
     qs = Thread.objects.select_related("partner")
+    if visible is not None:
+        qs = qs.filter(partner__in=visible)
     if kind:
         qs = qs.filter(kind=kind)
     return list(qs[:limit])

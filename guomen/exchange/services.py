@@ -17,11 +17,22 @@ from guomen.lib.errors import DomainError
 from guomen.org.models import Membership, Role, Unit
 from guomen.org.scoping import Scope
 
-from . import handlers, signing
+from . import aid, handlers, signing
 from .models import Cursor, Direction, InstanceKey, Message, Partner, Status
 from .schemas import LANGUAGES, validate_body
 
 LIAISON_ROLES = (Role.PARTNER_LIAISON, Role.PROVINCE_COMMAND, Role.ADMINISTRATOR)
+
+
+def may_write_for(scope: Scope, partner: Partner) -> bool:
+    """Province command and administrators write to every partner; a liaison to the partners
+    their unit is a liaison unit of (or to a partner with no liaison unit named)."""
+    if scope.read_only or scope.is_anonymous:
+        return False
+    if scope.has_role(Role.PROVINCE_COMMAND, Role.ADMINISTRATOR):
+        return True
+    units = list(partner.liaison_units.all())
+    return scope.has_role(Role.PARTNER_LIAISON) and (not units or any(scope.acts_for(u, Role.PARTNER_LIAISON) for u in units))
 
 
 def _require_liaison(actor: Any, partner: Partner | None = None) -> None:
@@ -30,11 +41,11 @@ def _require_liaison(actor: Any, partner: Partner | None = None) -> None:
         return
     scope = Scope.of(actor)
     scope.require_write()
-    if scope.has_role(*LIAISON_ROLES):
+    if partner is None and scope.has_role(*LIAISON_ROLES):
         return
-    if partner is not None and any(scope.acts_for(u) for u in partner.liaison_units.all()):
+    if partner is not None and may_write_for(scope, partner):
         return
-    raise PermissionDenied(_("Only a partner liaison may do this."))
+    raise PermissionDenied(_("Only a liaison for this partner may do this."))
 
 
 # --- our keys ------------------------------------------------------------------------------------
@@ -151,14 +162,42 @@ def _next_seq(partner: Partner, subject: str) -> int:
     return cursor.seq
 
 
+def _journey(actor: Any, code: str) -> Any:
+    """The journey of a person handed over across the border, within the actor's reach."""
+    from django.http import Http404
+
+    from guomen.loop import services as loop
+    from guomen.loop.models import Journey
+
+    try:
+        if actor is None:
+            journey = Journey.objects.get(code=code.strip().upper())
+        else:
+            journey = Scope.of(actor).get(Journey.objects.all(), code=code.strip().upper())
+    except (Journey.DoesNotExist, Http404):
+        raise DomainError("unknown_journey", _("No person with this loop code within your reach."), status=422) from None
+    loop.handover_abroad_check(actor=actor, journey=journey)
+    return journey
+
+
 @transaction.atomic
-def message_send(*, actor: Any, partner: Partner, type: str, body: dict[str, Any]) -> Message:
-    """Record the step on its thread and queue the signed message for the worker, in one transaction."""
+def message_send(*, actor: Any, partner: Partner, type: str, body: dict[str, Any], journey: str = "") -> Message:
+    """Record the step on its thread and queue the signed message for the worker, in one transaction.
+
+    ``journey``: for a handover offer, the loop code of the person handed over; it stays here
+    (never sent) and the journey closes when the partner accepts."""
     _require_liaison(actor, partner)
     if not partner.active:
         raise DomainError("partner_inactive", _("This partner is not active."), status=409)
     clean = validate_body(type, body)
+    if journey and type != "handover_offer":
+        raise DomainError("journey_not_expected", _("Only a handover offer names a person in the loop."), status=422)
+    found = _journey(actor, journey) if journey else None
+    aid.check_send(type, clean, partner)
     thread = handlers.record(partner, type, clean, incoming=False)
+    if found is not None:
+        thread.data = {**thread.data, "journey": found.code}
+        thread.save(update_fields=["data"])
     subject = thread.subject
     msg_id = uuid.uuid4()
     message = {

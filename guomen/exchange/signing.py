@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -79,6 +79,16 @@ def valid_public_key(text: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=256)
+def _public(key: str) -> Ed25519PublicKey | None:
+    """A partner's public key, parsed once per process. Keyed by the key's own text, so a key
+    changed on the partner's row is read afresh; only public keys are kept here, never secrets."""
+    try:
+        return Ed25519PublicKey.from_public_bytes(unb64(key))
+    except (ValueError, TypeError):
+        return None
+
+
 def verify(public_keys: list[str], message: dict[str, Any], signature: str) -> bool:
     """Whether ``signature`` over the message's canonical bytes is by one of ``public_keys``."""
     try:
@@ -87,11 +97,12 @@ def verify(public_keys: list[str], message: dict[str, Any], signature: str) -> b
     except (ValueError, TypeError):
         return False
     for key in public_keys:
-        if not key:
+        public = _public(key) if key else None
+        if public is None:
             continue
         try:
-            Ed25519PublicKey.from_public_bytes(unb64(key)).verify(sig, data)
+            public.verify(sig, data)
             return True
-        except (InvalidSignature, ValueError, TypeError):
+        except InvalidSignature:
             continue
     return False

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.desk, name="desk"),
     path("messages/<uuid:msg_id>/retry/", views.retry, name="retry"),
     path("keys/rotate/", views.rotate, name="rotate"),
+    path("compose/<slug:type_>/", views.compose, name="compose"),
 ]

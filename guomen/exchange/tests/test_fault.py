@@ -68,8 +68,8 @@ def test_an_hour_down_then_everything_arrives_once_and_in_order(loopback, django
     try:
         with time_machine.travel(start, tick=False) as clock, django_capture_on_commit_callbacks(execute=True):
             refs = [str(uuid.uuid4()) for _ in range(50)]
-            items = [{"item": "N95", "quantity": 100, "unit": "box"}]
             for type_ in TYPES:  # interleaved: every thread's step n before any thread's step n+1
+                items = [{"item": "N95", "quantity": 100 if type_ == "aid_shipment" else 1000, "unit": "box"}]
                 for ref in refs:
                     services.message_send(actor=None, partner=muse, type=type_, body={"ref": ref, "items": items, "text": TEXT})
             assert Message.objects.filter(direction=Direction.OUT, status=Status.QUEUED).count() == 500
@@ -116,7 +116,12 @@ def test_an_hour_down_then_everything_arrives_once_and_in_order(loopback, django
 
 def test_a_refusal_is_shown_to_the_sender_and_the_message_can_be_sent_again(loopback):
     muse = loopback
-    m = services.message_send(actor=None, partner=muse, type="aid_offer", body={"ref": str(uuid.uuid4()), "items": [], "text": TEXT})
+    m = services.message_send(
+        actor=None,
+        partner=muse,
+        type="aid_offer",
+        body={"ref": str(uuid.uuid4()), "items": [{"item": "N95", "quantity": 10, "unit": "box"}], "text": TEXT},
+    )
 
     def wrong_key(url: str, data: bytes) -> tuple[int, bytes]:
         with override_settings(EXCHANGE_AUTHORITY="mm-muse"):
@@ -132,3 +137,47 @@ def test_a_refusal_is_shown_to_the_sender_and_the_message_can_be_sent_again(loop
     assert outbox.send_due(transport=wrong_key)["sent"] == 1
     m.refresh_from_db()
     assert m.status == Status.ACCEPTED
+
+
+def test_a_message_held_by_the_partner_gets_its_outcome_when_it_is_applied_later(loopback):
+    """The partner holds our second message until the first arrives; applying it later sends its
+    outcome back as a signed message, which settles our outgoing row (held → accepted)."""
+    muse = loopback
+    ref = str(uuid.uuid4())
+    items = [{"item": "N95", "quantity": 100, "unit": "box"}]
+    first = services.message_send(actor=None, partner=muse, type="aid_offer", body={"ref": ref, "items": items, "text": TEXT})
+    second = services.message_send(actor=None, partner=muse, type="aid_commitment", body={"ref": ref, "items": items, "text": TEXT})
+
+    def transport(url: str, data: bytes) -> tuple[int, bytes]:
+        authority = "mm-muse" if url.startswith("https://muse.example") else "cn-yunnan"
+        with override_settings(EXCHANGE_AUTHORITY=authority):
+            status, ack = inbox.receive(data)
+        return status, json.dumps(ack).encode()
+
+    assert outbox.send_one(muse, second, transport) == "held"  # the second overtakes the first
+    second.refresh_from_db()
+    assert second.status == Status.HELD
+    assert outbox.send_one(muse, first, transport) == "accepted"  # muse applies both now
+    outcome = Message.objects.get(direction=Direction.OUT, type="ack")
+    assert outcome.partner.authority == "cn-yunnan" and outcome.message["sender"] == "mm-muse"
+    assert outcome.message["body"]["of"] == str(second.msg_id) and outcome.message["body"]["outcome"] == "accepted"
+    with override_settings(EXCHANGE_AUTHORITY="mm-muse"):  # muse's worker sends the outcome to us
+        assert outbox.send_due(transport=transport)["sent"] == 1
+    second.refresh_from_db()
+    assert second.status == Status.ACCEPTED and second.outcome["outcome"] == "accepted"
+    assert Message.objects.get(direction=Direction.IN, type="ack").status == Status.ACCEPTED
+    outcome.refresh_from_db()
+    assert outcome.status == Status.ACCEPTED
+
+
+def test_an_outcome_for_a_message_we_never_sent_is_refused(loopback):
+    muse = loopback
+    forged = {"of": str(uuid.uuid4()), "outcome": "accepted", "code": "", "reason": {}, "result": None}
+    with override_settings(EXCHANGE_AUTHORITY="mm-muse"):
+        now = services.clock.now().isoformat()
+        message = {"type": "ack", "version": 1, "id": str(uuid.uuid4()), "sender": "mm-muse", "recipient": "cn-yunnan",
+                   "created_at": now, "sent_at": now, "subject": "", "seq": 0, "body": forged}  # fmt: skip
+    status, ack = inbox.receive(json.dumps(signing.sign(services.private_key(), message)).encode())
+    assert status == 404 and ack["message"]["body"]["code"] == "unknown_message"
+    assert not Message.objects.filter(direction=Direction.OUT).exists()
+    assert muse.messages.filter(direction=Direction.IN, status=Status.REFUSED).count() == 1

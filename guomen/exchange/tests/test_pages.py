@@ -17,7 +17,12 @@ TEXT = {"zh-Hans": "援助物资", "en": "Aid supplies", "my": "အကူအည�
 def test_the_desk_shows_partners_fingerprints_messages_and_texts(client_as, user):
     p, _private = partner()
     services.current_key()
-    services.message_send(actor=user("liaison"), partner=p, type="aid_offer", body={"ref": str(uuid.uuid4()), "items": [], "text": TEXT})
+    services.message_send(
+        actor=user("liaison"),
+        partner=p,
+        type="aid_offer",
+        body={"ref": str(uuid.uuid4()), "items": [{"item": "N95", "quantity": 10, "unit": "box"}], "text": TEXT},
+    )
     r = client_as("liaison").get("/exchange/")
     html = r.content.decode()
     assert r.status_code == 200
@@ -34,7 +39,10 @@ def test_the_desk_shows_partners_fingerprints_messages_and_texts(client_as, user
 def test_a_refused_message_is_shown_to_act_on(client_as, user):
     p, _private = partner()
     m = services.message_send(
-        actor=user("liaison"), partner=p, type="aid_offer", body={"ref": str(uuid.uuid4()), "items": [], "text": TEXT}
+        actor=user("liaison"),
+        partner=p,
+        type="aid_offer",
+        body={"ref": str(uuid.uuid4()), "items": [{"item": "N95", "quantity": 10, "unit": "box"}], "text": TEXT},
     )
     reason = {"en": "The signature does not verify", "zh-Hans": "签名无法用我方保存的贵方公钥验证。"}
     Message.objects.filter(pk=m.pk).update(status=Status.REFUSED, outcome={"outcome": "refused", "code": "bad_signature", "reason": reason})
@@ -50,7 +58,12 @@ def test_others_cannot_see_the_desk(client_as):
 
 def test_the_command_dashboard_shows_the_oldest_unacknowledged_message(client_as, user):
     p, _private = partner()
-    services.message_send(actor=user("liaison"), partner=p, type="aid_offer", body={"ref": str(uuid.uuid4()), "items": [], "text": TEXT})
+    services.message_send(
+        actor=user("liaison"),
+        partner=p,
+        type="aid_offer",
+        body={"ref": str(uuid.uuid4()), "items": [{"item": "N95", "quantity": 10, "unit": "box"}], "text": TEXT},
+    )
     html = client_as("province").get("/command/").content.decode()
     assert 'id="exchange-health"' in html and "Muse District, Myanmar" in html
     assert Message.objects.filter(direction=Direction.OUT, status=Status.QUEUED).count() == 1

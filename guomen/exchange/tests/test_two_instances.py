@@ -121,13 +121,16 @@ def instances(flushable_events, world, live_server, tmp_path):
         b.stop()
 
 
-def _a_send(*items: tuple[str, dict]) -> None:
+def _a_send(*items: tuple[str, dict], journey: str = "") -> None:
     from django.contrib.auth import get_user_model
 
-    liaison = get_user_model().objects.get(username="liaison")
+    users = get_user_model().objects
     partner = Partner.objects.get(authority="mm-muse")
     for t, body in items:
-        services.message_send(actor=liaison, partner=partner, type=t, body=body)
+        if t == "handover_offer" and journey:  # the province command hands over a person it reaches
+            services.message_send(actor=users.get(username="province"), partner=partner, type=t, body=body, journey=journey)
+        else:
+            services.message_send(actor=users.get(username="liaison"), partner=partner, type=t, body=body)
     call_command("exchange_send", stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
@@ -138,11 +141,17 @@ def test_two_instances_exchange_every_type_over_signed_http(instances):
     case, handover, aid, team, manifest = (str(uuid.uuid4()) for _ in range(5))
     person = {"name_latin": "AUNG KYAW", "birth_year": 1988, "nationality": "MMR", "document_number": "MB1234567"}
 
-    # A → B: a case notice, a handover offer, a team deployment
+    # A → B: a case notice, a handover offer of a person at the Ruili port, a team deployment
+    from guomen.loop import services as loop
+    from guomen.loop.tests.factories import person as new_person
+    from guomen.loop.tests.factories import u, who
+
+    j = loop.journey_arrive(actor=who("ruili_port"), unit=u("port-ruili"), person=new_person(), origin_country="MMR")
     _a_send(
         ("case_notice", {"ref": case, "category": "confirmed", "person": person, "crossed_at": "2020-04-01T10:00:00+08:00", "port": "Ruili", "text": TEXT}),
         ("handover_offer", {"ref": handover, "person": person, "port": "Ruili", "at": "2020-04-03T10:00:00+08:00", "from_unit": "瑞丽口岸", "text": TEXT}),
         ("team_deployment", {"ref": team, "name": "云南援缅医疗队 Yunnan medical team", "members": [{"name": "李医生", "skills": ["ICU", "感染科"]}], "from_date": "2020-04-05", "to_date": "2020-05-05", "where": "Muse General Hospital", "text": TEXT}),
+        journey=j.code,
     )  # fmt: skip
     assert set(Message.objects.filter(direction=Direction.OUT).values_list("status", flat=True)) == {Status.ACCEPTED}
 
@@ -162,6 +171,8 @@ def test_two_instances_exchange_every_type_over_signed_http(instances):
     )
     assert out["sent"] == {"sent": 5, "refused": 0, "failed": 0}, out
     assert Journey.objects.count() == before + 1
+    j.refresh_from_db()  # Muse accepted the person: the journey closed with an event naming them
+    assert j.state == "closed" and j.events.order_by("-seq").first().data["abroad"]["authority"] == "mm-muse"
     status = b.status()
     manifest_out = next(m for m in status["messages"] if m["type"] == "manifest")
     assert [o["outcome"] for o in manifest_out["outcome"]["result"]["outcomes"]] == ["declared", "rejected"]

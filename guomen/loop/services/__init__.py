@@ -9,11 +9,16 @@
 - ``handover``: offer, accept, refuse, withdraw, redirect, the loop card;
 - ``checks``: health checks, single (hot path) and in batches;
 - ``care``: hospital reports, release, closure, the offer to hospital;
+- ``abroad``: a person handed over to a neighbouring authority (closes when they accept);
 - ``sweep``: overdue journeys and escalation.
 """
 
 from __future__ import annotations
 
+from .abroad import (  # noqa: F401
+    handover_abroad_check,
+    journey_close_abroad,
+)
 from .authority import (  # noqa: F401
     _act_for,
     _custodian,
