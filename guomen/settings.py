@@ -211,6 +211,9 @@ AXES_VERBOSE = False
 # Two-factor sign-in (TOTP, django-otp) for command, administrator, information-officer and
 # liaison roles (org.roles.TWO_FACTOR_ROLES): required in production unless turned off; elsewhere
 # anyone may enrol and, once enrolled, is always asked. API tokens are not affected.
+# Retention: a person whose journeys are all closed is anonymised this many days after the last
+# closure (names, document numbers, phone, exact birth date); journeys and events stay.
+GUOMEN_RETENTION_DAYS = env.int("GUOMEN_RETENTION_DAYS", 180, minimum=1)
 GUOMEN_TWO_FACTOR_REQUIRED = env.bool("GUOMEN_TWO_FACTOR_REQUIRED", default=PRODUCTION)
 OTP_TOTP_ISSUER = env.str("GUOMEN_TWO_FACTOR_ISSUER", "guomen") or "guomen"
 OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try

@@ -534,3 +534,8 @@ def document_findings(document: IdentityDocument, *, used_in: Any = None, today:
                 )
             )
     return out
+
+
+# Checks of a single value, shared with corrections (``people.privacy``).
+clean_date = _date
+clean_choice = _choice

@@ -21,6 +21,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from guomen.core.models import AccessLog
 from guomen.core.services import access_record
 from guomen.org.roles import TWO_FACTOR_ROLES
 from guomen.org.scoping import Scope
@@ -101,7 +102,9 @@ def verify(request: HttpRequest, token: str) -> bool:
         return False
     otp_login(request, device)
     if isinstance(device, StaticDevice):
-        access_record(user=request.user, action="recovery_code", obj=device, reason="two-factor recovery code used", request=request)
+        access_record(
+            user=request.user, action=AccessLog.Action.RECOVERY_CODE, obj=device, reason="two-factor recovery code used", request=request
+        )
     return True
 
 

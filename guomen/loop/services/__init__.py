@@ -9,7 +9,8 @@
 - ``handover``: offer, accept, refuse;
 - ``checks``: health checks, single (hot path) and in batches;
 - ``care``: hospital reports, release, closure, the offer to hospital;
-- ``sweep``: overdue journeys and escalation.
+- ``sweep``: overdue journeys and escalation;
+- ``retention``: anonymising people whose journeys closed longer ago than the retention period.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ from .intake import (  # noqa: F401
     returnee_report,
     self_declaration_confirm,
 )
+from .retention import person_export_journeys, retention_apply, retention_days, retention_due  # noqa: F401
 from .sweep import (  # noqa: F401
     escalate,
     sweep,
