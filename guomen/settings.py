@@ -214,6 +214,11 @@ AXES_VERBOSE = False
 # Retention: a person whose journeys are all closed is anonymised this many days after the last
 # closure (names, document numbers, phone, exact birth date); journeys and events stay.
 GUOMEN_RETENTION_DAYS = env.int("GUOMEN_RETENTION_DAYS", 180, minimum=1)
+# Reviewed access (people.audit): unusual patterns of full views become alerts.
+GUOMEN_AUDIT_BURST = env.int("GUOMEN_AUDIT_BURST", 20, minimum=2)  # full views by one user within an hour
+GUOMEN_AUDIT_DAILY_FLOOR = env.int("GUOMEN_AUDIT_DAILY_FLOOR", 30, minimum=1)  # a day's views never flagged below this
+GUOMEN_AUDIT_PEER_FACTOR = env.int("GUOMEN_AUDIT_PEER_FACTOR", 5, minimum=2)  # ... nor below this times the peers' median
+GUOMEN_AUDIT_WORK_HOURS = env.str("GUOMEN_AUDIT_WORK_HOURS", "7-21") or "7-21"  # local hours; a full view outside is flagged
 GUOMEN_TWO_FACTOR_REQUIRED = env.bool("GUOMEN_TWO_FACTOR_REQUIRED", default=PRODUCTION)
 OTP_TOTP_ISSUER = env.str("GUOMEN_TWO_FACTOR_ISSUER", "guomen") or "guomen"
 OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try

@@ -115,6 +115,9 @@ def person_export(*, actor: Any, person: Person, reason: str, request: Any = Non
         access_record(
             user=actor, action=AccessLog.Action.SUBJECT_EXPORT, obj=person, subject=str(person.public_id), reason=reason, request=request
         )
+    from .audit import check_view
+
+    check_view(actor)
     return data
 
 

@@ -49,3 +49,35 @@ def person_correct(request: HttpRequest, public_id) -> HttpResponse:
     else:
         messages.success(request, privacy.CORRECTED_MESSAGE())
     return redirect("people_person_detail", public_id=person.public_id)
+
+
+@login_required
+def break_glass(request: HttpRequest) -> HttpResponse:
+    """Break the glass: open a person outside one's reach by their exact document number, with a reason."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import render
+
+    from . import audit
+
+    scope = Scope.of(request.user)
+    if not scope.may_see_identity() or scope.read_only:
+        raise PermissionDenied
+    ctx: dict = {"found": None}
+    status = 200
+    if request.method == "POST":
+        try:
+            found = audit.break_glass(
+                actor=request.user, number=request.POST.get("number", ""), reason=request.POST.get("reason", ""), request=request
+            )
+        except DomainError as exc:
+            ctx["error"], status = exc.message, 422
+        else:
+            ctx["found"] = [
+                {
+                    "person": p,
+                    "documents": list(p.documents.order_by("created_at")),
+                    "journeys": list(p.journeys.select_related("custodian").order_by("-opened_at")[:20]),
+                }
+                for p in found
+            ]
+    return render(request, "people/break_glass.html", ctx, status=status)

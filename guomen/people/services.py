@@ -413,6 +413,9 @@ def identity_reveal(*, actor: Any, document: IdentityDocument, reason: str, requ
             reason=reason,
             request=request,
         )
+    from .audit import check_view
+
+    check_view(actor)  # a burst of full views, or one outside working hours, becomes an alert
     return number
 
 
