@@ -52,7 +52,7 @@ def test_wrong_code_at_enrolment_changes_nothing(world, client_as, required):
     client = client_as("ruili")
     client.get(reverse("two_factor_setup"))
     r = client.post(reverse("two_factor_setup"), {"token": "000000x"})
-    assert r.status_code == 400 and "not right" in r.content.decode()
+    assert r.status_code == 400 and "验证码不正确" in r.content.decode()  # the message in the user's language
     assert not TOTPDevice.objects.filter(user__username="ruili", confirmed=True).exists()
     assert client.get("/").status_code == 302
 
