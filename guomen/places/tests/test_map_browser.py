@@ -76,9 +76,16 @@ def test_staff_map_draws_approved_public_notices_that_link_to_their_bulletin(pag
     expect(page.locator("#map.gm-loaded")).to_have_count(1)
     expect(page.locator("path.gm-notices")).to_have_count(1)
     # The port's marker stands on the same point: click the notice's lower edge, below the marker's tip.
-    notice = page.locator("path.gm-notices")
-    box = notice.bounding_box()
-    notice.click(position={"x": box["width"] / 2, "y": box["height"] * 0.85})
+    # Wait until the map has stopped moving (fitting the bounds animates), then click where it is.
+    page.wait_for_function(
+        """() => new Promise((done) => {
+            const p = document.querySelector("path.gm-notices");
+            const before = JSON.stringify(p.getBoundingClientRect());
+            setTimeout(() => done(JSON.stringify(p.getBoundingClientRect()) === before), 400);
+        })"""
+    )
+    box = page.locator("path.gm-notices").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.85)
     link = page.locator(".leaflet-popup-content a").first
     expect(link).to_have_attribute("href", f"/public/bulletins/{b.public_id}/")
     assert page.console_errors == []
