@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "axes",  # sign-in throttling: failed attempts per account and per address, in the database
+    "django_otp",  # two-factor sign-in: TOTP devices and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -88,12 +91,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor given this session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "guomen.core.idempotency.IdempotencyMiddleware",
+    "guomen.shell.twofactor.TwoFactorMiddleware",  # roles that need a second factor reach nothing else first
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lockout into its page
 ]
 
@@ -219,6 +224,20 @@ AXES_CLIENT_IP_CALLABLE = "guomen.core.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+# Two-factor sign-in (TOTP, django-otp) for command, administrator, information-officer and
+# liaison roles (org.roles.TWO_FACTOR_ROLES): required in production unless turned off; elsewhere
+# anyone may enrol and, once enrolled, is always asked. API tokens are not affected.
+# Retention: a person whose journeys are all closed is anonymised this many days after the last
+# closure (names, document numbers, phone, exact birth date); journeys and events stay.
+GUOMEN_RETENTION_DAYS = env.int("GUOMEN_RETENTION_DAYS", 180, minimum=1)
+# Reviewed access (people.audit): unusual patterns of full views become alerts.
+GUOMEN_AUDIT_BURST = env.int("GUOMEN_AUDIT_BURST", 20, minimum=2)  # full views by one user within an hour
+GUOMEN_AUDIT_DAILY_FLOOR = env.int("GUOMEN_AUDIT_DAILY_FLOOR", 30, minimum=1)  # a day's views never flagged below this
+GUOMEN_AUDIT_PEER_FACTOR = env.int("GUOMEN_AUDIT_PEER_FACTOR", 5, minimum=2)  # ... nor below this times the peers' median
+GUOMEN_AUDIT_WORK_HOURS = env.str("GUOMEN_AUDIT_WORK_HOURS", "7-21") or "7-21"  # local hours; a full view outside is flagged
+GUOMEN_TWO_FACTOR_REQUIRED = env.bool("GUOMEN_TWO_FACTOR_REQUIRED", default=PRODUCTION)
+OTP_TOTP_ISSUER = env.str("GUOMEN_TWO_FACTOR_ISSUER", "guomen") or "guomen"
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 
 from guomen.api import api
 from guomen.loop.views import intake as intake_views
+from guomen.shell import twofactor_views
 from guomen.shell import views as shell_views
 
 urlpatterns = [
@@ -14,6 +15,9 @@ urlpatterns = [
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("account/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("account/tokens/", shell_views.tokens, name="tokens"),
+    path("account/two-factor/", twofactor_views.setup, name="two_factor_setup"),
+    path("account/two-factor/verify/", twofactor_views.verify, name="two_factor_verify"),
+    path("account/two-factor/recovery-codes/", twofactor_views.recovery_codes, name="two_factor_recovery_codes"),
     path("account/tokens/<uuid:public_id>/revoke/", shell_views.token_revoke_view, name="token_revoke"),
     path("audit/access/", shell_views.access_log, name="access_log"),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -7,11 +7,13 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PORT=${1:-8765}
 SCRATCH=$(mktemp -d)
-trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$SCRATCH"' EXIT
+SERVER=
+trap 'if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; fi; rm -rf "$SCRATCH"' EXIT
 export GUOMEN_ENV=production GUOMEN_VAR_DIR="$SCRATCH" GUOMEN_SSL_REDIRECT=0 \
   GUOMEN_ALLOWED_HOSTS=127.0.0.1 GUOMEN_SECRET_KEY=$($PY -c 'import secrets;print(secrets.token_urlsafe(50))') \
   GUOMEN_FIELD_KEYS=$($PY -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
-  GUOMEN_HASH_KEY=$($PY -c 'import secrets;print(secrets.token_urlsafe(32))')
+  GUOMEN_HASH_KEY=$($PY -c 'import secrets;print(secrets.token_urlsafe(32))') \
+  GUOMEN_EXCHANGE_KEYS=$($PY -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())')
 unset DATABASE_URL
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0

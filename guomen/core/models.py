@@ -19,6 +19,10 @@ class AccessLog(models.Model):
         VIEW_IDENTITY = "view_identity", _("Viewed an identity document in full")
         EXPORT = "export", _("Exported personal data")
         PRINT = "print", _("Printed a personal document")
+        SUBJECT_EXPORT = "subject_export", _("Exported everything held about a person")
+        CORRECTION = "correction", _("Corrected a person's data")
+        BREAK_GLASS = "break_glass", _("Opened a record outside their reach (break the glass)")
+        RECOVERY_CODE = "recovery_code", _("Signed in with a recovery code")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("who"))

@@ -10,12 +10,14 @@ class LoopConfig(AppConfig):
         # --- the sweep and the demo journeys ---
         from guomen.core import registry
 
-        from . import alerting, demo, queries, tasks
+        from . import alerting, demo, queries, services, tasks
 
         alerting.register()
         # what loop adds to the apps below it: a person's reach, the village page's monitored list
         registry.hook("people.person_reach", queries.persons_through_journeys)
         registry.hook("places.village_page", queries.village_monitored)
+        registry.hook("people.person_export", services.person_export_journeys)
+        registry.periodic("loop.retention", tasks.apply_retention, every_seconds=6 * 3600)
         registry.periodic("loop.sweep_and_escalate", tasks.sweep_and_escalate, every_seconds=60)
         registry.demo_step("demo journeys in every state", demo.generate_demo_journeys, order=40)
         # --- end of the sweep and the demo journeys ---

@@ -11,3 +11,9 @@ from . import services
 def sweep_and_escalate() -> dict[str, int]:
     """Open alerts for overdue journeys, then raise unanswered alerts up the tree."""
     return {"opened": services.sweep(), "escalated": services.escalate()}
+
+
+@task()
+def apply_retention() -> dict[str, int]:
+    """Anonymise the people whose journeys all closed longer ago than the retention period."""
+    return {"anonymised": len(services.retention_apply())}

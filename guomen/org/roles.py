@@ -15,3 +15,6 @@ AUDIT_ROLES: tuple[str, ...] = (Role.AUDITOR, Role.ADMINISTRATOR)
 CUSTODY_ROLES: tuple[str, ...] = (Role.TRANSFER_TEAM, Role.FACILITY_STAFF, Role.HOSPITAL_STAFF, Role.GRID_WORKER, Role.PORT_OFFICER)
 # Those who work in the closed loop's pages: the custody roles and those who read everything.
 LOOP_ROLES: tuple[str, ...] = (*CUSTODY_ROLES, *READ_ALL_ROLES)
+# Those who must sign in with a second factor (TOTP) when GUOMEN_TWO_FACTOR_REQUIRED is on:
+# the command levels, the administrator, the information officers and the partner liaisons.
+TWO_FACTOR_ROLES: tuple[str, ...] = (*COMMAND_ROLES, Role.ADMINISTRATOR, Role.INFORMATION_OFFICER, Role.PARTNER_LIAISON)

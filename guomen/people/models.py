@@ -47,6 +47,8 @@ class Person(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.TRAVELLER)
     registered_by = models.ForeignKey(Unit, models.PROTECT, related_name="+", verbose_name=_("registered by"))
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    # Set when the retention policy removed the names, numbers, phone and exact birth date.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     # A person is reached through their journeys' units and jurisdictions.
     scope_unit_field = ("registered_by", "journeys__custodian", "journeys__events__unit")

@@ -402,6 +402,9 @@ def identity_reveal(*, actor: Any, document: IdentityDocument, reason: str, requ
             reason=reason,
             request=request,
         )
+    from .audit import check_view
+
+    check_view(actor)  # a burst of full views, or one outside working hours, becomes an alert
     return number
 
 
@@ -523,3 +526,8 @@ def document_findings(document: IdentityDocument, *, used_in: Any = None, today:
                 )
             )
     return out
+
+
+# Checks of a single value, shared with corrections (``people.privacy``).
+clean_date = _date
+clean_choice = _choice

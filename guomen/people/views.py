@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from guomen.lib.errors import DomainError
+from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 
 from . import countries, queries, services
@@ -31,7 +32,13 @@ def _detail_context(request: HttpRequest, public_id) -> dict:
     person = queries.person_get(scope, public_id)
     documents = list(person.documents.select_related("border_county").order_by("created_at"))
     journeys = list(person.journeys.select_related("custodian").order_by("-opened_at")[:20])
-    return {"person": person, "documents": documents, "journeys": journeys, "may_reveal": scope.may_see_identity()}
+    return {
+        "person": person,
+        "documents": documents,
+        "journeys": journeys,
+        "may_reveal": scope.may_see_identity(),
+        "may_correct": scope.has_role(*COMMAND_ROLES) and person.anonymised_at is None,
+    }
 
 
 @login_required

@@ -48,6 +48,14 @@ def villages(user: Any) -> QuerySet[Jurisdiction]:
     return Scope.of(user).filter(Jurisdiction.objects.filter(level=Level.VILLAGE))
 
 
+MAP_LAYERS = "places.map_layers"  # fn(user) -> {"key", "label", "url"} of a point layer for the map, or None
+
+
+def map_layers(user: Any) -> list[dict[str, Any]]:
+    """Point layers that higher apps add to the staff map (public: approved notices), in order."""
+    return [layer for fn in registry.hooks(MAP_LAYERS) if (layer := fn(user))]
+
+
 VILLAGE_PAGE = "places.village_page"  # fn(scope, village, committees) -> more of the page's context
 
 

@@ -74,7 +74,7 @@ def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
     day = request.GET.get("date") or clock.today().isoformat()
-    return render(request, "places/map.html", {"day": day})
+    return render(request, "places/map.html", {"day": day, "extra_layers": queries.map_layers(request.user)})
 
 
 # --- border segments ----------------------------------------------------------------------------

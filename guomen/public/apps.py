@@ -15,6 +15,7 @@ class PublicConfig(AppConfig):
         from guomen.core import registry
         from guomen.org.models import Role
         from guomen.org.roles import COMMAND_ROLES
+        from guomen.places.queries import MAP_LAYERS
 
         from . import demo, models, reports, tasks
         from .models import ReportStatus
@@ -38,3 +39,8 @@ class PublicConfig(AppConfig):
             state_label=lambda s: ReportStatus(s).label if s in ReportStatus.values else s,
         )
         registry.demo_step("public bulletins, questions and citizen reports", demo.generate_demo_public, order=60)
+        # The staff map (places) draws approved notices of ports and villages, each linking to its bulletin.
+        registry.hook(
+            MAP_LAYERS,
+            lambda user: {"key": "notices", "label": _("Public notices"), "url": reverse("public:notices_geojson")},
+        )

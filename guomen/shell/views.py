@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+from itertools import chain
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from guomen.core import registry
+from guomen.core.models import AccessLog
 from guomen.core.services import token_create, token_revoke
 from guomen.org.roles import AUDIT_ROLES
 from guomen.org.scoping import Scope
 
-from .queries import access_records
+from .queries import access_filtered, access_records
 
 
 @login_required
@@ -57,6 +62,27 @@ def access_log(request: HttpRequest) -> HttpResponse:
     scope = Scope.of(request.user)
     if not scope.has_role(*AUDIT_ROLES):
         raise Http404
-    qs = access_records(scope)
+    qs, filters = access_filtered(access_records(scope), request.GET)
+    if request.GET.get("format") == "csv":
+        return _access_csv(qs)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "shell/access_log.html", {"page": page})
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return render(request, "shell/access_log.html", {"page": page, "f": filters, "actions": AccessLog.Action.choices, "query": query})
+
+
+def _access_csv(qs) -> StreamingHttpResponse:
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    header = ["at", "user", "action", "object_type", "object_id", "subject", "reason", "ip", "channel"]
+    rows = (
+        writer.writerow(
+            [r.at.isoformat(), r.user.username, r.action, r.object_type, r.object_id, r.subject, r.reason, r.ip or "", r.channel]
+        )
+        for r in qs.iterator(chunk_size=2000)
+    )
+    response = StreamingHttpResponse(chain([writer.writerow(header)], rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="access-audit.csv"'
+    return response

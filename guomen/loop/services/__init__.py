@@ -10,7 +10,8 @@
 - ``checks``: health checks, single (hot path) and in batches;
 - ``care``: hospital reports, release, closure, the offer to hospital;
 - ``abroad``: a person handed over to a neighbouring authority (closes when they accept);
-- ``sweep``: overdue journeys and escalation.
+- ``sweep``: overdue journeys and escalation;
+- ``retention``: anonymising people whose journeys closed longer ago than the retention period.
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ from .intake import (  # noqa: F401
     returnee_report,
     self_declaration_confirm,
 )
+from .retention import person_export_journeys, retention_apply, retention_days, retention_due  # noqa: F401
 from .sweep import (  # noqa: F401
     escalate,
     sweep,

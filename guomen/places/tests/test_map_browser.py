@@ -63,3 +63,29 @@ def test_map_draws_every_layer_within_the_users_reach_without_tiles(page, sign_i
     page.wait_for_url("**/places/villages/*/")
     expect(page.locator("h1")).to_contain_text("委员会")  # a real village committee of Ruili
     assert page.console_errors == []
+
+
+def test_staff_map_draws_approved_public_notices_that_link_to_their_bulletin(page, sign_in):
+    from guomen.places.models import Passage
+    from guomen.public.tests.helpers import published
+
+    port = Passage.objects.filter(code__icontains="ruili", lat__isnull=False).first()
+    b = published(topic="port", passage=port)
+    sign_in("ruili")
+    page.goto(page.base_url + "/places/map/")
+    expect(page.locator("#map.gm-loaded")).to_have_count(1)
+    expect(page.locator("path.gm-notices")).to_have_count(1)
+    # The port's marker stands on the same point: click the notice's lower edge, below the marker's tip.
+    # Wait until the map has stopped moving (fitting the bounds animates), then click where it is.
+    page.wait_for_function(
+        """() => new Promise((done) => {
+            const p = document.querySelector("path.gm-notices");
+            const before = JSON.stringify(p.getBoundingClientRect());
+            setTimeout(() => done(JSON.stringify(p.getBoundingClientRect()) === before), 400);
+        })"""
+    )
+    box = page.locator("path.gm-notices").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.85)
+    link = page.locator(".leaflet-popup-content a").first
+    expect(link).to_have_attribute("href", f"/public/bulletins/{b.public_id}/")
+    assert page.console_errors == []

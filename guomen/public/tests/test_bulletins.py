@@ -127,3 +127,20 @@ def test_figures_draft_reads_the_loop_counters(world):
     assert "37" in b.body_zh and "37 arrivals" in b.body_en
     b = services.bulletin_approve(actor=who("info2"), bulletin=services.bulletin_submit(actor=who("info"), bulletin=b))
     assert cap.parse(b.cap_xml)["status"] == "Actual"
+
+
+def test_the_shipped_schema_is_the_oasis_file_unchanged():
+    import hashlib
+
+    data = cap.SCHEMA_PATH.read_bytes()
+    assert b"Copyright OASIS Open 2010 All Rights Reserved" in data
+    assert hashlib.sha256(data).hexdigest() == "f6c6ed7537a463968b7b36110f7e8bba1f86ad2257a8b84619d7dce530e57401"
+
+
+def test_schema_refuses_a_utc_z_time_and_an_unknown_code(world):
+    b = published()
+    sent = b.cap_xml.split("<sent>")[1].split("</sent>")[0]
+    with pytest.raises(cap.CapInvalid):
+        cap.validate(b.cap_xml.replace(f"<sent>{sent}</sent>", "<sent>2026-11-30T08:00:00Z</sent>"))
+    with pytest.raises(cap.CapInvalid):
+        cap.validate(b.cap_xml.replace("<category>Health</category>", "<category>Epidemic</category>", 1))

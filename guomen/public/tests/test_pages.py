@@ -205,3 +205,13 @@ def test_demo_data_is_published_through_the_services_and_loads_once(world, clien
     feed = feedparser.parse(client.get(reverse("public:feed")).content)
     assert len(feed.entries) == 4
     assert all(cap.parse(b.cap_xml) for b in Bulletin.objects.filter(status=BulletinStatus.PUBLISHED))
+
+
+def test_staff_map_draws_approved_notices_through_the_places_extension_point(world, client_as):
+    from guomen.places.models import Passage
+
+    port = Passage.objects.filter(code__icontains="ruili", lat__isnull=False).first()
+    published(topic="port", passage=port)
+    html = client_as("ruili").get(reverse("places_map")).content.decode()
+    assert 'id="map-extra-layers"' in html
+    assert f'data-url="{reverse("public:notices_geojson")}"' in html

@@ -104,6 +104,18 @@
     overlays[d.lPassages] = layers.passages;
     overlays[d.lVillages] = layers.villages;
     overlays[d.lFacilities] = layers.facilities;
+    // Point layers other apps add (public: approved notices), each linking to its page; drawn above the rest.
+    const extra = [...document.querySelectorAll("#map-extra-layers li")].map((li) => {
+      const key = li.dataset.key;
+      const layer = L.geoJSON(null, {
+        renderer,
+        pointToLayer: (f, ll) => L.circleMarker(ll, { renderer, radius: 8, className: "gm-extra gm-" + key, color: "#1d3557", weight: 2, fillColor: "#ffb703", fillOpacity: 0.95 }),
+        onEachFeature: (f, l) => l.bindPopup("<strong>" + link(f.properties.url, f.properties.title) + "</strong>"),
+      });
+      layer.addTo(map);
+      overlays[li.dataset.label] = layer;
+      return { key, layer, url: li.dataset.url };
+    });
     L.control.layers(null, overlays, { collapsed: true }).addTo(map);
 
     function fill(layer, data, kind) {
@@ -127,6 +139,7 @@
       loadPassages(d.date),
       getJSON(d.villagesUrl).then((g) => fill(layers.villages, g, "Villages")),
       getJSON(d.facilitiesUrl).then((g) => fill(layers.facilities, g, "Facilities")),
+      ...extra.map((x) => getJSON(x.url).then((g) => { fill(x.layer, g, x.key.charAt(0).toUpperCase() + x.key.slice(1)); x.layer.bringToFront(); })),
     ])
       .then(() => {
         const group = L.featureGroup(Object.values(layers).filter((l) => l.getLayers().length));
