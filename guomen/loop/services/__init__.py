@@ -87,6 +87,7 @@ from .handover import (  # noqa: F401
     _holder_or_override,
     _offer,
     handover_accept,
+    handover_accept_by_code,
     handover_offer,
     handover_refuse,
 )
