@@ -10,6 +10,7 @@
   let syncing = false;
   let sent = 0;
   let offlineNote = false;
+  let problem = "";
 
   function openDb() {
     return new Promise((resolve, reject) => {
@@ -73,9 +74,12 @@
     return m ? decodeURIComponent(m[1]) : "";
   }
 
+  let again = false;
   async function sync() {
-    if (syncing || !user) return;
+    if (!user) return;
+    if (syncing) { again = true; return; }  // a record queued while a batch was on its way: one more round after it
     syncing = true;
+    again = false;
     try {
       for (;;) {
         const waiting = (await items()).filter((i) => i.status === "waiting").slice(0, BATCH);
@@ -94,10 +98,11 @@
           break;  // no network: everything stays waiting
         }
         offlineNote = false;
+        problem = "";
         if (!res.ok) {
-          setState(res.status === 401 || res.status === 403 ? word("signin") : word("failed"));
-          syncing = false;
-          return;
+          problem = res.status === 401 || res.status === 403 ? word("signin") : word("failed");
+          again = false;
+          break;  // kept, shown, and tried again at the next chance
         }
         const body = await res.json();
         for (const out of body.items) {
@@ -115,6 +120,7 @@
       syncing = false;
       await render();
     }
+    if (again && navigator.onLine) sync();
   }
 
   // --- what the role keeps -------------------------------------------------------------------
@@ -162,6 +168,7 @@
     if (sent) parts.push(word("sent", sent));
     if (refused.length) parts.push(word("refused", refused.length));
     if (!navigator.onLine || offlineNote) parts.unshift(word("offline"));
+    if (problem && waiting.length) parts.push(problem);
     bar.hidden = parts.length === 0;
     bar.dataset.waitingCount = String(waiting.length);
     setState(parts.join(" · "));
