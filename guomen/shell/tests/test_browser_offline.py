@@ -148,7 +148,7 @@ def test_a_service_worker_update_keeps_the_queue(page, sign_in, monkeypatch):
 def test_sign_out_clears_what_the_role_kept(page, sign_in):
     at_home()
     controlled_field_page(page, sign_in, "ruili_grid")
-    assert page.evaluate("window.guomenOffline.kept('pack')") is not None
+    until(page, "() => window.guomenOffline.kept('pack').then((p) => p !== null)")  # downloaded for the role
     page.locator("details.menu.user summary").click()
     page.locator("details.menu.user button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/login/.*"))
@@ -157,3 +157,55 @@ def test_sign_out_clears_what_the_role_kept(page, sign_in):
         " const tx = r.result.transaction('kept'); const q = tx.objectStore('kept').count(); q.onsuccess = () => ok(q.result); }; })"
     )
     assert left == 0
+
+
+def test_patrol_check_ins_made_offline_then_synced_give_the_same_coverage_as_online(page, sign_in):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from guomen.duty import services as duty
+    from guomen.duty.tests.helpers import straight_segment, track_along, unit
+    from guomen.duty.tests.helpers import who as duty_who
+
+    def walk(seg):
+        start = timezone.now() - timedelta(minutes=30)
+        p = duty.patrol_plan(
+            actor=duty_who("ruili"),
+            team=unit(),
+            leader=duty_who("ruili_patrol"),
+            segments=[seg],
+            window_start=start,
+            window_end=start + timedelta(hours=6),
+        )
+        duty.patrol_start(actor=duty_who("ruili_patrol"), patrol=p)
+        return p
+
+    seg_a, seg_b = straight_segment(km=3), straight_segment(km=3)
+    online, offline_walk = walk(seg_a), walk(seg_b)
+    page.context.grant_permissions(["geolocation"], origin=page.base_url)
+    controlled_field_page(page, sign_in, "ruili_patrol")
+    select = page.locator("#checkin-form select[name=patrol]")
+
+    def check_in_along(patrol, seg, done):
+        select.select_option(str(patrol.public_id))
+        for n, (_at, lat, lon) in enumerate(track_along(seg, 0.6, timezone.now(), step_m=300), start=1):
+            page.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 8})
+            page.locator("#checkin-form button[type=submit]").click()
+            end = time.monotonic() + 15
+            while done() < n:  # each check-in taken (sent, or kept) before the next step
+                assert time.monotonic() < end, page.locator("#syncbar").inner_text()
+                page.wait_for_timeout(100)
+
+    sent = lambda: int(page.locator("#syncbar").get_attribute("data-sent-count") or 0)  # noqa: E731
+    check_in_along(online, seg_a, sent)  # online: each is sent as it is made
+    page.context.set_offline(True)
+    check_in_along(offline_walk, seg_b, lambda: len(queued(page)))
+    assert offline_walk.points.count() == 0
+    n = len(queued(page))
+    assert n >= 5
+    page.context.set_offline(False)
+    until(page, "(n) => document.getElementById('syncbar').dataset.sentCount === String(n)", 2 * n)
+    a, b = online.coverage.get(segment=seg_a), offline_walk.coverage.get(segment=seg_b)
+    assert offline_walk.points.count() == online.points.count() == n
+    assert b.share == pytest.approx(a.share, abs=1e-6) and b.share == pytest.approx(0.6, abs=0.1)

@@ -50,7 +50,9 @@ document.addEventListener("DOMContentLoaded", function () {
   function drawReturnee(pack) {
     const villages = pack.villages || [];
     const select = document.querySelector("#returnee-form select[name=village]");
+    const chosen = select.value;
     select.replaceChildren(...villages.map((v) => new Option(v.name, v.code)));
+    if (villages.some((v) => v.code === chosen)) select.value = chosen;
     document.getElementById("returnee").hidden = !villages.length;
   }
 
@@ -67,7 +69,9 @@ document.addEventListener("DOMContentLoaded", function () {
   function drawPatrol(pack) {
     const patrols = pack.patrols || [];
     const select = document.querySelector("#checkin-form select[name=patrol]");
+    const chosen = select.value;  // a redraw after a sync keeps the user's choice
     select.replaceChildren(...patrols.map((p) => new Option(p.segments.map((s) => s.code).join(", ") + " · " + when(p.window_start), p.id)));
+    if (patrols.some((p) => p.id === chosen)) select.value = chosen;
     document.getElementById("patrol").hidden = !patrols.length;
   }
 
@@ -121,7 +125,7 @@ document.addEventListener("DOMContentLoaded", function () {
         const c = pos.coords;
         await off.enqueue("patrol_checkin", { patrol: patrol, lat: c.latitude, lon: c.longitude, accuracy: c.accuracy }, label);
         done(w("queued", { name: label }));
-      }, () => { document.getElementById("gps-note").hidden = false; }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 });
+      }, () => { document.getElementById("gps-note").hidden = false; }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });  // where the patrol is now, never an older fix
     }
   });
 

@@ -171,6 +171,7 @@
     if (problem && waiting.length) parts.push(problem);
     bar.hidden = parts.length === 0;
     bar.dataset.waitingCount = String(waiting.length);
+    bar.dataset.sentCount = String(sent);
     setState(parts.join(" · "));
     bar.querySelector(".sync-now").hidden = !(waiting.length && navigator.onLine);
     const list = bar.querySelector(".sync-refused");
