@@ -53,3 +53,8 @@ def test_the_field_page_needs_a_sign_in_and_carries_the_sync_bar(client, client_
     assert r.status_code == 200 and 'id="syncbar"' in html and "等待发送" in html
     assert 'rel="manifest"' in html and "shell/offline.js" in html and "shell/field.js" in html
     assert "<script>" not in html  # no inline script: the strict policy holds
+
+
+def test_the_returnee_form_labels_a_persons_name_as_xingming(client_as):
+    html = client_as("ruili_grid").get("/field/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "姓名" in html and ">名称<" not in html
