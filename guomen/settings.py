@@ -44,6 +44,10 @@ EXCHANGE_AUTHORITY = env.str("GUOMEN_EXCHANGE_AUTHORITY", "cn-yunnan") or "cn-yu
 EXCHANGE_KEY_ENCRYPTION_KEYS = [k.strip() for k in _secret("GUOMEN_EXCHANGE_KEYS", "exchange_key", "fernet").split(",") if k.strip()]
 # Messages whose signing time is further than this from our clock are refused (seconds).
 EXCHANGE_WINDOW_SECONDS = env.int("GUOMEN_EXCHANGE_WINDOW_SECONDS", 600, minimum=30)
+# Field work without a network: how old a time of something done offline may be when it arrives
+# (older is refused with a reason), and how far ahead of the server's clock a device may run.
+GUOMEN_FIELD_WINDOW_HOURS = env.int("GUOMEN_FIELD_WINDOW_HOURS", 72, minimum=1)
+GUOMEN_FIELD_SKEW_MINUTES = env.int("GUOMEN_FIELD_SKEW_MINUTES", 10, minimum=0)
 
 ALLOWED_HOSTS = env.list("GUOMEN_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:

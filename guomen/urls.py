@@ -5,11 +5,16 @@ from django.views.i18n import set_language
 
 from guomen.api import api
 from guomen.loop.views import intake as intake_views
+from guomen.shell import offline as shell_offline
 from guomen.shell import twofactor_views
 from guomen.shell import views as shell_views
 
 urlpatterns = [
     path("", shell_views.home, name="home"),
+    # The installable app: its worker at the root (its scope is every page), manifest, field page.
+    path("sw.js", shell_offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", shell_offline.manifest, name="manifest"),
+    path("field/", shell_offline.field, name="field"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

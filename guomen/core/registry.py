@@ -117,3 +117,21 @@ def dashboard_block(template: str, context: Callable[[Any, Any], dict[str, Any] 
 def hooks(point: str) -> list[Callable[..., Any]]:
     """The functions registered at ``point`` (named by the app that asks, e.g. "people.person_reach"), in order."""
     return list(HOOKS.get(point, ()))
+
+
+@dataclass(frozen=True)
+class SyncKind:
+    """A kind of write that a field device may queue offline and send later (``core.sync``)."""
+
+    name: str
+    payload: Any  # a pydantic model (ninja Schema) the item's payload must fit
+    apply: Callable[..., dict[str, Any]]  # (actor, payload, occurred_at, key) -> what was done, as JSON
+    summary: str = ""
+
+
+SYNC_KINDS: dict[str, SyncKind] = {}
+
+
+def sync_kind(name: str, payload: Any, apply: Callable[..., dict[str, Any]], summary: str = "") -> None:
+    """Register a write that ``POST /api/sync`` replays; ``apply`` calls the owning app's service."""
+    SYNC_KINDS.setdefault(name, SyncKind(name, payload, apply, summary))

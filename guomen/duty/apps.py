@@ -13,7 +13,9 @@ class DutyConfig(AppConfig):
         from guomen.org.models import Role
         from guomen.org.roles import COMMAND_ROLES
 
-        from . import demo, models, panels, tasks
+        from . import demo, models, panels, sync, tasks
+
+        sync.register()  # the writes a field device may queue offline
 
         for model in (models.DutyPost, models.RosterTemplate, models.Patrol, models.DutyTask, models.Incident):
             auditlog.register(model)

@@ -10,9 +10,10 @@ class LoopConfig(AppConfig):
         # --- the sweep and the demo journeys ---
         from guomen.core import registry
 
-        from . import alerting, demo, queries, services, tasks
+        from . import alerting, demo, queries, services, sync, tasks
 
         alerting.register()
+        sync.register()  # the writes a field device may queue offline
         # what loop adds to the apps below it: a person's reach, the village page's monitored list
         registry.hook("people.person_reach", queries.persons_through_journeys)
         registry.hook("places.village_page", queries.village_monitored)

@@ -144,6 +144,14 @@ def _apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
             return replace(m, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_DISPOSITION)
         return _timed(m, rules, risk)
     if k == EventKind.HEALTH_CHECK:
+        if d.get(CUSTODY_MOVED):
+            return n  # done before the person left the checker's custody, arrived after: on the timeline only
+        last = _t(f.get("last_check_at"))
+        if last and t < last:
+            # An older reading that arrived after a newer one (made offline): the newer stands,
+            # except that a fever or symptom is never ignored.
+            _reading(f, d, rules, raise_only=True)
+            return n
         f["last_check_at"] = _iso(t)
         _reading(f, d, rules)
         return _timed(n, rules, risk)
@@ -166,14 +174,20 @@ FEVER, SYMPTOMS, POSITIVE = "fever", "symptoms", "positive"
 FLAGS = (FEVER, SYMPTOMS, POSITIVE)
 
 
-def _reading(f: dict[str, Any], d: dict[str, Any], rules: Rules) -> None:
-    """A screening or health check: the latest reading decides whether fever and symptoms stand."""
+# A health check's data key: it was done while the checker held the person, and arrived after the
+# person had moved on (e.g. to hospital): kept on the timeline, it changes nothing.
+CUSTODY_MOVED = "custody_moved"
+
+
+def _reading(f: dict[str, Any], d: dict[str, Any], rules: Rules, *, raise_only: bool = False) -> None:
+    """A screening or health check: the latest reading decides whether fever and symptoms stand
+    (``raise_only``: an older reading that arrived late may raise a flag, never clear one)."""
     t = d.get("temperature")
     fever = t >= rules.fever_celsius if isinstance(t, int | float) else bool(d.get("fever"))
     for key, on in ((FEVER, fever), (SYMPTOMS, bool(d.get("symptoms")))):
         if on:
             f[key] = True
-        else:
+        elif not raise_only:
             f.pop(key, None)
 
 

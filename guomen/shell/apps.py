@@ -16,6 +16,8 @@ class ShellConfig(AppConfig):
         from . import panels
 
         registry.nav(_("Home"), "home", order=0)
+        field_roles = (Role.GRID_WORKER, Role.PATROL_MEMBER, Role.TRANSFER_TEAM, Role.FACILITY_STAFF)
+        registry.nav(_("Field (offline)"), "field", roles=field_roles, order=5)
         registry.nav(_("Places"), "jurisdiction_list", order=80)
         registry.nav(_("Units"), "unit_list", order=81)
         registry.nav(_("Access audit"), "access_log", roles=AUDIT_ROLES, order=90)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.core import fieldtime
 from guomen.lib.errors import Conflict
 from guomen.lib.text import clean_text
 from guomen.org.models import Unit
@@ -59,9 +60,7 @@ def incident_report(
     la = lo = None
     if lat not in (None, "") or lon not in (None, ""):
         la, lo = _coord(lat, lon)
-    at = _aware(found_at, "found_at") if found_at else _now()
-    if at > _now() + timedelta(minutes=10):
-        raise _invalid("future_time", _("The time found cannot be in the future."), "found_at")
+    at = fieldtime.occurred_at(_aware(found_at, "found_at") if found_at else None, "found_at", now=_now())
     inc = Incident.objects.create(
         code=_incident_code(at),
         kind=kind,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.core import fieldtime
 from guomen.lib.errors import Conflict
 from guomen.lib.text import clean_text
 from guomen.org.models import Unit
@@ -126,8 +127,6 @@ def patrol_checkin(
     existing = TrackPoint.objects.filter(patrol=patrol, client_id=client_id).first()
     if existing is not None:
         return existing, False
-    if patrol.status != PatrolStatus.STARTED:
-        raise Conflict("wrong_status", _("Check-ins are taken while the patrol is under way."))
     la, lo = _coord(lat, lon)
     acc = None
     if accuracy not in (None, ""):
@@ -135,9 +134,17 @@ def patrol_checkin(
             acc = max(float(accuracy), 0.0)
         except (TypeError, ValueError):
             raise _invalid("bad_accuracy", _("Accuracy must be a number of metres."), "accuracy")
-    at = _aware(at, "at") if at is not None else _now()
-    if at > _now() + timedelta(minutes=10):
-        raise _invalid("future_time", _("The time of a check-in cannot be in the future."), "at")
+    at = fieldtime.occurred_at(_aware(at, "at") if at is not None else None, "at", now=_now())
+    # Sync rule: a check-in made offline while the patrol was under way counts even if it arrives
+    # after the patrol was ended; one outside the patrol's time is refused.
+    under_way = patrol.status == PatrolStatus.STARTED or (
+        patrol.status == PatrolStatus.ENDED
+        and patrol.started_at is not None
+        and patrol.ended_at is not None
+        and patrol.started_at <= at <= patrol.ended_at
+    )
+    if not under_way:
+        raise Conflict("wrong_status", _("Check-ins are taken while the patrol is under way."))
     point, created = TrackPoint.objects.get_or_create(
         patrol=patrol,
         client_id=client_id,

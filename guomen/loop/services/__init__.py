@@ -95,6 +95,7 @@ from .handover import (  # noqa: F401
     accept_check,
     card_presence,
     handover_accept,
+    handover_accept_by_code,
     handover_offer,
     handover_redirect,
     handover_refuse,

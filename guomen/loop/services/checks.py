@@ -16,6 +16,7 @@ from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 
+from .. import projection as proj
 from .. import queries
 from ..models import (
     CustodyEvent,
@@ -35,8 +36,47 @@ def health_check(
     *, actor: Any, journey: Journey, temperature: float, symptoms: Sequence[str] = (), occurred_at: datetime | None = None
 ) -> CustodyEvent:
     j = _locked(journey)
+    at = _when(occurred_at)
+    if j.state not in CHECK_STATES or not Scope.of(actor).acts_for(j.custodian):
+        held = _held_then(j, at)
+        if held is not None:
+            _act_for(actor, held)
+            return _check_after_move(j, actor, held, temperature, symptoms, at)
     _custodian(actor, j)
-    return _check(j, actor, temperature, symptoms, _when(occurred_at))
+    return _check(j, actor, temperature, symptoms, at)
+
+
+CHECK_STATES = (State.IN_FACILITY, State.HOME_MONITORING)
+
+
+def _held_then(j: Journey, at: datetime) -> Unit | None:
+    """The unit that held the person under checks at ``at``, if the person has since moved on
+    (to hospital, onward, or closed); None if they had not, or were not under checks then."""
+    events = list(j.events.filter(occurred_at__lte=at).order_by("-seq").select_related("unit")[:50])
+    took = next((e for e in events if e.kind == EventKind.HANDOVER_ACCEPTED), None)
+    if took is None or took.data.get("to_state") not in CHECK_STATES:
+        return None
+    moved = j.events.filter(seq__gt=took.seq, occurred_at__gt=at, kind__in=_MOVING).exists()
+    return took.unit if moved else None
+
+
+# Events after which a check by the former holder no longer moves the journey.
+_MOVING = (
+    EventKind.HANDOVER_OFFERED,
+    EventKind.HANDOVER_ACCEPTED,
+    EventKind.RELEASED,
+    EventKind.CLOSED,
+    EventKind.OVERRIDE_CLOSED,
+)
+
+
+def _check_after_move(j: Journey, actor: Any, unit: Unit, temperature: float, symptoms: Sequence[str], at: datetime) -> CustodyEvent:
+    """Conflict rule: a check done while ``unit`` held the person, arriving after the person moved
+    on (e.g. to hospital), is kept on the timeline — with its own time and the unit that did it —
+    but changes neither custody, nor the due time, nor the flags (``projection.CUSTODY_MOVED``)."""
+    t, syms = _temperature(temperature), _symptoms(symptoms)
+    data = {"temperature": t, "symptoms": syms, "fever": _fever(j, t, syms), proj.CUSTODY_MOVED: True}
+    return _append(j, EventKind.HEALTH_CHECK, unit=unit, actor=actor, at=at, data=data)
 
 
 def health_check_by_code(

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.core import fieldtime
 from guomen.lib import clock as lib_clock
 from guomen.lib.errors import Conflict, DomainError
 from guomen.lib.localtime import local_day
@@ -108,14 +109,9 @@ def _now() -> datetime:
 
 
 def _when(occurred_at: datetime | None) -> datetime:
-    now = _now()
-    if occurred_at is None:
-        return now
-    if timezone.is_naive(occurred_at):
-        raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
-    if occurred_at > now + MAX_CLOCK_SKEW:
-        raise DomainError("time_in_future", _("The time given is in the future."), status=422)
-    return occurred_at
+    """The time an event happened: now, or a time sent from the field within its window
+    (``core.fieldtime``: not older than the window, not ahead of the clock)."""
+    return fieldtime.occurred_at(occurred_at, now=_now())
 
 
 def _counts(jurisdiction_id: int, state: str, delta: int) -> None:

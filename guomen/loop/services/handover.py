@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from guomen.lib.errors import Conflict, DomainError
 from guomen.lib.text import clean_text
 from guomen.org.models import Unit, UnitKind
+from guomen.org.scoping import Scope
 
 from .. import projection as proj
 from ..models import (
@@ -33,7 +34,7 @@ from ..models import (
 )
 from ..rules import TOWARDS_HOSPITAL, destination_check, flag_labels
 from .authority import _act_for, _custodian, may_override, require_state
-from .engine import RECEIVER_STATE, _append, _locked, _now, rules_of
+from .engine import RECEIVER_STATE, _append, _locked, _now, _when, rules_of
 
 
 # --- flows: handover ----------------------------------------------------------------------------------
@@ -88,7 +89,14 @@ def handover_offer(
 
 @transaction.atomic
 def handover_accept(
-    *, actor: Any, journey: Journey, unit: Unit, room: str = "", card_code: str = "", without_card_reason: str = ""
+    *,
+    actor: Any,
+    journey: Journey,
+    unit: Unit,
+    room: str = "",
+    card_code: str = "",
+    without_card_reason: str = "",
+    occurred_at: datetime | None = None,
 ) -> Journey:
     """The receiver takes custody — with the loop card's code (scanned or typed), or from its list
     with a reason why the card was not at hand (``card_presence``). Custody changes only here."""
@@ -111,8 +119,69 @@ def handover_accept(
             raise Conflict("room_taken", _("Room %(room)s is already taken.") % {"room": room})
     flags = proj.flags(j.facts)
     data = {"to_state": to_state, "room": room, **how, **({"flags": flags} if flags else {})}
-    _append(j, EventKind.HANDOVER_ACCEPTED, unit=unit, actor=actor, at=_now(), data=data)
+    at = _when(occurred_at)
+    offered = j.events.filter(kind__in=_OFFERS).order_by("-seq").values_list("occurred_at", flat=True).first()
+    if offered is not None and at < offered:
+        raise DomainError("before_offer", _("The time of acceptance is before the handover was offered."), status=422)
+    _append(j, EventKind.HANDOVER_ACCEPTED, unit=unit, actor=actor, at=at, data=data)
     return j
+
+
+_OFFERS = (EventKind.HANDOVER_OFFERED, EventKind.HANDOVER_REDIRECTED)
+_HANDOVER_EVENTS = (*_OFFERS, EventKind.HANDOVER_WITHDRAWN, EventKind.HANDOVER_ACCEPTED, EventKind.HANDOVER_REFUSED)
+
+
+def handover_accept_by_code(
+    *, actor: Any, code: str, room: str = "", card_code: str = "", without_card_reason: str = "", occurred_at: datetime | None = None
+) -> Journey:
+    """The receiver accepts with the loop card's code — scanned in the field, perhaps offline and
+    sent later. Conflict rules, each with its reason: an offer the sender withdrew meanwhile is
+    refused (``handover_withdrawn``: the person stays with the sender), and so is one redirected
+    to another unit (``handover_redirected``); one already accepted by the same unit is a no-op
+    refusal (``already_accepted``). The card's code is the journey's code."""
+    code = "".join(str(card_code or code or "").split()).upper()
+    if not without_card_reason:
+        card_code = code  # the code was read from the card
+    with transaction.atomic():
+        j = Journey.objects.select_related("pending_unit", "custodian").filter(code=code).first()
+        if j is None:
+            raise DomainError("not_found", _("Not found."), status=404)
+        if j.pending_unit_id is not None and Scope.of(actor).acts_for(j.pending_unit):
+            return handover_accept(
+                actor=actor,
+                journey=j,
+                unit=j.pending_unit,
+                room=room,
+                card_code=card_code,
+                without_card_reason=without_card_reason,
+                occurred_at=occurred_at,
+            )
+        _explain_no_offer(actor, j)
+        raise DomainError("not_found", _("Not found."), status=404)  # never offered to this user's units: nothing to tell
+
+
+def _explain_no_offer(actor: Any, j: Journey) -> None:
+    """Why a unit that was offered this person can no longer accept: the latest handover step
+    that named one of the user's units. Nothing is told about a journey never offered to them."""
+    mine = Scope.of(actor).unit_ids
+    for e in j.events.filter(kind__in=_HANDOVER_EVENTS).order_by("-seq")[:20]:
+        if e.kind == EventKind.HANDOVER_WITHDRAWN and e.data.get("from_unit") in mine:
+            raise Conflict(
+                "handover_withdrawn",
+                _("The sender withdrew this handover (%(reason)s): the person stays with %(unit)s. Do not take them; call the sender.")
+                % {"reason": e.data.get("reason", ""), "unit": j.custodian},
+                details={"journey": j.code, "withdrawn_at": e.occurred_at.isoformat()},
+            )
+        if e.kind == EventKind.HANDOVER_REDIRECTED and e.data.get("from_unit") in mine:
+            raise Conflict(
+                "handover_redirected",
+                _("The sender redirected this handover to another unit: do not take the person; call the sender."),
+                details={"journey": j.code},
+            )
+        if e.kind == EventKind.HANDOVER_ACCEPTED and e.unit_id in mine:
+            raise Conflict("already_accepted", _("Your unit has already accepted this person."), details={"journey": j.code})
+        if e.kind == EventKind.HANDOVER_REFUSED and e.unit_id in mine:
+            raise Conflict("already_refused", _("Your unit refused this handover; the sender decides again."), details={"journey": j.code})
 
 
 @transaction.atomic

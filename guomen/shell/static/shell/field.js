@@ -1,0 +1,136 @@
+// The field page: drawn from what the role keeps on the phone (IndexedDB), every record queued
+// with its own key and time and sent by offline.js. Nothing here needs the network.
+// Deferred scripts run in order and field.js comes first in the page's head: start once all ran.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  const off = window.guomenOffline;
+  const words = document.getElementById("field-words");
+  if (!off || !words) return;
+
+  function w(name, vars) {
+    let s = words.dataset[name] || name;
+    for (const [k, v] of Object.entries(vars || {})) s = s.replace("{" + k + "}", v);
+    return s;
+  }
+
+  function when(iso) {
+    return iso ? new Date(iso).toLocaleString() : "";
+  }
+
+  function done(text) {
+    const p = document.getElementById("field-done");
+    p.textContent = text;
+    p.hidden = false;
+  }
+
+  function drawPeople(pack) {
+    const list = document.getElementById("people-list");
+    const tpl = document.getElementById("person-row");
+    list.replaceChildren();
+    for (const row of pack.custody || []) {
+      const li = tpl.content.firstElementChild.cloneNode(true);
+      li.dataset.code = row.code;
+      li.querySelector(".name").textContent = row.name;
+      li.querySelector(".code").textContent = row.code;
+      const due = li.querySelector(".due");
+      if (row.due_at) {
+        const late = new Date(row.due_at) < new Date();
+        due.textContent = w(late ? "overdue" : "due", { time: when(row.due_at) });
+        due.classList.toggle("overdue", late);
+      }
+      const form = li.querySelector("form");
+      form.dataset.code = row.code;
+      form.dataset.name = row.name;
+      if (!["in_facility", "home_monitoring"].includes(row.state)) form.hidden = true;
+      list.append(li);
+    }
+    document.getElementById("people").hidden = !(pack.custody || []).length;
+  }
+
+  function drawReturnee(pack) {
+    const villages = pack.villages || [];
+    const select = document.querySelector("#returnee-form select[name=village]");
+    const chosen = select.value;
+    select.replaceChildren(...villages.map((v) => new Option(v.name, v.code)));
+    if (villages.some((v) => v.code === chosen)) select.value = chosen;
+    document.getElementById("returnee").hidden = !villages.length;
+  }
+
+  function drawAccept(pack) {
+    const list = document.getElementById("offered-list");
+    list.replaceChildren(...(pack.offered || []).map((r) => {
+      const li = document.createElement("li");
+      li.textContent = r.name + " · " + r.code;
+      return li;
+    }));
+    document.getElementById("accept").hidden = !("custody" in pack);
+  }
+
+  function drawPatrol(pack) {
+    const patrols = pack.patrols || [];
+    const select = document.querySelector("#checkin-form select[name=patrol]");
+    const chosen = select.value;  // a redraw after a sync keeps the user's choice
+    select.replaceChildren(...patrols.map((p) => new Option(p.segments.map((s) => s.code).join(", ") + " · " + when(p.window_start), p.id)));
+    if (patrols.some((p) => p.id === chosen)) select.value = chosen;
+    document.getElementById("patrol").hidden = !patrols.length;
+  }
+
+  function draw(pack) {
+    const note = document.getElementById("pack-note");
+    if (!pack) {
+      note.textContent = note.dataset.none;
+      return;
+    }
+    note.textContent = note.dataset.kept.replace("{time}", when(pack.generated_at));
+    drawPeople(pack);
+    drawReturnee(pack);
+    drawAccept(pack);
+    drawPatrol(pack);
+  }
+
+  document.addEventListener("submit", async (ev) => {
+    const form = ev.target;
+    if (form.classList.contains("check-form")) {
+      ev.preventDefault();
+      const t = parseFloat(form.elements.temperature.value);
+      const payload = { journey: form.dataset.code, temperature: t, symptoms: form.elements.cough.checked ? ["cough"] : [] };
+      const label = w("check", { name: form.dataset.name });
+      await off.enqueue("health_check", payload, label);
+      form.reset();
+      done(w("queued", { name: label }));
+    } else if (form.id === "returnee-form") {
+      ev.preventDefault();
+      const f = form.elements;
+      const payload = {
+        village: f.village.value, name: f.name.value.trim(), phone: f.phone.value.trim(),
+        came_from_country: f.came_from_country.value, came_from: f.came_from.value.trim(),
+      };
+      const label = w("returnee", { name: payload.name });
+      await off.enqueue("returnee", payload, label);
+      form.reset();
+      done(w("queued", { name: label }));
+    } else if (form.id === "accept-form") {
+      ev.preventDefault();
+      const code = form.elements.code.value.replace(/\s+/g, "").toUpperCase();
+      const label = w("accept", { name: code });
+      await off.enqueue("handover_accept", { code: code, room: form.elements.room.value.trim() }, label);
+      form.reset();
+      done(w("queued", { name: label }));
+    } else if (form.id === "checkin-form") {
+      ev.preventDefault();
+      const patrol = form.elements.patrol.value;
+      const label = w("checkin", { name: form.elements.patrol.selectedOptions[0].textContent });
+      navigator.geolocation.getCurrentPosition(async (pos) => {
+        document.getElementById("gps-note").hidden = true;
+        const c = pos.coords;
+        await off.enqueue("patrol_checkin", { patrol: patrol, lat: c.latitude, lon: c.longitude, accuracy: c.accuracy }, label);
+        done(w("queued", { name: label }));
+      }, () => { document.getElementById("gps-note").hidden = false; }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });  // where the patrol is now, never an older fix
+    }
+  });
+
+  off.kept("pack").then(draw);
+  off.refreshPack().then(draw);
+  window.addEventListener("online", () => off.refreshPack().then(draw));
+  document.addEventListener("guomen:synced", () => off.refreshPack().then(draw));
+});
