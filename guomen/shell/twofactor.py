@@ -31,7 +31,18 @@ TOTP_NAME = "authenticator"
 STATIC_NAME = "recovery codes"
 # Paths a signed-in user still reaches before the second factor: signing in and out, enrolling
 # and verifying, the language switch, static files and the public pages.
-OPEN_PREFIXES = ("/login/", "/logout/", "/account/two-factor/", "/i18n/", "/static/", "/public/", "/favicon")
+# The service worker and the app manifest are our own static code: a redirect would break the worker.
+OPEN_PREFIXES = (
+    "/login/",
+    "/logout/",
+    "/account/two-factor/",
+    "/i18n/",
+    "/static/",
+    "/public/",
+    "/favicon",
+    "/sw.js",
+    "/manifest.webmanifest",
+)
 
 
 def required(user: Any) -> bool:

@@ -43,6 +43,8 @@ def test_county_command_enrols_and_signs_in_with_a_code(page, settings):
 
     page.locator("details.menu.user summary").click()
     page.locator("details.menu.user form button").click()
+    # Signing out first clears what the phone kept offline, then posts: wait for it to land.
+    page.wait_for_url(re.compile(r"/login/"))
     password(page, "ruili")
     page.wait_for_url(re.compile(r"/account/two-factor/verify/\?next="))
     # The enrolment used the app's current code; the next one is accepted within the tolerance.

@@ -106,3 +106,12 @@ def test_administrator_reset_makes_the_account_enrol_again(world, client, user, 
     client.force_login(user("ruili"))
     r = client.get("/")
     assert r["Location"].startswith(reverse("two_factor_setup"))
+
+
+def test_the_service_worker_and_app_manifest_load_before_the_second_factor(world, client_as, required):
+    # The browser refuses a service worker script behind a redirect: it must answer as it is.
+    c = client_as("ruili")
+    assert c.get("/").status_code == 302
+    sw = c.get("/sw.js")
+    assert sw.status_code == 200 and "javascript" in sw["Content-Type"]
+    assert c.get("/manifest.webmanifest").status_code == 200
