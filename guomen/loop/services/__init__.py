@@ -30,6 +30,7 @@ from .beginnings import (  # noqa: F401
 )
 from .care import (  # noqa: F401
     _to_hospital,
+    checkup_record,
     hospital_report,
     journey_close,
     journey_release,
@@ -72,6 +73,7 @@ from .engine import (  # noqa: F401
     _when,
     policy_current,
     policy_publish,
+    progress,
     rules_of,
 )
 from .gate import (  # noqa: F401
@@ -103,4 +105,10 @@ from .intake import (  # noqa: F401
 from .sweep import (  # noqa: F401
     escalate,
     sweep,
+)
+from .undo import (  # noqa: F401
+    UNDO_WINDOW,
+    UNDOABLE,
+    step_undo,
+    undoable,
 )

@@ -155,6 +155,11 @@ def _snapshot(j: Journey) -> proj.Projection:
     )
 
 
+def progress(j: Journey) -> proj.Projection:
+    """The journey's state as stored, for pages that ask what is served and what is missing."""
+    return _snapshot(j)
+
+
 PROJECTED_FIELDS = [
     "custodian",
     "jurisdiction",

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from .actions import (  # noqa: F401
     ACTIONS,
-    FORM_SLOT,
-    _do,
+    OVERRIDES,
+    PageAction,
     journey_act,
+    run_action,
 )
 from .card import (  # noqa: F401
     _first_document,
