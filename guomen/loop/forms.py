@@ -199,6 +199,16 @@ class DisposeForm(forms.Form):
             _pickers(self, "to_unit", "via_unit")
 
 
+class BusDisposeForm(DisposeForm):
+    """One decision for a busload: everyone not split out goes the same way, through one team."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, picker=True, **kwargs)
+        del self.fields["note"], self.fields["override_reason"]
+        self.fields["disposition"].choices = [c for c in Disposition.choices if c[0] != Disposition.HOSPITAL]
+        self.fields["via_unit"].label = _("Transfer team")
+
+
 class OfferForm(forms.Form):
     to_unit = forms.ChoiceField(label=_("Hand over to"))
     override_reason = _text(300, _("Reason for sending a flagged person elsewhere than hospital (command only)"))

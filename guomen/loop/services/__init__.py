@@ -28,6 +28,14 @@ from .beginnings import (  # noqa: F401
     journey_declare,
     journey_intercept,
 )
+from .busload import (  # noqa: F401
+    BusReport,
+    bus_arrive,
+    bus_dispose,
+    bus_find,
+    bus_screen,
+    screened,
+)
 from .care import (  # noqa: F401
     _to_hospital,
     checkup_record,

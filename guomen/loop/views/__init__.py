@@ -17,6 +17,10 @@ from .actions import (  # noqa: F401
     journey_act,
     run_action,
 )
+from .busload import (  # noqa: F401
+    busload,
+    busload_cards,
+)
 from .card import (  # noqa: F401
     _first_document,
     certificate,

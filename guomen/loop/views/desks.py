@@ -189,7 +189,7 @@ def _quarantine_rows(scope: Scope, unit: Unit, now: datetime) -> list[Journey]:
     rows = _decorate(_journeys(scope).filter(custodian=unit, state=State.IN_FACILITY).order_by("room"), now)
     for j in rows:
         rules = s.rules_of(j)
-        p = s._snapshot(j)
+        p = s.progress(j)
         start = j.facts.get("quarantine_started_at")
         j.day = (now - datetime.fromisoformat(start)).days + 1 if start else None
         j.released = bool(j.facts.get("released_at"))
@@ -264,7 +264,7 @@ def village_desk(request: HttpRequest) -> HttpResponse:
     for j in rows:
         start = j.facts.get("monitoring_started_at")
         j.day = (now - datetime.fromisoformat(start)).days + 1 if start else None
-        j.served = monitoring_served(s._snapshot(j), s.rules_of(j), j.risk, now)
+        j.served = monitoring_served(s.progress(j), s.rules_of(j), j.risk, now)
         last = j.facts.get("last_check_at")
         j.checked_today = bool(last and datetime.fromisoformat(last) >= _start_of_today())
     ctx = {
