@@ -33,6 +33,8 @@ from .desks import (  # noqa: F401
     _quarantine_rows,
     facility_desk,
     hospital_desk,
+    manifest_refused,
+    manifest_template,
     port_desk,
     port_manifest,
     port_register,
