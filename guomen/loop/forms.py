@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guomen.lib.errors import DomainError
 from guomen.people.models import Category, DocumentKind, Sex
+from guomen.places.forms import ReturneeForm
 
 from .models import Disposition, Risk
 from .services import SYMPTOMS
@@ -145,6 +146,25 @@ def _pickers(form: forms.Form, *names: str) -> None:
         widget = UnitPicker()
         widget.choices = field.choices
         field.widget = widget
+
+
+class ReturneeDocumentForm(ReturneeForm):
+    """A returnee found locally, with the document they carry (a resident card mostly); the only
+    village of the worker is chosen already."""
+
+    document_kind = forms.ChoiceField(
+        label=_("Document type"), choices=DocumentKind.choices, initial=DocumentKind.RESIDENT_ID, required=False
+    )
+    document_number = _text(40, _("Document number (if the person has one at hand)"), widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    field_order = ["village", "name", "document_kind", "document_number", "phone", "nationality"]
+
+    def __init__(self, *args: Any, villages: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, villages=villages, **kwargs)
+        if villages is not None and not self.is_bound:
+            only = list(villages[:2])
+            if len(only) == 1:
+                self.initial.setdefault("village", only[0].pk)
 
 
 class DocumentCheckForm(forms.Form):
