@@ -152,6 +152,12 @@ def _periods(events: list[CustodyEvent]) -> list[tuple[CustodyEvent, str, dateti
     """(the event that began it, the state, when it ended) for each custody period."""
     out: list[tuple[CustodyEvent, str, datetime | None]] = []
     for e in events:
+        if e.kind == EventKind.UNDONE:  # an undone arrival never began a period; an undone closure never ended one
+            if out and out[-1][0].seq == e.data.get("undoes"):
+                out.pop()
+            elif out and e.data.get("undone") in ENDS:
+                out[-1] = (out[-1][0], out[-1][1], None)
+            continue
         state = STARTS.get(e.kind) or (e.data.get("to_state") if e.kind == EventKind.HANDOVER_ACCEPTED else None)
         if state or e.kind in ENDS:
             if out and out[-1][2] is None:

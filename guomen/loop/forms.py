@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guomen.lib.errors import DomainError
 from guomen.people.models import Category, DocumentKind, Sex
+from guomen.places.forms import ReturneeForm
 
 from .models import Disposition, Risk
 from .services import SYMPTOMS
@@ -116,6 +117,56 @@ class RegisterForm(forms.Form):
         return d
 
 
+class UnitPicker(forms.TextInput):
+    """A unit typed or picked: type-ahead over the units' names and codes (``<datalist>``), the
+    likely receivers first. The value sent is the unit's code."""
+
+    template_name = "loop/widgets/unit_picker.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+        self.choices: Any = []
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        ctx = super().get_context(name, value, attrs)
+        options: list[tuple[str, str]] = []
+        for code, label in self.choices:
+            if isinstance(label, list | tuple):
+                options.extend((c, f"{lab} · {code}") for c, lab in label if c)
+            elif code:
+                options.append((code, str(label)))
+        ctx["widget"]["options"] = options
+        ctx["widget"]["attrs"]["list"] = f"{ctx['widget']['attrs'].get('id', name)}-units"
+        return ctx
+
+
+def _pickers(form: forms.Form, *names: str) -> None:
+    for name in names:
+        field = form.fields[name]
+        widget = UnitPicker()
+        widget.choices = field.choices
+        field.widget = widget
+
+
+class ReturneeDocumentForm(ReturneeForm):
+    """A returnee found locally, with the document they carry (a resident card mostly); the only
+    village of the worker is chosen already."""
+
+    document_kind = forms.ChoiceField(
+        label=_("Document type"), choices=DocumentKind.choices, initial=DocumentKind.RESIDENT_ID, required=False
+    )
+    document_number = _text(40, _("Document number (if the person has one at hand)"), widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    field_order = ["village", "name", "document_kind", "document_number", "phone", "nationality"]
+
+    def __init__(self, *args: Any, villages: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, villages=villages, **kwargs)
+        if villages is not None and not self.is_bound:
+            only = list(villages[:2])
+            if len(only) == 1:
+                self.initial.setdefault("village", only[0].pk)
+
+
 class DocumentCheckForm(forms.Form):
     document = forms.ChoiceField(label=_("Document"))
 
@@ -156,25 +207,41 @@ class DisposeForm(forms.Form):
     note = _text(300, _("Note"))
     override_reason = _text(300, _("Reason for sending a flagged person elsewhere than hospital (command only)"))
 
-    def __init__(self, *args: Any, destinations: Any = (), teams: Any = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, destinations: Any = (), teams: Any = (), picker: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         groups: dict[str, list[tuple[str, str]]] = {}
         for u in destinations:
             groups.setdefault(str(u.get_kind_display()), []).append((u.code, u.name))
         self.fields["to_unit"].choices = [("", "—"), *groups.items()]
         self.fields["via_unit"].choices = [("", _("None: the destination collects the person")), *[(u.code, u.name) for u in teams]]
+        if picker:
+            self.fields["to_unit"].choices = [("", "—"), *[(u.code, f"{u.name} ({u.get_kind_display()})") for u in destinations]]
+            _pickers(self, "to_unit", "via_unit")
+
+
+class BusDisposeForm(DisposeForm):
+    """One decision for a busload: everyone not split out goes the same way, through one team."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, picker=True, **kwargs)
+        del self.fields["note"], self.fields["override_reason"]
+        self.fields["disposition"].choices = [c for c in Disposition.choices if c[0] != Disposition.HOSPITAL]
+        self.fields["via_unit"].label = _("Transfer team")
 
 
 class OfferForm(forms.Form):
     to_unit = forms.ChoiceField(label=_("Hand over to"))
     override_reason = _text(300, _("Reason for sending a flagged person elsewhere than hospital (command only)"))
 
-    def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any = (), picker: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         groups: dict[str, list[tuple[str, str]]] = {}
         for u in units:
             groups.setdefault(str(u.get_kind_display()), []).append((u.code, u.name))
         self.fields["to_unit"].choices = [("", "—"), *groups.items()]
+        if picker:
+            self.fields["to_unit"].choices = [("", "—"), *[(u.code, f"{u.name} ({u.get_kind_display()})") for u in units]]
+            _pickers(self, "to_unit")
 
 
 class AcceptForm(forms.Form):
@@ -204,6 +271,14 @@ class ReportForm(forms.Form):
 
 class OverrideForm(forms.Form):
     override_reason = _text(300, _("Reason for overriding the policy (command only)"))
+
+
+class ConfirmForm(forms.Form):
+    """A step with nothing to type (an arrival): the confirmation page asks before it is taken."""
+
+
+class UndoForm(forms.Form):
+    seq = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class ScanForm(forms.Form):

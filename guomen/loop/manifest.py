@@ -69,6 +69,8 @@ class ImportReport:
     taken: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # The refused rows as they were sent, for the correction file (kept out of ``as_dict``).
+    refused_values: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "taken": self.taken, "unchanged": self.unchanged, "rejected": self.rejected}
@@ -207,6 +209,7 @@ def manifest_import(*, actor: Any, port_unit: Unit, file_name: str, content: byt
                     "field": "document_number",
                 }
             )
+            report.refused_values.append(rec)
             continue
         first_row.setdefault(key, n)
         try:
@@ -215,6 +218,7 @@ def manifest_import(*, actor: Any, port_unit: Unit, file_name: str, content: byt
         except DomainError as e:
             field_name = (e.details or {}).get("field") if isinstance(e.details, dict) else None
             report.rejected.append({"row": n, "code": e.code, "reason": e.message, **({"field": field_name} if field_name else {})})
+            report.refused_values.append(rec)
     return report
 
 

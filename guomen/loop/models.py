@@ -68,6 +68,7 @@ class EventKind(models.TextChoices):
     RELEASED = "released", _("Released from quarantine")
     CLOSED = "closed", pgettext_lazy("journey event", "Closed")
     OVERRIDE_CLOSED = "override_closed", _("Closed by override")
+    UNDONE = "undone", _("Step undone")
 
 
 class Disposition(models.TextChoices):

@@ -164,6 +164,20 @@ def _apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
     if k == EventKind.RELEASED:
         f["released_at"] = _iso(t)
         return replace(n, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_HANDOVER)
+    if k == EventKind.UNDONE:  # the journey as it stood before the undone step (``services.undo``)
+        r = d["restore"]
+        return replace(
+            n,
+            state=r["state"],
+            custodian_id=r["custodian_id"],
+            due_at=_t(r.get("due_at")),
+            awaiting=r.get("awaiting", ""),
+            pending_unit_id=r.get("pending_unit_id"),
+            expected_at=_t(r.get("expected_at")),
+            room=r.get("room", ""),
+            closed_at=None,
+            facts=dict(r.get("facts") or {}),
+        )
     if k in (EventKind.CLOSED, EventKind.OVERRIDE_CLOSED):
         return replace(n, state=State.CLOSED, closed_at=t, due_at=None, awaiting="", pending_unit_id=None, expected_at=None, room="")
     raise ValueError(f"unknown event kind {k!r}")

@@ -106,6 +106,7 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
         for code in codes.values():
             page.goto(base + "/loop/port/")
             page.locator("#expected .item", has_text=code).locator("button[type=submit]").click()
+            page.locator("#confirm button[type=submit]").click()  # arrival is asked once more
             page.wait_for_url(base + f"/loop/j/{code}/")
             page.locator("#document button[type=submit]").click()
             expect(page.locator("#findings")).to_be_visible()
@@ -117,14 +118,14 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
         # --- fever: to the county's designated hospital; the others: to the hotel via the transfer team ---
         page.goto(base + f"/loop/j/{fever}/")
         page.select_option("#dispose select[name=disposition]", "hospital")
-        page.select_option("#dispose select[name=to_unit]", "c532823-hospital")
+        page.fill("#dispose input[name=to_unit]", "c532823-hospital")
         page.locator("#dispose button[type=submit]").click()
         expect(page.locator("#status")).to_contain_text(u("c532823-hospital").name_zh)
         for code in hotel_bound:
             page.goto(base + f"/loop/j/{code}/")
             page.select_option("#dispose select[name=disposition]", "quarantine")
-            page.select_option("#dispose select[name=to_unit]", "c532823-hotel1")
-            page.select_option("#dispose select[name=via_unit]", "c532823-transfer")
+            page.fill("#dispose input[name=to_unit]", "c532823-hotel1")
+            page.fill("#dispose input[name=via_unit]", "c532823-transfer")
             page.locator("#dispose button[type=submit]").click()
             expect(page.locator("#status")).to_contain_text(u("c532823-transfer").name_zh)
         page.goto(base + "/loop/port/")

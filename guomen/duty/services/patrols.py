@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,6 +80,9 @@ def _locked_patrol(patrol: Patrol) -> Patrol:
     return Patrol.objects.select_for_update().select_related("team").get(pk=patrol.pk)
 
 
+EARLY_START = timedelta(hours=2)  # a patrol may start this much before its window, not a day early
+
+
 @transaction.atomic
 def patrol_start(*, actor: Any, patrol: Patrol, at: datetime | None = None) -> Patrol:
     _patrol_member(actor, patrol)
@@ -87,7 +91,22 @@ def patrol_start(*, actor: Any, patrol: Patrol, at: datetime | None = None) -> P
         return p  # a retry
     if p.status != PatrolStatus.PLANNED:
         raise Conflict("wrong_status", _("Not possible now: the patrol is “%(status)s”.") % {"status": p.get_status_display()})
-    p.status, p.started_at = PatrolStatus.STARTED, at or _now()
+    when = at or _now()
+    if when < p.window_start - EARLY_START:
+        raise Conflict(
+            "too_early",
+            _("This patrol is planned for %(when)s: start it then.")
+            % {"when": timezone.localtime(p.window_start).strftime("%Y-%m-%d %H:%M")},
+        )
+    # Before its window, a patrol starts early only if the team's (or leader's) last one has ended.
+    running = Patrol.objects.filter(status=PatrolStatus.STARTED).filter(Q(team=p.team) | Q(leader=p.leader)).exclude(pk=p.pk).first()
+    if running is not None and when < p.window_start:
+        raise Conflict(
+            "another_running",
+            _("Another patrol is under way since %(when)s: end it before starting this one.")
+            % {"when": timezone.localtime(running.started_at).strftime("%Y-%m-%d %H:%M") if running.started_at else "—"},
+        )
+    p.status, p.started_at = PatrolStatus.STARTED, when
     p.save(update_fields=["status", "started_at"])
     return p
 

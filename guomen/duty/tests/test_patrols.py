@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from guomen.duty import geo, services
-from guomen.duty.models import PatrolStatus, TrackPoint
+from guomen.duty.models import Patrol, PatrolStatus, TrackPoint
 from guomen.lib.errors import Conflict, DomainError
 
 from .helpers import gpx_of, local, straight_segment, track_along, unit, who
@@ -154,3 +154,22 @@ def test_api_plans_a_patrol_takes_a_gpx_upload_and_exports_it(api_as):
     assert r.status_code == 200 and len(gpxpy.parse(r.content.decode()).tracks[0].segments[0].points) == 21
     r = c.get("/api/duty/coverage/gaps?hours=24")
     assert r.status_code == 200 and isinstance(r.json(), list)
+
+
+def test_a_patrol_for_tomorrow_cannot_start_today_nor_while_another_is_under_way(world):
+    seg = straight_segment(km=5)
+    tomorrow = _plan(seg, hours_from_now=24)
+    with pytest.raises(Conflict) as exc:
+        services.patrol_start(actor=who("ruili_patrol"), patrol=tomorrow)
+    assert exc.value.code == "too_early"
+    running = _plan(seg)
+    services.patrol_start(actor=who("ruili_patrol"), patrol=running)
+    soon = _plan(seg, hours_from_now=1)  # an hour early: allowed only when nothing else is under way
+    with pytest.raises(Conflict) as exc:
+        services.patrol_start(actor=who("ruili_patrol"), patrol=soon)
+    assert exc.value.code == "another_running"
+    soon.refresh_from_db()
+    assert soon.status == "planned"
+    for other in Patrol.objects.filter(status="started", leader=who("ruili_patrol")):
+        services.patrol_end(actor=who("ruili_patrol"), patrol=other)
+    assert services.patrol_start(actor=who("ruili_patrol"), patrol=soon).status == "started"

@@ -34,8 +34,17 @@ from .beginnings import (  # noqa: F401
     journey_declare,
     journey_intercept,
 )
+from .busload import (  # noqa: F401
+    BusReport,
+    bus_arrive,
+    bus_dispose,
+    bus_find,
+    bus_screen,
+    screened,
+)
 from .care import (  # noqa: F401
     _to_hospital,
+    checkup_record,
     hospital_report,
     journey_close,
     journey_release,
@@ -77,6 +86,7 @@ from .engine import (  # noqa: F401
     _when,
     policy_current,
     policy_publish,
+    progress,
     rules_of,
     snapshot,
 )
@@ -115,6 +125,9 @@ from .sweep import (  # noqa: F401
     escalate,
     sweep,
 )
-
-# The page actions (``views.actions``) still call the state check by its former name.
-_require_state = require_state
+from .undo import (  # noqa: F401
+    UNDO_WINDOW,
+    UNDOABLE,
+    step_undo,
+    undoable,
+)

@@ -95,6 +95,25 @@ def journey_close(*, actor: Any, journey: Journey, override_reason: str = "") ->
     return _append(j, EventKind.CLOSED, unit=j.custodian, actor=actor, at=_now(), data={})
 
 
+@transaction.atomic
+def checkup_record(
+    *, actor: Any, journey: Journey, temperature: float | None, symptoms: Any = (), sample_id: str = "", result: str = ""
+) -> None:
+    """The check form of a facility or a village: a test result (if given) and the health check,
+    in one transaction. A result alone is allowed in any open state; a check only in quarantine or
+    at home."""
+    from .checks import health_check
+    from .gate import journey_test_result
+
+    if result:
+        journey_test_result(actor=actor, journey=journey, sample_id=sample_id, result=result)
+        journey.refresh_from_db()
+    if journey.state in (State.IN_FACILITY, State.HOME_MONITORING):
+        health_check(actor=actor, journey=journey, temperature=temperature, symptoms=symptoms)  # type: ignore[arg-type]
+    elif not result:
+        require_state(journey, State.IN_FACILITY, State.HOME_MONITORING)
+
+
 def _to_hospital(j: Journey, actor: Any, *, reason: str) -> None:
     """A fever or a positive result: offer the person to the county's designated hospital at once."""
     if j.state in (State.IN_HOSPITAL, State.HANDOVER_OFFERED, State.CLOSED):

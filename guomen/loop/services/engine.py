@@ -152,6 +152,11 @@ def snapshot(j: Journey) -> proj.Projection:
     )
 
 
+def progress(j: Journey) -> proj.Projection:
+    """The journey's state as stored, for pages that ask what is served and what is missing."""
+    return snapshot(j)
+
+
 PROJECTED_FIELDS = [
     "custodian",
     "jurisdiction",

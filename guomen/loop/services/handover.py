@@ -87,21 +87,32 @@ def handover_offer(
     return _offer(j, actor, to_unit, expected_at, override_reason=override_reason)
 
 
+def _offered_unit(journey: Journey, unit: Unit | None) -> Unit:
+    if unit is not None:
+        return unit
+    require_state(journey, State.HANDOVER_OFFERED)
+    if journey.pending_unit is None:
+        raise Conflict("not_offered", _("Not possible now: no handover is offered."))
+    return journey.pending_unit
+
+
 @transaction.atomic
 def handover_accept(
     *,
     actor: Any,
     journey: Journey,
-    unit: Unit,
+    unit: Unit | None = None,
     room: str = "",
     card_code: str = "",
     without_card_reason: str = "",
     occurred_at: datetime | None = None,
 ) -> Journey:
     """The receiver takes custody — with the loop card's code (scanned or typed), or from its list
-    with a reason why the card was not at hand (``card_presence``). Custody changes only here."""
-    _act_for(actor, unit)
+    with a reason why the card was not at hand (``card_presence``). Custody changes only here.
+    Without ``unit``, the unit the journey is offered to accepts."""
     j = _locked(journey)
+    unit = _offered_unit(j, unit)
+    _act_for(actor, unit)
     require_state(j, State.HANDOVER_OFFERED)
     if j.pending_unit_id != unit.pk:
         raise DomainError("not_offered_to_you", _("This person was not handed over to your unit."), status=422)
@@ -185,10 +196,12 @@ def _explain_no_offer(actor: Any, j: Journey) -> None:
 
 
 @transaction.atomic
-def handover_refuse(*, actor: Any, journey: Journey, unit: Unit, reason: str) -> Journey:
-    """The receiver refuses: the journey returns to the sender, who must decide again."""
-    _act_for(actor, unit)
+def handover_refuse(*, actor: Any, journey: Journey, reason: str, unit: Unit | None = None) -> Journey:
+    """The receiver refuses: the journey returns to the sender, who must decide again.
+    Without ``unit``, the unit the journey is offered to refuses."""
     j = _locked(journey)
+    unit = _offered_unit(j, unit)
+    _act_for(actor, unit)
     require_state(j, State.HANDOVER_OFFERED)
     if j.pending_unit_id != unit.pk:
         raise DomainError("not_offered_to_you", _("This person was not handed over to your unit."), status=422)

@@ -43,15 +43,23 @@ def returnee_report(
     place: str = "",
     risk: str = "high",
     occurred_at: dt.datetime | None = None,
+    document_kind: str = "resident_id",
+    document_number: str = "",
 ) -> Journey:
-    """A returnee found locally by the village: registered as a person, then a journey in the
-    village committee's custody (``journey_intercept(found_locally=True)``)."""
+    """A returnee found locally by the village: registered as a person (with the document they
+    carry, when given), then a journey in the village committee's custody
+    (``journey_intercept(found_locally=True)``)."""
     committee = committee_for(actor, village)
     if came_from_country and came_from_country not in Country.values:
         raise _invalid("bad_choice", _("“%(value)s” is not a valid choice.") % {"value": came_from_country}, "came_from_country")
     came_from = clean_text(came_from, "came_from", max_length=120)
+    documents = (
+        [{"kind": document_kind or "resident_id", "number": document_number, "issuing_country": nationality}]
+        if document_number.strip()
+        else []
+    )
     person = person_register(
-        actor=actor, unit=committee, name_native=name, phone=phone, nationality=nationality, category=Category.RETURNEE
+        actor=actor, unit=committee, name_native=name, phone=phone, nationality=nationality, category=Category.RETURNEE, documents=documents
     )
     return journey_intercept(
         actor=actor,

@@ -63,8 +63,8 @@ def test_a_person_goes_from_the_port_to_quarantine_to_the_village_to_closure_in_
     page.locator("#screen button[type=submit]").click()
     expect(page.locator("#timeline li")).to_have_count(3)
     page.select_option("#dispose select[name=disposition]", "quarantine")
-    page.select_option("#dispose select[name=to_unit]", "c533102-hotel1")
-    page.select_option("#dispose select[name=via_unit]", "c533102-transfer")
+    page.fill("#dispose input[name=to_unit]", "c533102-hotel1")  # type-ahead picker: the unit's code
+    page.fill("#dispose input[name=via_unit]", "c533102-transfer")
     page.locator("#dispose button[type=submit]").click()
     expect(page.locator("#status")).to_contain_text(u("c533102-transfer").name_zh)  # the browser reads Chinese
     assert Journey.objects.get(code=code).state == State.HANDOVER_OFFERED
@@ -117,6 +117,7 @@ def test_a_person_goes_from_the_port_to_quarantine_to_the_village_to_closure_in_
         releases = page.locator("#releases-c533102-hotel1")
         expect(releases).to_contain_text(code)
         releases.locator("button[type=submit]").click()
+        page.locator("#confirm button[type=submit]").click()  # an irreversible step is asked once more
         released = page.locator("#released-c533102-hotel1")
         expect(released).to_contain_text(code)
         released.locator("select[name=to_unit]").select_option(village.code)
@@ -144,6 +145,7 @@ def test_a_person_goes_from_the_port_to_quarantine_to_the_village_to_closure_in_
         closable = page.locator("#closable")
         expect(closable).to_contain_text(code)
         closable.locator("button[type=submit]").click()
+        page.locator("#confirm button[type=submit]").click()
         expect(page.locator("#closable")).not_to_contain_text(code)
         page.goto(base + f"/loop/j/{code}/")
         expect(page.locator("#timeline")).to_contain_text("101")

@@ -78,3 +78,18 @@ def test_a_journey_closed_by_override_is_not_certified_as_completed(client_as, w
     text = certificate(client_as, j)
     assert "ended by override" in text and "转往外省 moved to another province" in text
     assert "Closed-loop follow-up completed" not in text and "has completed" not in text
+
+
+def test_the_certificate_fits_one_page_even_with_an_override_home_monitoring_and_every_test(client_as, world):
+    start = timezone.now() - timedelta(days=13)
+    with time_machine.travel(start, tick=False):
+        j = quarantined()
+    for day in (1, 4, 7, 10, 11, 12):
+        with time_machine.travel(start + timedelta(days=day, hours=1), tick=False):
+            s.journey_test_result(actor=who("ruili_hotel"), journey=j, sample_id=f"S{day}", result="negative")
+    with time_machine.travel(start + timedelta(days=12, hours=2), tick=False):
+        s.journey_release(
+            actor=who("ruili"), journey=j, override_reason="家属病危，经专家组评估同意提前解除 family emergency, early release agreed"
+        )
+    r = client_as("ruili_hotel").get(reverse("loop:certificate", args=[j.code]))
+    assert len(PdfReader(io.BytesIO(r.content)).pages) == 1

@@ -55,7 +55,8 @@ def pdf_fonts(pdf: bytes) -> set[bytes]:
 
 
 def act(client, j, action, **data):
-    return client.post(reverse("loop:act", args=[j.code, action]), data)
+    """Post a step as the page does, answering "yes" where the page asks before an irreversible one."""
+    return client.post(reverse("loop:act", args=[j.code, action]), {"confirm": "yes", **data})
 
 
 REGISTER = {
@@ -206,7 +207,7 @@ def test_a_refused_step_shows_the_services_message_and_changes_nothing(client_as
     assert r.status_code == 422
     html = r.content.decode()
     assert "医院" in html or "hospital" in html
-    assert 'class="card step failed" id="dispose"' in html
+    assert 'class="card step failed primary" id="dispose"' in html
     r = act(c, j, "screen", temperature="hot")
     assert r.status_code == 422 and ("°C" in r.content.decode())
     r = act(c, j, "dispose", disposition="quarantine", to_unit="c533102-hospital")

@@ -12,9 +12,14 @@ from __future__ import annotations
 
 from .actions import (  # noqa: F401
     ACTIONS,
-    FORM_SLOT,
-    _do,
+    OVERRIDES,
+    PageAction,
     journey_act,
+    run_action,
+)
+from .busload import (  # noqa: F401
+    busload,
+    busload_cards,
 )
 from .card import (  # noqa: F401
     _first_document,
@@ -28,6 +33,8 @@ from .desks import (  # noqa: F401
     _quarantine_rows,
     facility_desk,
     hospital_desk,
+    manifest_refused,
+    manifest_template,
     port_desk,
     port_manifest,
     port_register,

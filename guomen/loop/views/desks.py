@@ -9,12 +9,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from guomen.core.links import opens_for
@@ -154,12 +154,65 @@ def port_manifest(request: HttpRequest) -> HttpResponse:
             for r in (*report.taken, *report.unchanged):
                 r["j"] = by_code.get(r["journey"])
             ctx.update({"report": report, "file_name": name})
+            _keep_refused(request, report)
             if report.taken:
                 messages.success(
                     request,
                     ngettext("%(n)d arrival declared.", "%(n)d arrivals declared.", len(report.taken)) % {"n": len(report.taken)},
                 )
     return render(request, "loop/manifest.html", ctx, status=status)
+
+
+REFUSED_SESSION = "loop_manifest_refused"
+
+
+def _keep_refused(request: HttpRequest, report: Any) -> None:
+    """The last import's refused rows, sealed like every identifier at rest, for the correction file."""
+    import json
+
+    from guomen.people.crypto import seal
+
+    if not report.rejected:
+        request.session.pop(REFUSED_SESSION, None)
+        return
+    values = [{k: (v.isoformat(sep=" ") if isinstance(v, datetime) else v) for k, v in rec.items()} for rec in report.refused_values]
+    request.session[REFUSED_SESSION] = seal(json.dumps({"rejected": report.rejected, "values": values}, default=str))
+
+
+@loop_page
+@opens_for(access.works_at_a_port, forbidden=True)
+def manifest_refused(request: HttpRequest) -> HttpResponse:
+    """The refused rows of the last import, as sent, with row and reason, to correct and import again."""
+    import json
+
+    from guomen.people.crypto import unseal
+
+    from ..manifest_files import refused
+
+    _require_role(Scope.of(request.user), Role.PORT_OFFICER)
+    sealed = request.session.get(REFUSED_SESSION)
+    if not sealed:
+        raise Http404(_("No refused rows to download: import a manifest first."))
+    kept = json.loads(unseal(sealed))
+    response = HttpResponse(refused(kept["rejected"], kept["values"], get_language()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="manifest-refused.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@loop_page
+def manifest_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    """An empty manifest, headers in the language asked for (``?lang=zh-hans`` or ``en``; the page's by default)."""
+    from ..manifest_files import template
+
+    _require_role(Scope.of(request.user), Role.PORT_OFFICER)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    lang = "zh" if (request.GET.get("lang") or get_language() or "").lower().startswith("zh") else "en"
+    types = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    response = HttpResponse(template(fmt, lang), content_type=types[fmt])
+    response["Content-Disposition"] = f'attachment; filename="manifest-template-{lang}.{fmt}"'
+    return response
 
 
 def _custody(scope: Scope, units: Iterable[Unit]) -> list[Journey]:
@@ -189,7 +242,7 @@ def _quarantine_rows(scope: Scope, unit: Unit, now: datetime) -> list[Journey]:
     rows = _decorate(_journeys(scope).filter(custodian=unit, state=State.IN_FACILITY).order_by("room"), now)
     for j in rows:
         rules = s.rules_of(j)
-        p = s.snapshot(j)
+        p = s.progress(j)
         start = j.facts.get("quarantine_started_at")
         j.day = (now - datetime.fromisoformat(start)).days + 1 if start else None
         j.released = bool(j.facts.get("released_at"))
@@ -264,7 +317,7 @@ def village_desk(request: HttpRequest) -> HttpResponse:
     for j in rows:
         start = j.facts.get("monitoring_started_at")
         j.day = (now - datetime.fromisoformat(start)).days + 1 if start else None
-        j.served = monitoring_served(s.snapshot(j), s.rules_of(j), j.risk, now)
+        j.served = monitoring_served(s.progress(j), s.rules_of(j), j.risk, now)
         last = j.facts.get("last_check_at")
         j.checked_today = bool(last and datetime.fromisoformat(last) >= _start_of_today())
     ctx = {

@@ -14,22 +14,24 @@ from django.views.decorators.http import require_POST
 
 from guomen.lib.errors import DomainError
 from guomen.org.scoping import Scope
-from guomen.places.forms import ReturneeForm
 from guomen.places.models import SelfDeclaration
 from guomen.places.queries import my_villages
 
 from .. import services
+from ..forms import ReturneeDocumentForm
 
 
 @login_required
 def returnee_new(request: HttpRequest) -> HttpResponse:
     villages = my_villages(request.user)
-    form = ReturneeForm(request.POST or None, villages=villages)
+    form = ReturneeDocumentForm(request.POST or None, villages=villages)
     if request.method == "POST" and form.is_valid():
         try:
             journey = services.returnee_report(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            form.add_error((exc.details or {}).get("field") if (exc.details or {}).get("field") in form.fields else None, exc.message)
+            name = (exc.details or {}).get("field") if isinstance(exc.details, dict) else None
+            name = {"number": "document_number", "kind": "document_kind", "documents": "document_number"}.get(name, name)
+            form.add_error(name if name in form.fields else None, exc.message)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:

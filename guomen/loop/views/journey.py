@@ -13,16 +13,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guomen.org.models import Unit, UnitKind
-from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 from guomen.people.models import IdentityDocument
 
 from .. import forms as f
 from .. import services as s
+from .. import steps
 from ..models import CustodyEvent, Disposition, EventKind, Journey, State
 from ..projection import flags, monitoring_served, quarantine_served, tests_satisfied
 from ..rules import flag_labels
-from .plumbing import GATE_STATES, RECEIVING_KINDS, _journey, _units_near, awaiting_label, loop_page, time_left
+from .plumbing import RECEIVING_KINDS, _journey, awaiting_label, likely_units, loop_page, time_left
+from .step_text import text_of
 
 
 # --- the journey: timeline and the steps its holder may take -------------------------------------
@@ -118,81 +119,48 @@ def _findings(events: list[CustodyEvent]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def _journey_context(request: HttpRequest, scope: Scope, j: Journey, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+def _journey_context(
+    request: HttpRequest, scope: Scope, j: Journey, bound: dict[str, Any] | None = None, failed: str = ""
+) -> dict[str, Any]:
+    """The page: the journey, and the steps its state and the user's role allow — the primary
+    step first, the rest folded; a form that failed comes first and open, with what was typed."""
+    from .actions import ACTIONS, OVERRIDES
+
     now = timezone.now()
     j.left_text, j.left_class = time_left(j.due_at, now)
     events = _events(j)
-    write = not scope.read_only
-    holder = write and scope.acts_for(j.custodian)
-    receiver = write and j.pending_unit is not None and scope.acts_for(j.pending_unit)
-    command = write and scope.has_role(*COMMAND_ROLES)
     rules = s.rules_of(j)
-    p = s.snapshot(j)
+    p = s.progress(j)
     released = bool(j.facts.get("released_at"))
     documents = list(IdentityDocument.objects.filter(person=j.person).order_by("created_at"))
-    custodian = j.custodian
+    guide = steps.guide(scope, j)
+    order = ([guide.primary] if guide.primary else []) + guide.others
+    if failed and failed in order:
+        order = [failed] + [n for n in order if n != failed]
     forms: dict[str, Any] = {}
-    steps: set[str] = set()
-    if holder:
-        if j.state == State.DECLARED:
-            steps |= {"arrive", "document"}
-        if j.state in GATE_STATES:
-            steps |= {"document", "screen", "sample", "result", "dispose", "offer"}
-        if j.state == State.IN_TRANSIT:
-            steps |= {"offer"}
-        if j.state == State.IN_FACILITY:
-            steps |= {"check", "sample", "result"} if not released else set()
-            steps |= {"offer"} if released else {"release"}
-        if j.state == State.IN_HOSPITAL:
-            steps |= {"report", "close", "offer", "sample", "result"}
-        if j.state == State.HOME_MONITORING:
-            steps |= {"check", "close", "sample", "result"}
-    if receiver and j.state == State.HANDOVER_OFFERED:
-        steps |= {"accept", "refuse"}
-    if holder and j.state == State.HANDOVER_OFFERED:
-        steps |= {"withdraw", "redirect"}
-    if command and j.state == State.IN_FACILITY and not released:
-        steps.add("override_release")
-    if command and j.is_open:
-        steps.add("override_close")
-    if "document" in steps:
-        forms["document"] = f.DocumentCheckForm(documents=documents)
-    if "screen" in steps:
-        forms["screen"] = f.ScreenForm()
-    if "sample" in steps:
-        forms["sample"] = f.SampleForm()
-    if "result" in steps:
-        forms["result"] = f.ResultForm()
-    if "check" in steps:
-        forms["check"] = f.CheckForm()
-    if "dispose" in steps:
-        destinations = _units_near(custodian, (UnitKind.QUARANTINE_FACILITY, UnitKind.HOSPITAL, UnitKind.VILLAGE_COMMITTEE))
-        teams = _units_near(custodian, (UnitKind.TRANSFER_TEAM,))
-        forms["dispose"] = f.DisposeForm(destinations=destinations, teams=teams)
-    if "offer" in steps:
-        forms["offer"] = f.OfferForm(units=_offer_units(j), initial={"to_unit": _offer_default(j)})
-    if "accept" in steps:
-        forms["accept"] = f.AcceptForm()
-    if "refuse" in steps:
-        forms["refuse"] = f.RefuseForm()
-    if "withdraw" in steps:
-        forms["withdraw"] = f.WithdrawForm()
-    if "redirect" in steps:
-        forms["redirect"] = f.RedirectForm(units=_offer_units(j))
-    if "report" in steps:
-        forms["report"] = f.ReportForm()
-    if "override_release" in steps or "override_close" in steps:
-        forms["override"] = f.OverrideForm()
-    for name, form in (bound or {}).items():
-        forms[name] = form
+    for name in order:
+        action = OVERRIDES.get(name, name)
+        forms[name] = (bound or {}).get(name) or (f.ConfirmForm() if name in ("release", "close") else ACTIONS[action].form(j, None))
+    needs_room = j.pending_unit is not None and j.pending_unit.kind == UnitKind.QUARANTINE_FACILITY
+    guided = [
+        {"name": n, "action": OVERRIDES.get(n, n), "form": forms[n], "confirm": n in steps.CONFIRM, **text_of(n, j, needs_room)}
+        for n in order
+    ]
+    undo = s.undoable(j, request.user) if not scope.read_only else None
     return {
         "j": j,
         "events": events,
         "findings": _findings(events),
         "documents": documents,
         "forms": forms,
-        "steps": steps,
-        "needs_room": j.pending_unit is not None and j.pending_unit.kind == UnitKind.QUARANTINE_FACILITY,
+        "steps": set(order),
+        "guided": guided,
+        "first": guided[0] if guided and (guide.primary or failed) else None,
+        "rest": guided[1:] if guided and (guide.primary or failed) else guided,
+        "failed": failed,
+        "undo": undo,
+        "undo_until": undo.occurred_at + s.UNDO_WINDOW if undo else None,
+        "needs_room": needs_room,
         "released": released,
         "awaiting": awaiting_label(j.awaiting),
         "served": quarantine_served(p, rules, j.risk, now) if j.state == State.IN_FACILITY else None,
@@ -226,7 +194,7 @@ def _offer_units(j: Journey) -> QuerySet[Unit]:
         kinds = (UnitKind.VILLAGE_COMMITTEE, UnitKind.QUARANTINE_FACILITY, UnitKind.TRANSFER_TEAM)
     else:
         kinds = RECEIVING_KINDS
-    return _units_near(j.custodian, kinds)
+    return likely_units(j.custodian, kinds)
 
 
 def _offer_default(j: Journey) -> str:

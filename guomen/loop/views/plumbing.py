@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -153,6 +153,19 @@ def _units_near(unit: Unit, kinds: Iterable[str]) -> QuerySet[Unit]:
         .exclude(pk=unit.pk)
         .select_related("jurisdiction")
         .order_by("kind", "jurisdiction__path", "code")
+    )
+
+
+def likely_units(unit: Unit, kinds: Iterable[str]) -> QuerySet[Unit]:
+    """The same directory as ``_units_near``, likely receivers first: the sender's own county,
+    then the kinds in the order the step needs them."""
+    kinds = list(kinds)
+    county = "/".join(unit.jurisdiction.path.split("/")[:4]) + "/"
+    return _units_near(unit, kinds).order_by(
+        Case(When(jurisdiction__path__startswith=county, then=Value(0)), default=Value(1)),
+        Case(*[When(kind=k, then=Value(i)) for i, k in enumerate(kinds)], default=Value(len(kinds))),
+        "jurisdiction__path",
+        "code",
     )
 
 

@@ -175,3 +175,40 @@ def test_public_self_declaration_is_protected_by_csrf(world, user):
     c = Client(enforce_csrf_checks=True)
     assert c.post("/places/declare/", _declaration(grid_village(user))).status_code == 403
     assert not SelfDeclaration.objects.exists()
+
+
+def test_the_returnee_form_takes_a_document_number_and_preselects_the_workers_only_village(client_as, user):
+    from guomen.loop.models import Journey
+
+    village = grid_village(user)
+    c = client_as("ruili_grid")
+    html = c.get("/places/returnees/new/").content.decode()
+    assert 'name="document_number"' in html
+    assert f'<option value="{village.pk}" selected>' in html
+    r = c.post(
+        "/places/returnees/new/",
+        {
+            "village": village.pk,
+            "name": "王返乡",
+            "nationality": "CHN",
+            "document_kind": "resident_id",
+            "document_number": "12345",
+            "risk": "high",
+        },
+    )
+    assert r.status_code == 200 and "document_number" in r.content.decode()  # a resident card number is checked: shown at its field
+    number = "533102199003070019"
+    r = c.post(
+        "/places/returnees/new/",
+        {
+            "village": village.pk,
+            "name": "王返乡",
+            "nationality": "CHN",
+            "document_kind": "resident_id",
+            "document_number": number,
+            "risk": "high",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:1500]
+    j = Journey.objects.get(person__name_native="王返乡")
+    assert j.person.documents.get().last4 == number[-4:]
