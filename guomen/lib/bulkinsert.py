@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 
@@ -40,9 +42,24 @@ def _pg_value(f: models.Field) -> Callable[[Any], Any] | None:
 
 
 def _sqlite_value(f: models.Field) -> Callable[[Any], Any] | None:
-    if isinstance(f, models.JSONField | models.DateTimeField | models.DateField | models.UUIDField | models.DecimalField):
+    """What Django's SQLite backend stores (``adapt_*_value``), without its per-value overhead."""
+    if isinstance(f, models.JSONField):
+        return lambda v: json.dumps(v, cls=f.encoder)
+    if isinstance(f, models.DateTimeField):
+        return _sqlite_datetime
+    if isinstance(f, models.DateField):
+        return str
+    if isinstance(f, models.UUIDField):
+        return lambda v: v.hex
+    if isinstance(f, models.DecimalField):
         return lambda v: f.get_db_prep_value(v, connection)
     return None
+
+
+def _sqlite_datetime(v: Any) -> str:
+    if v.tzinfo is not None:
+        v = v.astimezone(UTC).replace(tzinfo=None) if settings.USE_TZ else v.replace(tzinfo=None)
+    return str(v)
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[int]:

@@ -106,9 +106,15 @@ def clean_number(kind: str, number: Any) -> str:
     return n
 
 
+_CHOICE_VALUES: dict[Any, frozenset[str]] = {}
+
+
 def _choice(value: Any, choices: Any, field_name: str) -> str:
     v = clean_text(value, field_name, max_length=40, required=True)
-    if v not in choices.values:
+    allowed = _CHOICE_VALUES.get(choices)
+    if allowed is None:  # an enum's values, listed once (Django builds the list on every read)
+        allowed = _CHOICE_VALUES[choices] = frozenset(choices.values)
+    if v not in allowed:
         raise _invalid("bad_choice", _("“%(value)s” is not a valid %(field)s.") % {"value": v, "field": _label(field_name)}, field_name)
     return v
 

@@ -104,16 +104,15 @@ def _state(report: ImportReport) -> dict[str, Any]:
             if f.attname not in {"id", "public_id", "code", "person_id", "opened_at", "state_since", "updated_at"}
         }
         p = j.person
-        pf = {f: getattr(p, f) for f in ("name_native", "name_latin", "name_search", "sex", "birth_date", "nationality", "phone", "category")}
+        pf = {
+            f: getattr(p, f) for f in ("name_native", "name_latin", "name_search", "sex", "birth_date", "nationality", "phone", "category")
+        }
         pf["registered_by_id"] = p.registered_by_id
         docs = [
             (d.kind, d.issuing_country, unseal(d.number_sealed), d.lookup, d.number_lookup, d.last4, d.valid_until)
             for d in IdentityDocument.objects.filter(person=p)
         ]
-        events = [
-            (e.seq, e.kind, e.unit_id, e.actor_id, e.data)
-            for e in CustodyEvent.objects.filter(journey=j).order_by("seq")
-        ]
+        events = [(e.seq, e.kind, e.unit_id, e.actor_id, e.data) for e in CustodyEvent.objects.filter(journey=j).order_by("seq")]
         journeys[n] = {"journey": jf, "person": pf, "documents": docs, "events": events}
     return {
         "outcomes": sorted(
