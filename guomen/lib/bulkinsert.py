@@ -90,7 +90,8 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, len(rows)])
             ids = [r[0] for r in cursor.fetchall()]
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {qn(table)} ({qn(pk)}, {cols}) FROM STDIN") as copy:
+            # Django's error classes (IntegrityError…) for the raw cursor too, as for its own statements.
+            with connection.wrap_database_errors, raw.copy(f"COPY {qn(table)} ({qn(pk)}, {cols}) FROM STDIN") as copy:
                 for i, row in zip(ids, rows, strict=True):
                     copy.write_row([i, *values(row)])
             return ids

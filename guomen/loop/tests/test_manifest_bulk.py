@@ -58,6 +58,8 @@ def mixed_rows() -> list[list[str]]:
     rows.append(row(50))  # a person who already has a journey declared here
     rows.append(row(51))  # a person already at the gate
     rows.append(row(52, born="2999-01-01"))
+    rows.append(row(60, nat="D"))  # a German passport, the ICAO way…
+    rows.append(row(60, nat="DEU"))  # …and the ISO way: the same document, found again
     return rows
 
 
@@ -150,6 +152,7 @@ def test_a_file_declared_in_batches_gives_what_the_one_row_services_give(monkeyp
         "journey_open",
         "birth_in_future",
     }
+    assert bulk["outcomes"][-2:] == [(17, "taken"), (18, "unchanged")]
     assert bulk["reasons"] == one["reasons"]
     assert bulk["journeys"] == one["journeys"]
     assert bulk["counts"] == one["counts"] and bulk["daily"] == one["daily"] and bulk["persons"] == one["persons"]
@@ -186,3 +189,19 @@ def test_the_report_counts_every_row_and_lists_the_first_ones(monkeypatch):
     report = manifest_import(actor=who("mohan_port"), port_unit=u("port-mohan"), file_name="m.csv", content=csv_bytes(rows))
     assert report.rows == 6 and report.n_taken == 5 and len(report.taken) == 2 and len(report.rejected) == 1
     assert JourneyCount.objects.get(jurisdiction=u("port-mohan").jurisdiction, state="declared").n >= 5
+
+
+def test_a_row_colliding_with_a_stored_one_is_refused_by_the_database_as_by_the_orm():
+    """A batch that meets a document registered meanwhile fails as a whole with Django's
+    IntegrityError (also through COPY), so the manifest takes its rows again one at a time."""
+    from django.db import IntegrityError
+
+    from guomen.lib.bulkinsert import insert_rows
+
+    report = manifest_import(actor=who("mohan_port"), port_unit=u("port-mohan"), file_name="m.csv", content=csv_bytes([row(1)]))
+    doc = IdentityDocument.objects.get(person__journeys__code=report.taken[0]["journey"])
+    values = {f.attname: getattr(doc, f.attname) for f in IdentityDocument._meta.concrete_fields if not f.primary_key}
+    values.pop("public_id")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(IdentityDocument, [values])
+    assert IdentityDocument.objects.filter(lookup=doc.lookup).count() == 1
