@@ -194,4 +194,4 @@ def _manifest(partner: Partner, body: dict[str, Any]) -> dict[str, Any]:
     for r in report.rejected:
         outcomes.append({"row": r["row"] - 1, "outcome": "rejected", "code": r["code"], "reason": r["reason"]})
     outcomes.sort(key=lambda o: o["row"])
-    return {"rows": report.rows, "declared": len(report.taken), "rejected": len(report.rejected), "outcomes": outcomes}
+    return {"rows": report.rows, "declared": report.n_taken, "rejected": len(report.rejected), "outcomes": outcomes}

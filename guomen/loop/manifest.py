@@ -4,13 +4,14 @@ with their row number and reason, and importing the same file again changes noth
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -21,10 +22,12 @@ from guomen.org.models import Unit
 from .manifest_labels import field_label
 from .models import Journey, Risk, State
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
-# What an XLSX may unpack to: 5,000 rows of a manifest take a few MB of XML.
-MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 64 * 1024 * 1024  # 200,000 rows of a manifest take 20 to 40 MB of CSV
+MAX_ROWS = 200_000
+# What an XLSX may unpack to: 200,000 rows of a manifest take a few hundred MB of XML.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+BATCH_ROWS = 2000  # rows checked and written together
+REPORT_ROWS = 5000  # rows taken or unchanged listed one by one in the report; beyond, only counted
 # Accepted column names (English or Chinese) → field.
 COLUMNS = {
     "name_native": "name_native",
@@ -65,12 +68,29 @@ RISK = {"low": Risk.LOW, "低": Risk.LOW, "medium": Risk.MEDIUM, "中": Risk.MED
 
 @dataclass
 class ImportReport:
+    """What became of the rows. Every refused row is listed; the rows taken and unchanged are
+    counted, and listed up to ``REPORT_ROWS`` of each (a file of 200,000 rows is not kept in memory)."""
+
     rows: int = 0
     taken: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     # The refused rows as they were sent, for the correction file (kept out of ``as_dict``).
     refused_values: list[dict[str, Any]] = field(default_factory=list)
+    n_taken: int = 0
+    n_unchanged: int = 0
+
+    def add(self, outcome: str, entry: dict[str, Any]) -> None:
+        if outcome == "rejected":
+            self.rejected.append(entry)
+        elif outcome == "taken":
+            self.n_taken += 1
+            if len(self.taken) < REPORT_ROWS:
+                self.taken.append(entry)
+        else:
+            self.n_unchanged += 1
+            if len(self.unchanged) < REPORT_ROWS:
+                self.unchanged.append(entry)
 
     def as_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "taken": self.taken, "unchanged": self.unchanged, "rejected": self.rejected}
@@ -129,11 +149,14 @@ def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
         raise DomainError("unreadable_file", _("The CSV file cannot be read: %(error)s") % {"error": str(exc)[:80]}, status=422) from exc
 
 
-def _read(file_name: str, content: bytes) -> list[tuple[int, dict[str, Any]]]:
-    """The records of the file, read as a stream that stops at the row cap: a file over the cap
-    is refused whole before anything is written."""
+def too_large() -> DomainError:
+    return DomainError("file_too_large", _("A manifest is at most %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)}, status=422)
+
+
+def _records(file_name: str, content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The records of the file (row number, fields), read as a stream that stops at the row cap."""
     if len(content) > MAX_BYTES:
-        raise DomainError("file_too_large", _("A manifest is at most 5 MB."), status=422)
+        raise too_large()
     name = file_name.lower()
     if name.endswith(".xlsx"):
         rows = _xlsx_rows(content)
@@ -150,7 +173,7 @@ def _read(file_name: str, content: bytes) -> list[tuple[int, dict[str, Any]]]:
         raise DomainError(
             "missing_columns", _("Columns missing: %(cols)s") % {"cols": ", ".join(missing)}, status=422, details={"missing": missing}
         )
-    out = []
+    count = 0
     for n, r in enumerate(rows, start=2):  # row 1 is the header
         record = {}
         for i, key in enumerate(header):
@@ -159,10 +182,15 @@ def _read(file_name: str, content: bytes) -> list[tuple[int, dict[str, Any]]]:
                 record[key] = v if isinstance(v, datetime) else str(v).strip()
         if not any(str(v).strip() for v in record.values()):
             continue  # a blank line, or a row only formatted in the spreadsheet
-        if len(out) == MAX_ROWS:
+        if count == MAX_ROWS:
             raise DomainError("too_many_rows", _("At most %(n)d rows in one manifest.") % {"n": MAX_ROWS}, status=422)
-        out.append((n, record))
-    return out
+        count += 1
+        yield n, record
+
+
+def _count(file_name: str, content: bytes) -> int:
+    """The number of records; a file over a cap, or unreadable, is refused here whole, before anything is written."""
+    return sum(1 for _record in _records(file_name, content))
 
 
 def _expected(value: Any) -> datetime:
@@ -188,44 +216,74 @@ def _document_key(rec: dict[str, Any]) -> tuple[str, str, str]:
     return (str(rec.get("document_kind", "")).strip().lower(), country, normalise(str(rec.get("document_number", ""))))
 
 
+def _duplicate_key(rec: dict[str, Any]) -> bytes | None:
+    """A short digest of the row's document, to find it again later in the file (8 bytes a row)."""
+    key = _document_key(rec)
+    return hashlib.blake2b("|".join(key).encode(), digest_size=8).digest() if key[2] else None
+
+
 def manifest_import(*, actor: Any, port_unit: Unit, file_name: str, content: bytes, source: str = "") -> ImportReport:
     """Declare every valid row at ``port_unit``. Each row stands alone: one bad row spoils no other.
 
-    Each row is validated and written in its own transaction, so a refused row leaves nothing
-    behind. The file is not one transaction: a manifest of thousands of rows would hold SQLite's
-    write lock for its whole length."""
-    records = _read(file_name, content)
-    report = ImportReport(rows=len(records))
+    The file is read twice as a stream: once to refuse it whole if it is over a cap or unreadable,
+    once to declare its rows ``BATCH_ROWS`` at a time (``loop.bulk``): each batch is checked row by
+    row, then written in one transaction, so a refused row leaves nothing behind. The file is not
+    one transaction: a manifest of thousands of rows would hold SQLite's write lock for its whole
+    length. Should a batch collide with a concurrent write of the same person, its rows are taken
+    again one at a time."""
+    from .bulk import Row
+
+    report = ImportReport(rows=_count(file_name, content))
     label = (source or file_name)[:120]
-    first_row: dict[tuple[str, str, str], int] = {}
-    for n, rec in records:
-        key = _document_key(rec)
-        if key[2] and key in first_row:
-            report.rejected.append(
-                {
-                    "row": n,
-                    "code": "duplicate_row",
-                    "reason": _("The same document as row %(row)d of this file.") % {"row": first_row[key]},
-                    "field": "document_number",
-                }
+    first_row: dict[bytes, int] = {}
+    batch: list[Row] = []
+    for n, rec in _records(file_name, content):
+        key = _duplicate_key(rec)
+        refused = None
+        if key is not None and key in first_row:
+            refused = DomainError(
+                "duplicate_row",
+                _("The same document as row %(row)d of this file.") % {"row": first_row[key]},
+                details={"field": "document_number"},
             )
-            report.refused_values.append(rec)
-            continue
-        first_row.setdefault(key, n)
-        try:
-            with transaction.atomic():
-                _import_row(actor, port_unit, rec, f"{label} #{n}", n, report)
-        except DomainError as e:
-            field_name = (e.details or {}).get("field") if isinstance(e.details, dict) else None
-            report.rejected.append({"row": n, "code": e.code, "reason": e.message, **({"field": field_name} if field_name else {})})
-            report.refused_values.append(rec)
+        elif key is not None:
+            first_row[key] = n
+        batch.append(Row(n, rec, refused))
+        if len(batch) == BATCH_ROWS:
+            _declare(actor, port_unit, label, batch, report)
+            batch = []
+    if batch:
+        _declare(actor, port_unit, label, batch, report)
     return report
 
 
-def _import_row(actor: Any, port_unit: Unit, rec: dict[str, Any], source: str, n: int, report: ImportReport) -> None:
-    from guomen.people.services import person_register
+def _declare(actor: Any, port_unit: Unit, label: str, batch: list[Any], report: ImportReport) -> None:
+    from .bulk import declare_rows, outcome_refused
 
-    from .services import journey_declare
+    try:
+        outcomes = declare_rows(actor=actor, port_unit=port_unit, label=label, rows=batch)
+    except IntegrityError:
+        outcomes = []
+        for r in batch:
+            if r.refused is not None:
+                outcomes.append(outcome_refused(r.n, r.refused))
+                continue
+            try:
+                with transaction.atomic():
+                    outcomes.append(import_row(actor, port_unit, r.rec, f"{label} #{r.n}", r.n))
+            except DomainError as e:
+                outcomes.append(outcome_refused(r.n, e))
+    recs = {r.n: r.rec for r in batch}
+    for outcome, entry in outcomes:
+        report.add(outcome, entry)
+        if outcome == "rejected" and entry.get("row") in recs:
+            report.refused_values.append(recs[entry["row"]])  # as sent, for the correction file
+
+
+def check_row(rec: dict[str, Any], destination_of: Callable[[str], Any]) -> dict[str, Any]:
+    """The checked values of one row, or DomainError: what both ways of declaring a row check, in
+    the same order. ``destination_of(code)`` answers the jurisdiction of a division code, or None."""
+    from guomen.people.services import person_values
 
     missing = [c for c in REQUIRED if not str(rec.get(c, "")).strip()]
     if missing:
@@ -234,11 +292,51 @@ def _import_row(actor: Any, port_unit: Unit, rec: dict[str, Any], source: str, n
     risk = RISK.get(str(rec.get("risk", "")).strip().lower(), Risk.MEDIUM)
     destination = None
     if rec.get("destination"):
-        from guomen.places.models import Jurisdiction
-
-        destination = Jurisdiction.objects.filter(code=rec["destination"]).first()
+        destination = destination_of(rec["destination"])
         if destination is None:
             raise DomainError("unknown_destination", _("Unknown division code: %(code)s") % {"code": rec["destination"]})
+    person, docs, lookups = person_values(
+        name_native=rec["name_native"],
+        name_latin=rec.get("name_latin", ""),
+        sex=SEX.get(str(rec.get("sex", "")).strip().lower(), "X"),
+        birth_date=rec.get("birth_date") or None,
+        nationality=rec["nationality"],
+        phone=rec.get("phone", ""),
+        documents=[
+            {
+                "kind": rec["document_kind"],
+                "number": rec["document_number"],
+                "issuing_country": rec.get("issuing_country") or rec["nationality"],
+                "valid_until": rec.get("valid_until") or None,
+            }
+        ],
+    )
+    return {
+        "expected_at": expected,
+        "risk": risk,
+        "destination": destination,
+        "person": person,
+        "docs": docs,
+        "lookup": lookups[0],
+        "origin_country": rec["nationality"],
+        "origin_place": rec.get("origin_place", ""),
+    }
+
+
+def _destination(code: str) -> Any:
+    from guomen.places.models import Jurisdiction
+
+    return Jurisdiction.objects.filter(code=code).first()
+
+
+def import_row(actor: Any, port_unit: Unit, rec: dict[str, Any], source: str, n: int) -> tuple[str, dict[str, Any]]:
+    """One row through the one-at-a-time services (``person_register``, ``journey_declare``): the
+    reference the batches are held to, and the way a batch is taken again after a collision."""
+    from guomen.people.services import person_register
+
+    from .services import journey_declare
+
+    c = check_row(rec, _destination)
     person = person_register(
         actor=actor,
         unit=port_unit,
@@ -260,18 +358,17 @@ def _import_row(actor: Any, port_unit: Unit, rec: dict[str, Any], source: str, n
     existing = Journey.objects.filter(person=person, closed_at__isnull=True).first()
     if existing is not None:
         if existing.state == State.DECLARED and existing.custodian_id == port_unit.pk:
-            report.unchanged.append({"row": n, "journey": existing.code})
-            return
+            return "unchanged", {"row": n, "journey": existing.code}
         raise DomainError("journey_open", _("This person already has an open journey (%(code)s).") % {"code": existing.code})
     j = journey_declare(
         actor=actor,
         port_unit=port_unit,
         person=person,
-        expected_at=expected,
-        risk=risk,
-        origin_country=rec["nationality"],
-        origin_place=rec.get("origin_place", ""),
-        destination=destination,
+        expected_at=c["expected_at"],
+        risk=c["risk"],
+        origin_country=c["origin_country"],
+        origin_place=c["origin_place"],
+        destination=c["destination"],
         source=source,
     )
-    report.taken.append({"row": n, "journey": j.code})
+    return "taken", {"row": n, "journey": j.code}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -26,18 +27,24 @@ def has_han(text: str) -> bool:
     return bool(_HAN.search(text))
 
 
+@lru_cache(maxsize=65536)
+def _pinyin_forms(name_native: str) -> tuple[str, ...]:
+    """Full pinyin and initials of a name in Han characters (names repeat: each is converted once)."""
+    syllables = [fold(s) for s in lazy_pinyin(name_native, errors="ignore")]
+    syllables = [s for s in syllables if s]
+    if not syllables:
+        return ()
+    initials = [fold(s)[:1] for s in lazy_pinyin(name_native, style=Style.FIRST_LETTER, errors="ignore")]
+    return ("".join(syllables), "".join(i for i in initials if i))
+
+
 def search_text(name_native: str, name_latin: str = "") -> str:
     parts: list[str] = []
     native = " ".join(name_native.split()).lower()
     if native:
         parts.append(native.replace(" ", ""))
     if has_han(name_native):
-        syllables = [fold(s) for s in lazy_pinyin(name_native, errors="ignore")]
-        syllables = [s for s in syllables if s]
-        if syllables:
-            parts.append("".join(syllables))
-            initials = [fold(s)[:1] for s in lazy_pinyin(name_native, style=Style.FIRST_LETTER, errors="ignore")]
-            parts.append("".join(i for i in initials if i))
+        parts.extend(_pinyin_forms(name_native))
     latin = fold(name_latin)
     if latin:
         parts.append(latin)

@@ -89,9 +89,15 @@ def clean_number(kind: str, number: Any) -> str:
     return n
 
 
+_CHOICE_VALUES: dict[Any, frozenset[str]] = {}
+
+
 def _choice(value: Any, choices: Any, field_name: str) -> str:
     v = clean_text(value, field_name, max_length=40, required=True)
-    if v not in choices.values:
+    allowed = _CHOICE_VALUES.get(choices)
+    if allowed is None:  # an enum's values, listed once (Django builds the list on every read)
+        allowed = _CHOICE_VALUES[choices] = frozenset(choices.values)
+    if v not in allowed:
         raise _invalid("bad_choice", _("“%(value)s” is not a valid %(field)s.") % {"value": v, "field": _label(field_name)}, field_name)
     return v
 
@@ -286,19 +292,57 @@ def _document_values(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _create_document(person: Person, values: Mapping[str, Any]) -> IdentityDocument:
+    return IdentityDocument.objects.create(**document_row(person.pk, values))
+
+
+def person_values(
+    *,
+    name_native: str,
+    name_latin: str = "",
+    sex: str = Sex.UNKNOWN,
+    birth_date: Any = None,
+    nationality: str,
+    phone: str = "",
+    category: str = Category.TRAVELLER,
+    documents: Iterable[Mapping[str, Any]] = (),
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """The checked fields of a person, their documents' values and keyed hashes, or DomainError.
+    Every way of registering a person (one at a time, or a manifest's batch) checks through here."""
+    values = {
+        "name_native": clean_text(name_native, "name_native", max_length=120, required=True),
+        "name_latin": clean_text(name_latin, "name_latin", max_length=120),
+        "sex": _choice(sex or Sex.UNKNOWN, Sex, "sex"),
+        "birth_date": _date(birth_date, "birth_date"),
+        "nationality": clean_country(nationality, "nationality"),
+        "phone": clean_text(phone, "phone", max_length=40),
+        "category": _choice(category or Category.TRAVELLER, Category, "category"),
+    }
+    if values["phone"] and not re.fullmatch(r"\+?[0-9 ()\-]{5,40}", values["phone"]):
+        raise _invalid("bad_phone", _("A phone number is digits, spaces and an optional leading +."), "phone")
+    if values["birth_date"]:
+        birth_date_check(values["birth_date"])
+    docs = [_document_values(d) for d in documents]
+    lookups = [crypto.lookup_hash(d["kind"], d["issuing_country"], d["number"]) for d in docs]
+    if len(set(lookups)) != len(lookups):
+        raise _invalid("duplicate_in_request", _("The same document is listed twice."), "documents")
+    return values, docs, lookups
+
+
+def document_row(person_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored columns of a new document: the number sealed, its keyed hashes, the last four."""
     number = values["number"]
-    return IdentityDocument.objects.create(
-        person=person,
-        kind=values["kind"],
-        issuing_country=values["issuing_country"],
-        number_sealed=crypto.seal(number),
-        lookup=crypto.lookup_hash(values["kind"], values["issuing_country"], number),
-        number_lookup=crypto.number_hash(number),
-        last4=number[-4:],
-        valid_from=values["valid_from"],
-        valid_until=values["valid_until"],
-        border_county=values["border_county"],
-    )
+    return {
+        "person_id": person_id,
+        "kind": values["kind"],
+        "issuing_country": values["issuing_country"],
+        "number_sealed": crypto.seal(number),
+        "lookup": crypto.lookup_hash(values["kind"], values["issuing_country"], number),
+        "number_lookup": crypto.number_hash(number),
+        "last4": number[-4:],
+        "valid_from": values["valid_from"],
+        "valid_until": values["valid_until"],
+        "border_county_id": values["border_county"].pk if values["border_county"] is not None else None,
+    }
 
 
 def person_register(
@@ -317,23 +361,16 @@ def person_register(
     """A person and their documents. A document already registered finds its person instead:
     a retry, or the same traveller at a second desk, never makes a second person."""
     Scope.of(actor).require_act_for(unit)
-    values = {
-        "name_native": clean_text(name_native, "name_native", max_length=120, required=True),
-        "name_latin": clean_text(name_latin, "name_latin", max_length=120),
-        "sex": _choice(sex or Sex.UNKNOWN, Sex, "sex"),
-        "birth_date": _date(birth_date, "birth_date"),
-        "nationality": clean_country(nationality, "nationality"),
-        "phone": clean_text(phone, "phone", max_length=40),
-        "category": _choice(category or Category.TRAVELLER, Category, "category"),
-    }
-    if values["phone"] and not re.fullmatch(r"\+?[0-9 ()\-]{5,40}", values["phone"]):
-        raise _invalid("bad_phone", _("A phone number is digits, spaces and an optional leading +."), "phone")
-    if values["birth_date"]:
-        birth_date_check(values["birth_date"])
-    docs = [_document_values(d) for d in documents]
-    lookups = [crypto.lookup_hash(d["kind"], d["issuing_country"], d["number"]) for d in docs]
-    if len(set(lookups)) != len(lookups):
-        raise _invalid("duplicate_in_request", _("The same document is listed twice."), "documents")
+    values, docs, lookups = person_values(
+        name_native=name_native,
+        name_latin=name_latin,
+        sex=sex,
+        birth_date=birth_date,
+        nationality=nationality,
+        phone=phone,
+        category=category,
+        documents=documents,
+    )
     try:
         with transaction.atomic():
             return _register(unit, values, docs, lookups)

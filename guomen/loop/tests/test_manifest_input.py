@@ -92,7 +92,8 @@ def _bomb_xlsx(rows: int) -> bytes:
     return res.getvalue()
 
 
-def test_an_xlsx_that_unpacks_beyond_the_bound_is_refused_before_it_is_read():
+def test_an_xlsx_that_unpacks_beyond_the_bound_is_refused_before_it_is_read(monkeypatch):
+    monkeypatch.setattr(manifest, "MAX_UNPACKED_BYTES", 20 * 1024 * 1024)
     content = _bomb_xlsx(400_000)  # ~0.7 MB that unpacks to ~30 MB
     assert len(content) < 2 * 1024 * 1024
     before = Journey.objects.count()

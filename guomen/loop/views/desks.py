@@ -123,7 +123,7 @@ def port_register(request: HttpRequest) -> HttpResponse:
 def port_manifest(request: HttpRequest) -> HttpResponse:
     """Upload a pre-arrival manifest (CSV or XLSX): valid rows become declarations at the port;
     the report lists the rows taken (with their loop codes), those already declared, and those refused."""
-    from ..manifest import MAX_BYTES, manifest_import
+    from ..manifest import MAX_BYTES, manifest_import, too_large
 
     scope = Scope.of(request.user)
     _require_role(scope, Role.PORT_OFFICER)
@@ -140,7 +140,7 @@ def port_manifest(request: HttpRequest) -> HttpResponse:
             if upload is None:
                 raise DomainError("file_required", _("Choose a manifest file (.csv or .xlsx)."), status=422)
             if upload.size > MAX_BYTES:
-                raise DomainError("file_too_large", _("A manifest is at most 5 MB."), status=422)
+                raise too_large()
             name = upload.name or ""
             if "\x00" in name:
                 raise DomainError("unsupported_file", _("Send a .csv or .xlsx file."), status=422)
@@ -149,16 +149,16 @@ def port_manifest(request: HttpRequest) -> HttpResponse:
             ctx["error"] = e.message
             status = 422
         else:
-            codes = [r["journey"] for r in (*report.taken, *report.unchanged)]
+            codes = [r["journey"] for r in (*report.taken, *report.unchanged)]  # the first REPORT_ROWS of each
             by_code = {j.code: j for j in Journey.objects.filter(code__in=codes).select_related("person")}
             for r in (*report.taken, *report.unchanged):
                 r["j"] = by_code.get(r["journey"])
             ctx.update({"report": report, "file_name": name})
             _keep_refused(request, report)
-            if report.taken:
+            if report.n_taken:
                 messages.success(
                     request,
-                    ngettext("%(n)d arrival declared.", "%(n)d arrivals declared.", len(report.taken)) % {"n": len(report.taken)},
+                    ngettext("%(n)d arrival declared.", "%(n)d arrivals declared.", report.n_taken) % {"n": report.n_taken},
                 )
     return render(request, "loop/manifest.html", ctx, status=status)
 

@@ -1,0 +1,142 @@
+#!/usr/bin/env python
+"""Benchmark: importing a pre-arrival manifest of 10,000 and 100,000 rows.
+
+``guomen.loop.manifest.manifest_import`` as the page and the API call it, on a CSV of N rows, each a
+new traveller (person, passport with its number sealed and keyed hashes, declared journey, custody
+event, counts). Measured in a throwaway database (benchlib): migrate, the demo geography, units and
+users, then one import per size (new documents each time), timed from the call to its return, with
+how much the process's peak memory grew. On PostgreSQL the same rows then go through a raw
+``COPY … FROM STDIN`` into a bare table of text columns on the same connection: the floor, and the
+ratio of the import to it.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/manifest_import.py
+    .venv/bin/python bench/manifest_import.py                 # SQLite
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.benchlib import machine, throwaway_database  # noqa: E402
+
+HEADER = [
+    "name_native",
+    "name_latin",
+    "sex",
+    "birth_date",
+    "nationality",
+    "document_kind",
+    "document_number",
+    "expected_at",
+    "origin_place",
+    "risk",
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "芳伟娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰文斌建国红梅丹云飞鹏辉宇晨浩然"  # 20 × 40 × 40 = 32,000 names
+
+
+def rows(n: int, prefix: str) -> list[list[str]]:
+    return [
+        [
+            SURNAMES[i % 20] + GIVEN[(i // 20) % 40] + GIVEN[(i // 800) % 40],
+            f"Traveller {i}",
+            "F" if i % 2 else "M",
+            f"19{60 + i % 40}-0{1 + i % 9}-1{i % 10}",
+            ["CHN", "LAO", "MMR", "VNM"][i % 4],
+            "passport",
+            f"{prefix}{i:08d}",
+            f"2030-04-0{1 + i % 9} 1{i % 10}:30",
+            "Boten",
+            ["low", "medium", "high"][i % 3],
+        ]
+        for i in range(n)
+    ]
+
+
+def csv_bytes(data: list[list[str]]) -> bytes:
+    return ("\n".join(",".join(r) for r in [HEADER, *data]) + "\n").encode("utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    args = parser.parse_args()
+    with throwaway_database() as (url, tmp):
+        os.environ["DATABASE_URL"] = url
+        os.environ["GUOMEN_VAR_DIR"] = str(tmp)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guomen.settings")
+        import django
+
+        django.setup()
+        run([int(s) for s in args.sizes.split(",")])
+
+
+def run(sizes: list[int]) -> None:
+    import resource
+
+    from auditlog.context import disable_auditlog
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from guomen.core import registry
+    from guomen.loop.manifest import manifest_import
+    from guomen.loop.models import CustodyEvent, Journey
+    from guomen.org.models import Unit
+
+    call_command("migrate", verbosity=0)
+    with disable_auditlog():
+        for step in registry.DEMO_STEPS:
+            if step.order < 30:
+                step.run()
+    actor = get_user_model().objects.get(username="mohan_port")
+    port = Unit.objects.get(code="port-mohan")
+    print(f"machine: {machine()}; database: {connection.vendor} {connection.Database.__name__}; load average {os.getloadavg()[0]:.1f}")
+    from guomen.people.names import search_text
+
+    search_text("王芳")  # pypinyin loads its dictionaries on first use, once per process
+    for k, n in enumerate(sizes):
+        data = rows(n, f"B{k}")
+        content = csv_bytes(data)
+        before = (Journey.objects.count(), CustodyEvent.objects.count())
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t, cpu = time.perf_counter(), time.process_time()
+        report = manifest_import(actor=actor, port_unit=port, file_name="bench.csv", content=content)
+        took, cpu = time.perf_counter() - t, time.process_time() - cpu
+        grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) * 1024
+        after = (Journey.objects.count(), CustodyEvent.objects.count())
+        assert report.n_taken == n and not report.rejected, (report.n_taken, report.rejected[:3])
+        assert after[0] - before[0] == n and after[1] - before[1] == n, (before, after)
+        line = f"{n:>7,} rows ({len(content) / 1e6:.1f} MB): {took:.2f} s, {n / took:,.0f} rows/s "
+        line += f"(CPU of this process {cpu:.2f} s: {n / cpu:,.0f} rows/s of its CPU time), peak memory of the process +{grew / 1e6:.0f} MB"
+        if connection.vendor == "postgresql":
+            copy_took = raw_copy(data)
+            line += f"; raw COPY into a bare table {copy_took:.2f} s ({n / copy_took:,.0f} rows/s), import / COPY = {took / copy_took:.1f}×"
+        print(line, flush=True)
+    goal = 20_000 if connection.vendor == "postgresql" else 5_000
+    print(f"goal: ≥ {goal:,} rows/s at {sizes[-1]:,} rows on {connection.vendor}: {'met' if sizes[-1] / took >= goal else 'NOT met'}")
+
+
+def raw_copy(data: list[list[str]]) -> float:
+    """The same rows, as text, through COPY into a table of text columns with no index: the floor."""
+    from django.db import connection, transaction
+
+    cols = ", ".join(f"{h} text" for h in HEADER)
+    with connection.cursor() as c:
+        c.execute(f"DROP TABLE IF EXISTS bench_bare; CREATE TABLE bench_bare ({cols})")
+    t = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as c, c.cursor.copy(f"COPY bench_bare ({', '.join(HEADER)}) FROM STDIN") as copy:
+        for r in data:
+            copy.write_row(r)
+    return time.perf_counter() - t
+
+
+if __name__ == "__main__":
+    main()
