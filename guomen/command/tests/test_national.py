@@ -33,7 +33,9 @@ def test_a_countys_published_counts_equal_its_dashboard_and_only_changes_are_wri
     j = arrive()
     arrive()
     s.journey_screen(actor=who("ruili_port"), journey=j, temperature=36.5)
-    s.journey_dispose(actor=who("ruili_port"), journey=j, disposition=Disposition.QUARANTINE, to_unit=u("c533102-hotel1"), via_unit=u("c533102-transfer"))
+    s.journey_dispose(
+        actor=who("ruili_port"), journey=j, disposition=Disposition.QUARANTINE, to_unit=u("c533102-hotel1"), via_unit=u("c533102-transfer")
+    )
     first = national.publish()
     counties = Jurisdiction.objects.filter(level="county").count()
     assert first == counties * (len(State.values) + 2)  # every county, every figure, zeros included
@@ -41,7 +43,9 @@ def test_a_countys_published_counts_equal_its_dashboard_and_only_changes_are_wri
     ruili = Jurisdiction.objects.get(code="533102")
     d = dashboard(Scope.of(who("ruili")), ruili)
     rows = published("533102")
-    assert {f.removeprefix("state:"): n for f, n in rows.items() if f.startswith("state:")} == {st: d.states.get(st, 0) for st in State.values}
+    assert {f.removeprefix("state:"): n for f, n in rows.items() if f.startswith("state:")} == {
+        st: d.states.get(st, 0) for st in State.values
+    }
     assert rows["arrived"] == d.arrivals_total == 2
     assert rows["positive"] == d.positives_today
     assert rows["state:at_gate"] == 1 and rows["state:handover_offered"] == 1
