@@ -16,9 +16,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.core.registry import call
 from guomen.lib.errors import Conflict, DomainError
 from guomen.lib.text import clean_text
-from guomen.org.models import Membership, Unit
+from guomen.org.models import Membership, Unit, UnitKind
 from guomen.org.scoping import Scope
 
 from . import registry
@@ -125,10 +126,18 @@ def alert_acknowledge(*, actor: Any, alert: Alert) -> Alert:
 
 
 def assignable(scope: Scope, alert: Alert) -> list[Any]:
-    """The people an alert may be given to: members of its unit and of the units the assigner acts for."""
+    """The people an alert may be given to: staff of its unit and of the units the assigner acts for.
+
+    Never a partner agency's member nor an account a partner acts through (answered at the
+    ``org.service_accounts`` hook by the app that makes them)."""
     unit_ids = {alert.unit_id, *scope.unit_ids}
-    users = Membership.objects.filter(unit_id__in=unit_ids, user__is_active=True).values("user_id")
-    return list(get_user_model().objects.filter(pk__in=users).order_by("username"))
+    users = (
+        Membership.objects.filter(unit_id__in=unit_ids, user__is_active=True).exclude(unit__kind=UnitKind.PARTNER_AGENCY).values("user_id")
+    )
+    qs = get_user_model().objects.filter(pk__in=users)
+    for service_ids in call("org.service_accounts"):
+        qs = qs.exclude(pk__in=service_ids)
+    return list(qs.order_by("username"))
 
 
 @transaction.atomic

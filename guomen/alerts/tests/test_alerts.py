@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from guomen.alerts import queries
+from guomen.alerts import queries, services
 from guomen.alerts.models import Alert, AlertLevel
 from guomen.alerts.services import alert_raise, escalate, level_code
 from guomen.loop import services as s
@@ -180,3 +180,19 @@ def test_the_api_inbox_filters_and_pages(world, api_as):
     assert api_as("mengla").get("/api/alerts/").json()["count"] == 0
     old = api.get("/api/loop/alerts")
     assert old.status_code == 200 and len(old.json()) == 8
+
+
+def test_a_partners_service_account_is_never_an_assignee(world, client_as, api_as):
+    from guomen.exchange.tests.helpers import partner
+    from guomen.lib.errors import DomainError
+
+    muse, _key = partner()  # declares manifests at the Ruili port: a member of port-ruili
+    a = alert_raise(kind="other", unit=u("port-ruili"), subject="入境人员未到")
+    page = client_as("ruili_port").get(reverse("alerts:detail", args=[a.public_id])).content.decode()
+    assert 'value="ruili_port"' in page and muse.manifest_user.username not in page
+    with pytest.raises(DomainError):
+        services.alert_assign(actor=who("ruili_port"), alert=a, username=muse.manifest_user.username)
+    r = api_as("ruili_port").post(f"/api/alerts/{a.public_id}/assign", {"to": muse.manifest_user.username}, content_type="application/json")
+    assert r.status_code == 422
+    a.refresh_from_db()
+    assert a.assigned_to is None
