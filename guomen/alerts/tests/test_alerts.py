@@ -3,7 +3,7 @@ missed deadline, missing reports close when the report arrives, and the inbox, p
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -63,7 +63,24 @@ def test_escalation_counts_from_the_missed_deadline_not_from_a_late_sweep(world)
     escalate(now=j.due_at + timedelta(hours=24, minutes=1))  # a worker that catches up climbs every missed step
     a.refresh_from_db()
     assert a.level == AlertLevel.PROVINCE and level_code(a.unit, a.level) == "530000"
-    assert [e["at"] for e in a.history if e["what"] == "escalated"] == [(j.due_at + timedelta(hours=h)).isoformat() for h in (2, 6, 24)]
+    # each step is recorded at the time it was due, but never before the alert was opened (five hours late)
+    steps = [(j.due_at + timedelta(hours=h)).isoformat() for h in (5, 6, 24)]
+    assert a.opened_at == j.due_at + timedelta(hours=5)
+    assert [e["at"] for e in a.history if e["what"] == "escalated"] == steps
+
+
+def test_escalation_is_never_dated_before_the_alert_was_opened(world):
+    from guomen.lib import clock
+
+    opened = timezone.now() - timedelta(days=3)
+    with clock.at(lambda: opened):  # the alert's clock is the one every app reads
+        a = alert_raise(kind="other", unit=u("c533102-hotel1"), subject="旧期限", due_at=datetime(2019, 1, 1, tzinfo=UTC))
+    assert a.opened_at == opened
+    escalate(now=opened + timedelta(minutes=1))
+    a.refresh_from_db()
+    steps = [datetime.fromisoformat(e["at"]) for e in a.history if e["what"] == "escalated"]
+    assert steps and a.level > AlertLevel.UNIT
+    assert all(at >= a.opened_at for at in steps), steps
 
 
 def test_missing_reports_close_when_the_report_arrives_and_a_prefecture_gets_one_summary(world):
