@@ -154,3 +154,22 @@ def test_api_plans_a_patrol_takes_a_gpx_upload_and_exports_it(api_as):
     assert r.status_code == 200 and len(gpxpy.parse(r.content.decode()).tracks[0].segments[0].points) == 21
     r = c.get("/api/duty/coverage/gaps?hours=24")
     assert r.status_code == 200 and isinstance(r.json(), list)
+
+
+def test_a_bad_gpx_upload_answers_in_the_users_language_on_the_patrol_page(world, client_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    p = _plan(straight_segment(km=5))
+    c = client_as("ruili_patrol")
+    here = f"/duty/patrols/{p.public_id}/"
+    upload = SimpleUploadedFile("walk.gpx", b"<gpx><trk>", content_type="application/gpx+xml")
+    r = c.post(f"{here}gpx/", {"file": upload})
+    assert r.status_code == 302 and r.url == here
+    page = c.get(here).content.decode()
+    assert "无法读取为 GPX" in page and "Premature" not in page and "Error parsing XML" not in page
+    c.cookies.load({"django_language": "en"})
+    upload = SimpleUploadedFile("walk.gpx", b"hello", content_type="application/gpx+xml")
+    c.post(f"{here}gpx/", {"file": upload})
+    page = c.get(here).content.decode()
+    assert "could not be read as GPX" in page and "Start tag expected" not in page
+    assert TrackPoint.objects.filter(patrol=p).count() == 0
