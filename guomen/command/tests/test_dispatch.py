@@ -112,3 +112,19 @@ def test_a_task_shows_on_the_home_of_the_unit_it_is_given_to(world, client_as):
     services.task_progress(actor=who("ruili_patrol"), task=mine, text="完成", state=TaskState.DONE)
     html = client_as("ruili_patrol").get("/").content.decode()
     assert str(mine.public_id) not in html and str(late.public_id) in html
+
+
+def test_the_task_form_reports_every_missing_field_and_bounds_the_due_time(world, client_as):
+    c = client_as("ruili")
+    page = c.post("/command/tasks/new/", {"unit": "", "title": "", "due_at": ""}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Choose the unit that is to do the task." in page
+    assert "Give the due time as a date and time." in page
+    assert page.count('class="msg error"') == 3  # the unit, the task's text and the due time
+    page = c.post(
+        "/command/tasks/new/", {"unit": "c533102-hotel1", "title": "核查", "due_at": "9999-12-31T08:00"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "within a year" in page and not DispatchTask.objects.exists()
+    with pytest.raises(DomainError) as exc:
+        _task(hours=24 * 400)
+    assert exc.value.code == "due_too_far"
+    assert _task(hours=24 * 300).state == TaskState.OPEN
