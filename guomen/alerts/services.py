@@ -13,12 +13,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.core.registry import call
+from guomen.lib import clock
 from guomen.lib.errors import Conflict, DomainError
 from guomen.lib.text import clean_text
-from guomen.org.models import Membership, Unit
+from guomen.org.models import Membership, Unit, UnitKind
 from guomen.org.scoping import Scope
 
 from . import registry
@@ -62,7 +63,7 @@ def alert_new(
     now: datetime | None = None,
 ) -> Alert:
     """An unsaved alert (the sweep writes many at once); ``alert_raise`` saves one."""
-    now = now or timezone.now()
+    now = now or clock.now()
     a = Alert(
         kind=kind,
         unit=unit,
@@ -117,7 +118,7 @@ def _for_write(actor: Any, alert: Alert) -> tuple[Scope, Alert]:
 def alert_acknowledge(*, actor: Any, alert: Alert) -> Alert:
     _scope, a = _for_write(actor, alert)
     if a.acknowledged_at is None:
-        now = timezone.now()
+        now = clock.now()
         a.acknowledged_at, a.acknowledged_by = now, actor
         a.history = [*a.history, _entry(a, "acknowledged", now, actor)]
         a.save(update_fields=["acknowledged_at", "acknowledged_by", "history"])
@@ -125,10 +126,18 @@ def alert_acknowledge(*, actor: Any, alert: Alert) -> Alert:
 
 
 def assignable(scope: Scope, alert: Alert) -> list[Any]:
-    """The people an alert may be given to: members of its unit and of the units the assigner acts for."""
+    """The people an alert may be given to: staff of its unit and of the units the assigner acts for.
+
+    Never a partner agency's member nor an account a partner acts through (answered at the
+    ``org.service_accounts`` hook by the app that makes them)."""
     unit_ids = {alert.unit_id, *scope.unit_ids}
-    users = Membership.objects.filter(unit_id__in=unit_ids, user__is_active=True).values("user_id")
-    return list(get_user_model().objects.filter(pk__in=users).order_by("username"))
+    users = (
+        Membership.objects.filter(unit_id__in=unit_ids, user__is_active=True).exclude(unit__kind=UnitKind.PARTNER_AGENCY).values("user_id")
+    )
+    qs = get_user_model().objects.filter(pk__in=users)
+    for service_ids in call("org.service_accounts"):
+        qs = qs.exclude(pk__in=service_ids)
+    return list(qs.order_by("username"))
 
 
 @transaction.atomic
@@ -140,7 +149,7 @@ def alert_assign(*, actor: Any, alert: Alert, username: str) -> Alert:
     user = next((x for x in assignable(scope, a) if x.get_username() == str(username or "").strip()), None)
     if user is None:
         raise DomainError("unknown_assignee", _("Choose a member of the alert's unit or of your own units."), status=422)
-    now = timezone.now()
+    now = clock.now()
     a.assigned_to = user
     a.history = [*a.history, _entry(a, "assigned", now, actor, to=user.get_username())]
     a.save(update_fields=["assigned_to", "history"])
@@ -163,7 +172,7 @@ def alert_close(*, actor: Any, alert: Alert, note: str) -> Alert:
     if a.closed_at is not None:
         return a
     note = _note(note)
-    now = timezone.now()
+    now = clock.now()
     a.closed_at, a.closed_by, a.close_note = now, actor, note
     a.history = [*a.history, _entry(a, "closed", now, actor)]
     a.save(update_fields=["closed_at", "closed_by", "close_note", "history"])
@@ -173,19 +182,19 @@ def alert_close(*, actor: Any, alert: Alert, note: str) -> Alert:
 def alerts_answered(*, ref_type: str, ref: int, kind: str, seq: int | None = None, now: datetime | None = None) -> int:
     """Close the open alerts of ``kind`` about ``ref`` because what they waited for arrived (the caller's transaction)."""
     return Alert.objects.filter(ref_type=ref_type, ref=ref, kind=kind, closed_at__isnull=True).update(
-        closed_at=now or timezone.now(), closed_by_seq=seq
+        closed_at=now or clock.now(), closed_by_seq=seq
     )
 
 
 def alerts_close_by_key(*keys: str, note: str = "", now: datetime | None = None) -> int:
     """Close the open alerts with these keys: their cause is answered (e.g. the report arrived)."""
-    return Alert.objects.filter(key__in=keys, closed_at__isnull=True).update(closed_at=now or timezone.now(), close_note=note[:300])
+    return Alert.objects.filter(key__in=keys, closed_at__isnull=True).update(closed_at=now or clock.now(), close_note=note[:300])
 
 
 def escalate(*, now: datetime | None = None, batch: int = 500) -> int:
     """Raise unanswered alerts one level at a time when their delay after the deadline has passed.
     A worker that was stopped catches up: each step is recorded at the time it was due."""
-    now = now or timezone.now()
+    now = now or clock.now()
     raised = 0
     while True:
         due = list(
@@ -199,7 +208,7 @@ def escalate(*, now: datetime | None = None, batch: int = 500) -> int:
             with transaction.atomic():
                 a = Alert.objects.select_for_update(of=("self",)).select_related("unit__jurisdiction").get(pk=pk)
                 while a.closed_at is None and a.next_escalation_at is not None and a.next_escalation_at <= now:
-                    at = a.next_escalation_at
+                    at = max(a.next_escalation_at, a.opened_at)  # a deadline missed before the alert was opened
                     a.level = min(a.level + 1, AlertLevel.PROVINCE)
                     a.history = [*a.history, _entry(a, "escalated", at)]
                     a.next_escalation_at = _next_escalation(a)

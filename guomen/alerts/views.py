@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Role, Unit
 from guomen.org.scoping import Scope
@@ -120,7 +121,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     f = queries.Filters.parse(request.GET)
     qs = queries.inbox(scope, f)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = _decorate(list(page.object_list), timezone.now())
+    rows = _decorate(list(page.object_list), clock.now())
     units = Unit.objects.filter(pk__in=queries.within(scope, state=f.state).values("unit_id")).order_by("code")
     params = f.as_params()
     ctx = {
@@ -143,7 +144,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, public_id: str) -> HttpResponse:
     scope = _scope(request)
     a = queries.get(scope, public_id)
-    _decorate([a], timezone.now())
+    _decorate([a], clock.now())
     ctx = {
         "a": a,
         "history": _history(a),

@@ -17,6 +17,7 @@ class CommandConfig(AppConfig):
         registry.nav(_("Command"), "command:dashboard", roles=command_roles, order=5)
         registry.nav(_("Daily reports"), "command:reports", roles=(*command_roles, Role.PORT_OFFICER), order=6)
         registry.panel("command/panels/command.html", panels.command_panel, roles=command_roles, order=5)
+        registry.panel("command/panels/my_tasks.html", panels.my_tasks, order=6)
         registry.periodic("command: flag missing daily reports", tasks.flag_missing_reports, every_seconds=15 * 60)
         registry.periodic("command: escalate overdue dispatch tasks", tasks.escalate_overdue_tasks, every_seconds=5 * 60)
         registry.periodic("command: snapshot the loop counts", tasks.take_loop_snapshot, every_seconds=30 * 60)

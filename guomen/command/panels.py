@@ -29,3 +29,16 @@ def command_panel(request: Any, scope: Any) -> dict[str, Any] | None:
             }
         )
     return {"blocks": blocks}
+
+
+def my_tasks(request: Any, scope: Any) -> dict[str, Any] | None:
+    """Open dispatch tasks given to the user's own units, soonest due first, overdue ones marked."""
+    if not scope.unit_ids:
+        return None
+    from .models import OPEN_TASK_STATES
+
+    rows = list(queries.tasks(scope).filter(unit_id__in=scope.unit_ids, state__in=OPEN_TASK_STATES).order_by("due_at", "id")[:20])
+    if not rows:
+        return None
+    now = clock.now()
+    return {"tasks": [{"task": t, "overdue": t.due_at < now} for t in rows]}

@@ -4,7 +4,7 @@ controls, and the daily loop snapshot. One transaction each; authority through S
 from __future__ import annotations
 
 import contextlib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -193,6 +193,34 @@ def _issuing_unit(scope: Scope, unit: Unit, commands: list[Unit] | None = None) 
     raise PermissionDenied(_("Only a command over %(unit)s may give it a task.") % {"unit": unit})
 
 
+TASK_DUE_WITHIN = timedelta(days=366)
+
+
+def task_problems(*, title: Any, details: Any = "", due_at: datetime | None) -> list[DomainError]:
+    """Every problem of a task's typed fields at once (a form shows them all; ``task_create`` refuses the first)."""
+    problems: list[DomainError] = []
+    for value, field, max_length, label, required in (
+        (title, "title", 200, _("the task"), True),
+        (details, "details", 4000, _("the details"), False),
+    ):
+        try:
+            clean_text(value, field, max_length=max_length, label=label, required=required, multiline=field == "details")
+        except DomainError as exc:
+            problems.append(exc)
+    now = clock.now()
+    if due_at is None:
+        problems.append(DomainError("bad_time", _("Give the due time as a date and time."), status=422, details={"field": "due_at"}))
+    elif timezone.is_naive(due_at):
+        problems.append(DomainError("naive_time", _("Give the time with its time zone."), status=422, details={"field": "due_at"}))
+    elif due_at <= now:
+        problems.append(DomainError("due_in_past", _("The due time must be in the future."), status=422, details={"field": "due_at"}))
+    elif due_at > now + TASK_DUE_WITHIN:
+        problems.append(
+            DomainError("due_too_far", _("The due time must be within a year from now."), status=422, details={"field": "due_at"})
+        )
+    return problems
+
+
 @transaction.atomic
 def task_create(
     *,
@@ -212,15 +240,14 @@ def task_create(
     if not scope.reaches_unit(unit):
         raise DomainError("unit_not_found", _("No such unit within your reach."), status=404)
     issuer = _issuing_unit(scope, unit)
+    problems = task_problems(title=title, details=details, due_at=due_at)
+    if problems:
+        raise problems[0]
     title = clean_text(title, "title", max_length=200, label=_("the task"), required=True)
     details = clean_text(details, "details", max_length=4000, label=_("the details"), multiline=True)
     source = clean_text(source, "source", max_length=60)
     source_ref = clean_text(source_ref, "source_ref", max_length=120)
-    if timezone.is_naive(due_at):
-        raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
     now = clock.now()
-    if due_at <= now:
-        raise DomainError("due_in_past", _("The due time must be in the future."), status=422)
     if alert is not None:
         from guomen.alerts.models import Alert
 

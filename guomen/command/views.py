@@ -358,11 +358,12 @@ def task_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         unit = units.filter(code=data.get("unit", "")).first()
         due = _parse_due(data.get("due_at", ""))
+        problems = services.task_problems(title=data.get("title", ""), details=data.get("details", ""), due_at=due)
         if unit is None:
             messages.error(request, _("Choose the unit that is to do the task."))
-        elif due is None:
-            messages.error(request, _("Give the due time as a date and time."))
-        else:
+        for problem in problems:  # every missing or wrong field at once
+            messages.error(request, problem.message)
+        if unit is not None and not problems:
             try:
                 t = services.task_create(
                     actor=request.user,

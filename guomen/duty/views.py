@@ -218,6 +218,17 @@ def patrol_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 @domain_errors
 def patrol_action(request: HttpRequest, public_id: Any, action: str) -> HttpResponse:
     p = _patrol(request, public_id)
+    here = reverse("duty:patrol", kwargs={"public_id": p.public_id})
+    try:
+        _patrol_act(request, p, action)
+    except DomainError as exc:  # refused: back to the patrol it came from, with the reason
+        messages.error(request, exc.message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
+    return _back(request, here)
+
+
+def _patrol_act(request: HttpRequest, p: Any, action: str) -> None:
     if action == "start":
         services.patrol_start(actor=request.user, patrol=p)
         messages.success(request, _("The patrol has started."))
@@ -232,7 +243,6 @@ def patrol_action(request: HttpRequest, public_id: Any, action: str) -> HttpResp
             raise DomainError("no_file", _("Choose a GPX file."), status=422)
         added = services.patrol_upload_gpx(actor=request.user, patrol=p, data=f.read(services.GPX_MAX_BYTES + 1))
         messages.success(request, _("%(n)d track points added.") % {"n": added})
-    return _back(request, reverse("duty:patrol", kwargs={"public_id": p.public_id}))
 
 
 @login_required

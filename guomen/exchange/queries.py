@@ -117,3 +117,8 @@ def threads(kind: str | None = None, limit: int = 100, visible: list[int] | None
     if kind:
         qs = qs.filter(kind=kind)
     return list(qs[:limit])
+
+
+def service_accounts() -> Any:
+    """The accounts partners act through (never one of our staff): their user ids, as a subquery."""
+    return Partner.objects.exclude(manifest_user=None).values("manifest_user_id")

@@ -1,4 +1,4 @@
-"""ISO 3166-1 alpha-3 country codes, shipped with the project (no network, no extra package).
+"""ISO 3166-1 alpha-3 country codes and their names, shipped with the project (no network, no extra package).
 
 ``NEIGHBOURS`` are the countries a Yunnan port desk sees most; they come first in pickers.
 ICAO machine-readable zones also use a few codes outside ISO 3166 (``ICAO_EXTRA``).
@@ -6,7 +6,10 @@ ICAO machine-readable zones also use a few codes outside ISO 3166 (``ICAO_EXTRA`
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from .country_names import NAMES
 
 NEIGHBOURS = {
     "CHN": _("China"),
@@ -40,7 +43,17 @@ def is_country(code: str) -> bool:
     return code in ISO3166_ALPHA3
 
 
+def name(code: str) -> str:
+    """The country's name in the active language ("MMR" → "缅甸" or "Myanmar"); an unknown code as it is."""
+    if code in NEIGHBOURS:
+        return str(NEIGHBOURS[code])
+    names = NAMES.get(code)
+    if names is None:
+        return code
+    return names[1] if (get_language() or "").lower().startswith("zh") else names[0]
+
+
 def choices() -> list[tuple[str, str]]:
-    """Neighbours first (named), then every other code."""
+    """Neighbours first, then every other country by its name, each shown as "code · name" in the active language."""
     rest = sorted(ISO3166_ALPHA3 - set(NEIGHBOURS))
-    return [(c, f"{c} · {n}") for c, n in NEIGHBOURS.items()] + [(c, c) for c in rest]
+    return [(c, f"{c} · {name(c)}") for c in [*NEIGHBOURS, *rest]]

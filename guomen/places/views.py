@@ -163,38 +163,39 @@ def declaration_reject(request: HttpRequest, public_id: str) -> HttpResponse:
 
 # --- public: a resident declares their own return -----------------------------------------------
 DECLARE_LIMIT_PER_HOUR = getattr(settings, "GUOMEN_DECLARE_PER_HOUR", 5)
+# Attempts refused for a typo do not count against the limit above; they have their own, far higher.
+DECLARE_ATTEMPTS_PER_HOUR = getattr(settings, "GUOMEN_DECLARE_ATTEMPTS_PER_HOUR", 60)
 
 
-def _over_limit(request: HttpRequest) -> bool:
-    """Count submissions per client address per clock hour in the shared cache."""
-    return ratelimit.hit_by_address("places:declare", request, limit=DECLARE_LIMIT_PER_HOUR, window_seconds=3600)
+def _over_limit(request: HttpRequest, *, stored: bool) -> bool:
+    """Count per client address per clock hour in the shared cache: every attempt (``stored=False``)
+    against the high cap, and only a declaration about to be stored against the low one."""
+    if stored:
+        return ratelimit.hit_by_address("places:declare", request, limit=DECLARE_LIMIT_PER_HOUR, window_seconds=3600)
+    return ratelimit.hit_by_address("places:declare-attempt", request, limit=DECLARE_ATTEMPTS_PER_HOUR, window_seconds=3600)
 
 
 @csrf_protect
 def declare(request: HttpRequest) -> HttpResponse:
     """Public page, no sign-in: a resident declares their own return to their village."""
     form = SelfDeclarationForm(request.POST or None)
+    page = {"form": form, "places_url": reverse("declare_places"), "retention_days": retention_days()}
     if request.method == "POST":
-        if _over_limit(request):
-            return render(
-                request,
-                "places/declare.html",
-                {"form": form, "limited": True, "places_url": reverse("declare_places"), "retention_days": retention_days()},
-                status=429,
-            )
+        if _over_limit(request, stored=False):
+            return render(request, "places/declare.html", {**page, "limited": True}, status=429)
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:
                 village = village_lookup(county=data.pop("county"), township=data.pop("township"), village=data.pop("village"))
+                if _over_limit(request, stored=True):
+                    return render(request, "places/declare.html", {**page, "limited": True}, status=429)
                 services.self_declaration_submit(village=village, **data)
             except DomainError as exc:
                 field = (exc.details or {}).get("field")
                 form.add_error(field if field in form.fields else None, exc.message)
             else:
                 return redirect("declare_thanks")
-    return render(
-        request, "places/declare.html", {"form": form, "places_url": reverse("declare_places"), "retention_days": retention_days()}
-    )
+    return render(request, "places/declare.html", page)
 
 
 def declare_thanks(request: HttpRequest) -> HttpResponse:

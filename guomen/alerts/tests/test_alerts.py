@@ -3,13 +3,13 @@ missed deadline, missing reports close when the report arrives, and the inbox, p
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from guomen.alerts import queries
+from guomen.alerts import queries, services
 from guomen.alerts.models import Alert, AlertLevel
 from guomen.alerts.services import alert_raise, escalate, level_code
 from guomen.loop import services as s
@@ -63,7 +63,24 @@ def test_escalation_counts_from_the_missed_deadline_not_from_a_late_sweep(world)
     escalate(now=j.due_at + timedelta(hours=24, minutes=1))  # a worker that catches up climbs every missed step
     a.refresh_from_db()
     assert a.level == AlertLevel.PROVINCE and level_code(a.unit, a.level) == "530000"
-    assert [e["at"] for e in a.history if e["what"] == "escalated"] == [(j.due_at + timedelta(hours=h)).isoformat() for h in (2, 6, 24)]
+    # each step is recorded at the time it was due, but never before the alert was opened (five hours late)
+    steps = [(j.due_at + timedelta(hours=h)).isoformat() for h in (5, 6, 24)]
+    assert a.opened_at == j.due_at + timedelta(hours=5)
+    assert [e["at"] for e in a.history if e["what"] == "escalated"] == steps
+
+
+def test_escalation_is_never_dated_before_the_alert_was_opened(world):
+    from guomen.lib import clock
+
+    opened = timezone.now() - timedelta(days=3)
+    with clock.at(lambda: opened):  # the alert's clock is the one every app reads
+        a = alert_raise(kind="other", unit=u("c533102-hotel1"), subject="旧期限", due_at=datetime(2019, 1, 1, tzinfo=UTC))
+    assert a.opened_at == opened
+    escalate(now=opened + timedelta(minutes=1))
+    a.refresh_from_db()
+    steps = [datetime.fromisoformat(e["at"]) for e in a.history if e["what"] == "escalated"]
+    assert steps and a.level > AlertLevel.UNIT
+    assert all(at >= a.opened_at for at in steps), steps
 
 
 def test_missing_reports_close_when_the_report_arrives_and_a_prefecture_gets_one_summary(world):
@@ -180,3 +197,19 @@ def test_the_api_inbox_filters_and_pages(world, api_as):
     assert api_as("mengla").get("/api/alerts/").json()["count"] == 0
     old = api.get("/api/loop/alerts")
     assert old.status_code == 200 and len(old.json()) == 8
+
+
+def test_a_partners_service_account_is_never_an_assignee(world, client_as, api_as):
+    from guomen.exchange.tests.helpers import partner
+    from guomen.lib.errors import DomainError
+
+    muse, _key = partner()  # declares manifests at the Ruili port: a member of port-ruili
+    a = alert_raise(kind="other", unit=u("port-ruili"), subject="入境人员未到")
+    page = client_as("ruili_port").get(reverse("alerts:detail", args=[a.public_id])).content.decode()
+    assert 'value="ruili_port"' in page and muse.manifest_user.username not in page
+    with pytest.raises(DomainError):
+        services.alert_assign(actor=who("ruili_port"), alert=a, username=muse.manifest_user.username)
+    r = api_as("ruili_port").post(f"/api/alerts/{a.public_id}/assign", {"to": muse.manifest_user.username}, content_type="application/json")
+    assert r.status_code == 422
+    a.refresh_from_db()
+    assert a.assigned_to is None

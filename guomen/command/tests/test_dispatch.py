@@ -94,3 +94,37 @@ def test_task_pages_dispatch_from_an_alert_and_report_progress(world, client_as)
     t.refresh_from_db()
     assert t.state == TaskState.DONE
     assert client_as("mengla").get(f"/command/tasks/{t.public_id}/").status_code == 404
+
+
+def test_a_task_shows_on_the_home_of_the_unit_it_is_given_to(world, client_as):
+    mine = _task(hours=1, unit="c533102-patrol")
+    late = _task(hours=0.5, unit="c533102-patrol")
+    other = services.task_create(
+        actor=who("ruili"), unit=u("c533102-hotel1"), title="别的单位的任务", due_at=timezone.now() + timedelta(hours=3), source="x"
+    )
+    with time_machine.travel(timezone.now() + timedelta(minutes=45)):
+        html = client_as("ruili_patrol").get("/").content.decode()
+    assert 'id="panel-my-tasks"' in html
+    assert f"/command/tasks/{mine.public_id}/" in html and f"/command/tasks/{late.public_id}/" in html
+    assert other.title not in html and str(other.public_id) not in html
+    assert f'<li class="overdue"><a href="/command/tasks/{late.public_id}/">' in html
+    assert f'<li><a href="/command/tasks/{mine.public_id}/">' in html
+    services.task_progress(actor=who("ruili_patrol"), task=mine, text="完成", state=TaskState.DONE)
+    html = client_as("ruili_patrol").get("/").content.decode()
+    assert str(mine.public_id) not in html and str(late.public_id) in html
+
+
+def test_the_task_form_reports_every_missing_field_and_bounds_the_due_time(world, client_as):
+    c = client_as("ruili")
+    page = c.post("/command/tasks/new/", {"unit": "", "title": "", "due_at": ""}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Choose the unit that is to do the task." in page
+    assert "Give the due time as a date and time." in page
+    assert page.count('class="msg error"') == 3  # the unit, the task's text and the due time
+    page = c.post(
+        "/command/tasks/new/", {"unit": "c533102-hotel1", "title": "核查", "due_at": "9999-12-31T08:00"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "within a year" in page and not DispatchTask.objects.exists()
+    with pytest.raises(DomainError) as exc:
+        _task(hours=24 * 400)
+    assert exc.value.code == "due_too_far"
+    assert _task(hours=24 * 300).state == TaskState.OPEN

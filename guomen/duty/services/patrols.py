@@ -176,6 +176,15 @@ def patrol_checkin(
 GPX_MAX_BYTES = 5 * 1024 * 1024
 
 
+def _xml_line(exc: BaseException) -> int | None:
+    """The line an XML parse error points at, when the parser says (gpxpy wraps the XML error)."""
+    for e in (exc, exc.__cause__, exc.__context__, *getattr(exc, "args", ())):
+        position = getattr(e, "position", None)
+        if isinstance(position, tuple) and position and isinstance(position[0], int):
+            return position[0]
+    return None
+
+
 @transaction.atomic
 def patrol_upload_gpx(*, actor: Any, patrol: Patrol, data: bytes) -> int:
     """Add a GPX track (a device that recorded offline). A planned patrol becomes ended with the track's times.
@@ -190,8 +199,17 @@ def patrol_upload_gpx(*, actor: Any, patrol: Patrol, data: bytes) -> int:
         raise _invalid("too_large", _("The GPX file is larger than 5 MB."), "file")
     try:
         gpx = gpxpy.parse(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, gpxpy.gpx.GPXException, ValueError) as exc:
-        raise _invalid("bad_gpx", _("This is not a GPX file: %(reason)s") % {"reason": str(exc)[:120]}, "file")
+    except UnicodeDecodeError:
+        raise _invalid("bad_gpx", _("This file could not be read as GPX: it is not text (UTF-8)."), "file", reason="encoding")
+    except (gpxpy.gpx.GPXException, ValueError) as exc:
+        # The parser's own words (English, technical) stay in the details for the API, never in the message.
+        where = _xml_line(exc)
+        message = (
+            _("This file could not be read as GPX: it is not a well-formed GPX track (near line %(line)d).") % {"line": where}
+            if where
+            else _("This file could not be read as GPX: it is not a well-formed GPX track.")
+        )
+        raise _invalid("bad_gpx", message, "file", reason=str(exc)[:120])
     raw: list[tuple[datetime | None, float, float]] = []
     for track in gpx.tracks:
         for seg in track.segments:

@@ -173,3 +173,22 @@ def test_a_patrol_for_tomorrow_cannot_start_today_nor_while_another_is_under_way
     for other in Patrol.objects.filter(status="started", leader=who("ruili_patrol")):
         services.patrol_end(actor=who("ruili_patrol"), patrol=other)
     assert services.patrol_start(actor=who("ruili_patrol"), patrol=soon).status == "started"
+
+
+def test_a_bad_gpx_upload_answers_in_the_users_language_on_the_patrol_page(world, client_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    p = _plan(straight_segment(km=5))
+    c = client_as("ruili_patrol")
+    here = f"/duty/patrols/{p.public_id}/"
+    upload = SimpleUploadedFile("walk.gpx", b"<gpx><trk>", content_type="application/gpx+xml")
+    r = c.post(f"{here}gpx/", {"file": upload})
+    assert r.status_code == 302 and r.url == here
+    page = c.get(here).content.decode()
+    assert "无法读取为 GPX" in page and "Premature" not in page and "Error parsing XML" not in page
+    c.cookies.load({"django_language": "en"})
+    upload = SimpleUploadedFile("walk.gpx", b"hello", content_type="application/gpx+xml")
+    c.post(f"{here}gpx/", {"file": upload})
+    page = c.get(here).content.decode()
+    assert "could not be read as GPX" in page and "Start tag expected" not in page
+    assert TrackPoint.objects.filter(patrol=p).count() == 0

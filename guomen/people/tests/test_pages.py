@@ -89,3 +89,11 @@ def test_mrz_partial_returns_the_fields_as_inputs(world, client_as):
 def test_nav_shows_people_to_port_officers_and_command_not_to_facility_staff(world, client_as):
     assert "/people/" in client_as("ruili_port").get("/").content.decode()
     assert 'href="/people/"' not in client_as("ruili_hotel").get("/").content.decode()
+
+
+def test_the_watch_list_names_countries_in_the_users_language(world, client_as):
+    c = client_as("ruili_port")
+    zh = c.get("/people/watch-list/").content.decode()
+    assert '<option value="AFG">AFG · 阿富汗</option>' in zh and "MMR · 缅甸" in zh
+    en = c.get("/people/watch-list/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<option value="AFG">AFG · Afghanistan</option>' in en and "ABW · Aruba" in en

@@ -9,7 +9,7 @@ from django.test import Client
 
 from guomen.places.models import SelfDeclaration
 from guomen.places.tests.test_villages import _declaration, grid_village
-from guomen.places.views import DECLARE_LIMIT_PER_HOUR
+from guomen.places.views import DECLARE_ATTEMPTS_PER_HOUR, DECLARE_LIMIT_PER_HOUR
 
 
 def _post(client: Client, village, i: int, **extra) -> int:
@@ -53,3 +53,23 @@ def test_an_untrusted_forwarded_for_is_ignored(world, user, settings):
     direct = Client(REMOTE_ADDR="192.0.2.44")
     codes = [_post(direct, village, i, HTTP_X_FORWARDED_FOR=f"203.0.113.{i}") for i in range(DECLARE_LIMIT_PER_HOUR + 1)]
     assert codes[-1] == 429 and SelfDeclaration.objects.count() == DECLARE_LIMIT_PER_HOUR
+
+
+def test_a_resident_who_makes_typos_is_not_locked_out(world, user):
+    village = grid_village(user)
+    resident = Client(REMOTE_ADDR="192.0.2.77")
+    typos = [resident.post("/places/declare/", _declaration(village, name="", phone="abc")) for _ in range(DECLARE_LIMIT_PER_HOUR + 3)]
+    assert {r.status_code for r in typos} == {200} and SelfDeclaration.objects.count() == 0
+    codes = [_post(resident, village, i) for i in range(DECLARE_LIMIT_PER_HOUR + 1)]
+    assert codes == [302] * DECLARE_LIMIT_PER_HOUR + [429]
+    assert SelfDeclaration.objects.count() == DECLARE_LIMIT_PER_HOUR
+
+
+def test_attempts_have_their_own_higher_cap(world, user):
+    village = grid_village(user)
+    bot = Client(REMOTE_ADDR="192.0.2.78")
+    codes = [
+        bot.post("/places/declare/", _declaration(village, name="", phone="x")).status_code for _ in range(DECLARE_ATTEMPTS_PER_HOUR + 1)
+    ]
+    assert codes == [200] * DECLARE_ATTEMPTS_PER_HOUR + [429]
+    assert _post(bot, village, 1) == 429 and SelfDeclaration.objects.count() == 0

@@ -124,3 +124,18 @@ def test_token_page_shows_a_new_token_once(client_as):
     html = c.post("/account/tokens/", {"name": "desk"}).content.decode()
     assert 'id="new-token"' in html
     assert 'id="new-token"' not in c.get("/account/tokens/").content.decode()
+
+
+def test_error_pages_are_the_sites_own_in_the_users_language(world, client_as):
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    c = client_as("ruili_grid")
+    r = c.get("/people/watch-list/")
+    page = r.content.decode()
+    assert r.status_code == 403 and 'id="error-403"' in page and "无权访问" in page and 'class="brand"' in page
+    r = c.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en")
+    page = r.content.decode()
+    assert r.status_code == 404 and 'id="error-404"' in page and "Page not found" in page and 'class="brand"' in page
+    r = server_error(RequestFactory().get("/"))  # rendered without a request context, as Django does
+    assert r.status_code == 500 and 'id="error-500"' in r.content.decode() and 'class="brand"' in r.content.decode()
