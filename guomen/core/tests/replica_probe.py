@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import django
 
@@ -58,7 +59,10 @@ def main() -> None:
 
     scope = Scope.of(province)
     unit = queries.assignable_units(scope, queries.node_for(scope, None)).order_by("code").first()
-    resp = browser.post("/command/tasks/new/", {"unit": unit.code, "title": "Check the replica", "due_at": "2030-01-01T10:00"})
+    from guomen.lib import clock
+
+    due = (clock.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    resp = browser.post("/command/tasks/new/", {"unit": unit.code, "title": "Check the replica", "due_at": due})
     out["write_status"] = resp.status_code
     out["pinned"] = bool(browser.cookies.get(replica.PIN_COOKIE) and browser.cookies[replica.PIN_COOKIE].value)
     out["after_write"] = read(browser, "/command/")

@@ -46,7 +46,15 @@ def test_map_draws_every_layer_within_the_users_reach_without_tiles(page, sign_i
     expect(page.locator("img.leaflet-marker-icon.gm-port.gm-status-open")).to_have_count(n_ports)
 
     # A popup links to the village's page.
-    # Click, as a user does, a village whose centre is not under a marker or another shape.
+    # Click, as a user does, a village whose centre is not under a marker or another shape, once
+    # the map has stopped moving (a redraw may animate).
+    page.wait_for_function(
+        """() => new Promise((done) => {
+            const p = document.querySelector("path.gm-village");
+            const before = JSON.stringify(p.getBoundingClientRect());
+            setTimeout(() => done(JSON.stringify(p.getBoundingClientRect()) === before), 400);
+        })"""
+    )
     index = page.evaluate(
         """() => [...document.querySelectorAll("path.gm-village")].findIndex((p) => {
             const r = p.getBoundingClientRect();
@@ -84,8 +92,21 @@ def test_staff_map_draws_approved_public_notices_that_link_to_their_bulletin(pag
             setTimeout(() => done(JSON.stringify(p.getBoundingClientRect()) === before), 400);
         })"""
     )
-    box = page.locator("path.gm-notices").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.85)
+    # Click a point of the notice that no marker or other shape covers, as a user would.
+    point = page.evaluate(
+        """() => {
+            const p = document.querySelector("path.gm-notices");
+            const r = p.getBoundingClientRect();
+            for (let fy = 0.95; fy > 0.05; fy -= 0.05)
+                for (let fx = 0.5, k = 0; k < 19; k++, fx = 0.5 + (k % 2 ? 1 : -1) * Math.ceil(k / 2) * 0.05) {
+                    const x = r.left + r.width * fx, y = r.top + r.height * fy;
+                    if (document.elementFromPoint(x, y) === p) return [x, y];
+                }
+            return null;
+        }"""
+    )
+    assert point, "the notice is covered everywhere"
+    page.mouse.click(*point)
     link = page.locator(".leaflet-popup-content a").first
     expect(link).to_have_attribute("href", f"/public/bulletins/{b.public_id}/")
     assert page.console_errors == []
