@@ -23,8 +23,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q
-from django.utils import timezone
 
+from guomen.lib import clock
 from guomen.lib.localtime import local_day
 from guomen.org.models import UnitKind
 from guomen.places.models import Jurisdiction, Level
@@ -118,7 +118,7 @@ def county_forecast(county: Jurisdiction, *, stay_days: int | None = None, now: 
     from guomen.loop.models import CustodyEvent, EventKind, Journey, State
     from guomen.loop.services import policy_current
 
-    now = now or timezone.now()
+    now = now or clock.now()
     today = local_day(now)
     inside = Q(jurisdiction__path__startswith=county.path)
     if stay_days is None:

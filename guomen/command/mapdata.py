@@ -7,9 +7,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.utils import timezone
-
 from guomen.duty import queries as duty_queries
+from guomen.lib import clock
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction, Level
 from guomen.places.reference import geojson, short_name_zh
@@ -52,7 +51,7 @@ def uncovered_posts(scope: Scope, node: Jurisdiction, now: datetime) -> dict[str
 
 
 def map_features(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) -> dict[str, Any]:
-    now = now or timezone.now()
+    now = now or clock.now()
     data = queries.map_features(scope, node, now=now)
     shapes = county_shapes()
     arrivals: dict[str, int] = {}

@@ -176,7 +176,7 @@ def _report_arrived(unit: Unit, day: date) -> None:
     """A submitted report answers its unit's missing-report alert, and the prefecture's summary once none is missing."""
     from guomen.alerts.services import alerts_close_by_key
 
-    now = timezone.now()
+    now = clock.now()
     alerts_close_by_key(_missing_key(unit, day), note=_("The report arrived."), now=now)
     codes = unit.jurisdiction.path.strip("/").split("/")
     if len(codes) >= 2:

@@ -34,6 +34,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.lib.localtime import local_day, zone
 from guomen.org.models import Role, Unit
@@ -320,7 +321,7 @@ def bulk_export(*, actor: Any, jurisdiction: str, day: date, request: Any = None
     if "\x00" in jurisdiction:
         raise Http404(_("Not found."))
     node = scope.get(Jurisdiction.objects.all(), code=jurisdiction)
-    if day > local_day(timezone.now()):
+    if day > local_day(clock.now()):
         raise DomainError("day_in_future", _("The day given is in the future."), status=422)
     start = datetime.combine(day, time.min, tzinfo=zone())
     end = start + timedelta(days=1)

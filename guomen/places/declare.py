@@ -14,6 +14,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
 
 from .models import Jurisdiction, Level
@@ -86,11 +87,10 @@ def purge_declarations(now: Any = None) -> int:
     from datetime import timedelta
 
     from django.db.models import Q
-    from django.utils import timezone
 
     from .models import DeclarationState, SelfDeclaration
 
-    cutoff = (now or timezone.now()) - timedelta(days=retention_days())
+    cutoff = (now or clock.now()) - timedelta(days=retention_days())
     old = SelfDeclaration.objects.filter(
         Q(state=DeclarationState.PENDING, submitted_at__lt=cutoff) | Q(handled_at__lt=cutoff) & ~Q(state=DeclarationState.PENDING)
     )

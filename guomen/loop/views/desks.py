@@ -12,12 +12,12 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from guomen.core.links import opens_for
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Role, Unit, UnitKind
 from guomen.org.scoping import Scope
@@ -258,7 +258,7 @@ def _quarantine_rows(scope: Scope, unit: Unit, now: datetime) -> list[Journey]:
 def facility_desk(request: HttpRequest) -> HttpResponse:
     scope = Scope.of(request.user)
     _require_role(scope, Role.FACILITY_STAFF)
-    now = timezone.now()
+    now = clock.now()
     blocks = []
     units = _my_units(scope, UnitKind.QUARANTINE_FACILITY)
     for unit in units:
@@ -311,7 +311,7 @@ def village_desk(request: HttpRequest) -> HttpResponse:
     scope = Scope.of(request.user)
     _require_role(scope, Role.GRID_WORKER)
     units = _my_units(scope, UnitKind.VILLAGE_COMMITTEE)
-    now = timezone.now()
+    now = clock.now()
     custody = _custody(scope, units)
     rows = sorted((j for j in custody if j.state == State.HOME_MONITORING), key=lambda j: j.due_at or now)
     for j in rows:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guomen.lib import clock
 from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.people.models import IdentityDocument
@@ -126,7 +127,7 @@ def _journey_context(
     step first, the rest folded; a form that failed comes first and open, with what was typed."""
     from .actions import ACTIONS, OVERRIDES
 
-    now = timezone.now()
+    now = clock.now()
     j.left_text, j.left_class = time_left(j.due_at, now)
     events = _events(j)
     rules = s.rules_of(j)

@@ -9,10 +9,10 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from guomen.lib import clock
 from guomen.org.models import Role, UnitKind
 from guomen.org.scoping import Scope
 
@@ -24,7 +24,7 @@ from .plumbing import GATE_STATES, RECEIVING_KINDS, _end_of_today, _my_units, lo
 # --- home panel ---------------------------------------------------------------------------------------
 def panel_waiting(request: Any, scope: Scope) -> dict[str, Any] | None:
     """What is waiting for me now: per unit I act for, and for command roles their jurisdiction."""
-    now = timezone.now()
+    now = clock.now()
     items: list[dict[str, Any]] = []
     units = list(_my_units(scope, UnitKind.PORT_HEALTH_STATION, *RECEIVING_KINDS))
     if units:

@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
@@ -106,7 +107,7 @@ def time_left(due: datetime | None, now: datetime | None = None) -> tuple[str, s
     """What to show next to a due time: ("3 h 10 min left", "ok") or ("overdue by 20 min", "bad")."""
     if due is None:
         return "", ""
-    now = now or timezone.now()
+    now = now or clock.now()
     if due < now:
         return _("overdue by %(t)s") % {"t": _duration(now - due)}, "bad"
     left = due - now
@@ -114,7 +115,7 @@ def time_left(due: datetime | None, now: datetime | None = None) -> tuple[str, s
 
 
 def _decorate(journeys: Iterable[Journey], now: datetime | None = None) -> list[Journey]:
-    now = now or timezone.now()
+    now = now or clock.now()
     out = []
     for j in journeys:
         j.left_text, j.left_class = time_left(j.due_at, now)
