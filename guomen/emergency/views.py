@@ -39,7 +39,11 @@ def plans_page(request: HttpRequest) -> HttpResponse:
                 act = services.firing_activate(actor=request.user, firing=firing)
             else:
                 plan = queries.plan_get(scope, request.POST.get("plan", ""))
-                act = services.activate(actor=request.user, plan=plan, exercise=request.POST.get("exercise") == "1")
+                exercise = request.POST.get("exercise") == "1"
+                if not exercise and request.POST.get("confirmed") != "1":
+                    # A real activation sends tasks to real units at once: asked once more, on its own page.
+                    return render(request, "emergency/activate_confirm.html", {"plan": plan, "version": plan.current_version})
+                act = services.activate(actor=request.user, plan=plan, exercise=exercise)
             return redirect("emergency:board", public_id=act.public_id)
         except (DomainError, PermissionDenied, Http404) as e:
             messages.error(request, getattr(e, "message", None) or str(e) or _("Not found."))

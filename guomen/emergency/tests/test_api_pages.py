@@ -138,3 +138,16 @@ def test_numbers_too_large_for_the_database_are_refused_clearly(api_as, world):
         r = _post(api, "/api/emergency/plans/mengla-big/versions", {**version, "injects": [{**inject, "offset_minutes": 5, "data": data}]})
         assert r.status_code == 422 and r.json()["error"]["code"] == code
     assert Plan.objects.get(code="mengla-big").versions.count() == 1
+
+
+def test_a_real_activation_from_the_page_is_asked_once_more_and_a_drill_is_not(mohan_plan, client_as):
+    c = client_as("mengla")
+    asked = c.post("/emergency/", {"plan": mohan_plan.code, "exercise": "0"})
+    assert asked.status_code == 200 and b'id="activate-confirmed"' in asked.content
+    assert not Activation.objects.filter(plan=mohan_plan).exists()  # nothing sent yet
+    done = c.post("/emergency/", {"plan": mohan_plan.code, "exercise": "0", "confirmed": "1"})
+    assert done.status_code == 302
+    real = Activation.objects.get(plan=mohan_plan)
+    assert not real.exercise and DispatchTask.objects.filter(pk__in=real.steps.values("task")).exists()
+    drill = c.post("/emergency/", {"plan": mohan_plan.code, "exercise": "1"})
+    assert drill.status_code == 302 and Activation.objects.filter(plan=mohan_plan, exercise=True).count() == 1
