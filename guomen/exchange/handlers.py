@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
+from guomen.loop.manifest import FIELDS
 
 from . import hooks
 from .models import Kind, Partner, Thread
@@ -150,35 +151,24 @@ def _handed_over(partner: Partner, thread: Thread, body: dict[str, Any]) -> None
     thread.save(update_fields=["data"])
 
 
-MANIFEST_FIELDS = [
-    "name_native",
-    "name_latin",
-    "sex",
-    "birth_date",
-    "nationality",
-    "document_kind",
-    "document_number",
-    "issuing_country",
-    "valid_until",
-    "expected_at",
-    "origin_place",
-    "destination",
-    "risk",
-]
+# The columns of a partner's manifest: a manifest row's fields without phone numbers.
+MANIFEST_FIELDS = [f for f in FIELDS if f != "phone"]
 
 
 def _manifest(partner: Partner, body: dict[str, Any]) -> dict[str, Any]:
     """The rows become declarations through the manifest import's own service; per-row outcomes back."""
     from guomen.loop.manifest import manifest_import
 
+    fields = MANIFEST_FIELDS
+
     port = partner.port_units.filter(code=body["port"]).first()
     if port is None or partner.manifest_user is None:
         raise DomainError("unknown_port", _("This port does not take manifests from you: %(port)s") % {"port": body["port"]}, status=422)
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(MANIFEST_FIELDS)
+    writer.writerow(fields)
     for row in body["rows"]:
-        writer.writerow(["" if row.get(f) is None else row.get(f) for f in MANIFEST_FIELDS])
+        writer.writerow(["" if row.get(f) is None else row.get(f) for f in fields])
     report = manifest_import(
         actor=partner.manifest_user,
         port_unit=port,

@@ -61,6 +61,23 @@ COLUMNS = {
     "phone": "phone",
     "电话": "phone",
 }
+# The fields of a row, in the order of the template and of a partner's manifest.
+FIELDS = (
+    "name_native",
+    "name_latin",
+    "sex",
+    "birth_date",
+    "nationality",
+    "document_kind",
+    "document_number",
+    "issuing_country",
+    "valid_until",
+    "expected_at",
+    "origin_place",
+    "destination",
+    "risk",
+    "phone",
+)
 REQUIRED = ("name_native", "nationality", "document_kind", "document_number", "expected_at")
 SEX = {"m": "M", "male": "M", "男": "M", "f": "F", "female": "F", "女": "F"}
 RISK = {"low": Risk.LOW, "低": Risk.LOW, "medium": Risk.MEDIUM, "中": Risk.MEDIUM, "high": Risk.HIGH, "高": Risk.HIGH}
@@ -295,22 +312,7 @@ def check_row(rec: dict[str, Any], destination_of: Callable[[str], Any]) -> dict
         destination = destination_of(rec["destination"])
         if destination is None:
             raise DomainError("unknown_destination", _("Unknown division code: %(code)s") % {"code": rec["destination"]})
-    person, docs, lookups = person_values(
-        name_native=rec["name_native"],
-        name_latin=rec.get("name_latin", ""),
-        sex=SEX.get(str(rec.get("sex", "")).strip().lower(), "X"),
-        birth_date=rec.get("birth_date") or None,
-        nationality=rec["nationality"],
-        phone=rec.get("phone", ""),
-        documents=[
-            {
-                "kind": rec["document_kind"],
-                "number": rec["document_number"],
-                "issuing_country": rec.get("issuing_country") or rec["nationality"],
-                "valid_until": rec.get("valid_until") or None,
-            }
-        ],
-    )
+    person, docs, lookups = person_values(**person_fields(rec))
     return {
         "expected_at": expected,
         "risk": risk,
@@ -320,6 +322,26 @@ def check_row(rec: dict[str, Any], destination_of: Callable[[str], Any]) -> dict
         "lookup": lookups[0],
         "origin_country": rec["nationality"],
         "origin_place": rec.get("origin_place", ""),
+    }
+
+
+def person_fields(rec: dict[str, Any]) -> dict[str, Any]:
+    """A row's person and document, as the people services take them (both ways of declaring)."""
+    return {
+        "name_native": rec["name_native"],
+        "name_latin": rec.get("name_latin", ""),
+        "sex": SEX.get(str(rec.get("sex", "")).strip().lower(), "X"),
+        "birth_date": rec.get("birth_date") or None,
+        "nationality": rec["nationality"],
+        "phone": rec.get("phone", ""),
+        "documents": [
+            {
+                "kind": rec["document_kind"],
+                "number": rec["document_number"],
+                "issuing_country": rec.get("issuing_country") or rec["nationality"],
+                "valid_until": rec.get("valid_until") or None,
+            }
+        ],
     }
 
 
@@ -337,24 +359,7 @@ def import_row(actor: Any, port_unit: Unit, rec: dict[str, Any], source: str, n:
     from .services import journey_declare
 
     c = check_row(rec, _destination)
-    person = person_register(
-        actor=actor,
-        unit=port_unit,
-        name_native=rec["name_native"],
-        name_latin=rec.get("name_latin", ""),
-        sex=SEX.get(str(rec.get("sex", "")).strip().lower(), "X"),
-        birth_date=rec.get("birth_date") or None,
-        nationality=rec["nationality"],
-        phone=rec.get("phone", ""),
-        documents=[
-            {
-                "kind": rec["document_kind"],
-                "number": rec["document_number"],
-                "issuing_country": rec.get("issuing_country") or rec["nationality"],
-                "valid_until": rec.get("valid_until") or None,
-            }
-        ],
-    )
+    person = person_register(actor=actor, unit=port_unit, **person_fields(rec))
     existing = Journey.objects.filter(person=person, closed_at__isnull=True).first()
     if existing is not None:
         if existing.state == State.DECLARED and existing.custodian_id == port_unit.pk:

@@ -10,24 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from .manifest import COLUMNS, REQUIRED
+from .manifest import COLUMNS, FIELDS, REQUIRED
 
-FIELDS = (
-    "name_native",
-    "name_latin",
-    "sex",
-    "birth_date",
-    "nationality",
-    "document_kind",
-    "document_number",
-    "issuing_country",
-    "valid_until",
-    "expected_at",
-    "origin_place",
-    "destination",
-    "risk",
-    "phone",
-)
 # The Chinese header of each field: the first Chinese column name the import accepts for it.
 ZH = {key: next(name for name, k in COLUMNS.items() if k == key and not name.isascii()) for key in FIELDS}
 EXAMPLE = {
