@@ -12,6 +12,10 @@ from guomen.lib.errors import DomainError
 
 # --- input checks -------------------------------------------------------------------------------------------
 def _temperature(value: Any) -> float:
+    if isinstance(value, str):
+        value = value.strip()
+        if value.count(",") == 1 and "." not in value:
+            value = value.replace(",", ".")  # a decimal comma, as many keyboards and countries write it
     try:
         t = float(value)
     except (TypeError, ValueError):

@@ -236,3 +236,11 @@ def test_another_ports_officer_cannot_act_on_the_journey(world):
         s.journey_screen(actor=who("mohan_port"), journey=j, temperature=36.5)
     with pytest.raises(PermissionDenied):
         s.journey_screen(actor=who("auditor"), journey=j, temperature=36.5)
+
+
+def test_a_temperature_typed_with_a_decimal_comma_is_read_as_written(world):
+    j = arrive()
+    e = s.journey_screen(actor=who("ruili_port"), journey=j, temperature="37,2")
+    assert e.data["temperature"] == 37.2
+    with pytest.raises(DomainError):
+        s.journey_screen(actor=who("ruili_port"), journey=j, temperature="37,2,1")
