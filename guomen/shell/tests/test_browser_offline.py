@@ -103,6 +103,7 @@ def test_a_grid_worker_offline_does_three_checks_and_records_a_returnee_and_each
 def test_a_refused_record_stays_with_its_reason_until_dismissed(page, sign_in):
     j = at_home()
     controlled_field_page(page, sign_in, "ruili_grid")
+    expect(page.locator(f'#people-list li[data-code="{j.code}"]')).to_be_visible()
     page.context.set_offline(True)
     check(page, j.code, "36.6")
     expect(page.locator("#syncbar")).to_contain_text("等待发送：1")
@@ -122,6 +123,20 @@ def test_a_refused_record_stays_with_its_reason_until_dismissed(page, sign_in):
     refused.locator(".sync-dismiss").click()
     expect(bar.locator(".sync-refused li")).to_have_count(0)
     assert CustodyEvent.objects.filter(journey=j, kind=EventKind.HEALTH_CHECK).count() == 1
+
+
+def test_a_redraw_of_the_people_list_keeps_what_the_user_is_typing(page, sign_in):
+    j = at_home()
+    controlled_field_page(page, sign_in, "ruili_grid")
+    row = page.locator(f'#people-list li[data-code="{j.code}"]')
+    row.locator("input[name=temperature]").fill("37.2")
+    row.locator("input[name=cough]").check()
+    with page.expect_response(re.compile(r".*/api/sync/pack$")):  # the pack refreshed, as after a sync
+        page.evaluate("document.dispatchEvent(new Event('guomen:synced'))")
+    page.wait_for_timeout(300)  # the redraw follows the response
+    expect(row.locator("input[name=temperature]")).to_have_value("37.2")
+    expect(row.locator("input[name=cough]")).to_be_checked()
+    expect(page.locator("#people-list li")).to_have_count(page.evaluate("window.guomenOffline.kept('pack').then((p) => p.custody.length)"))
 
 
 def test_a_service_worker_update_keeps_the_queue(page, sign_in, monkeypatch):

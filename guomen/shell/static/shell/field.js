@@ -23,16 +23,21 @@ document.addEventListener("DOMContentLoaded", function () {
     p.hidden = false;
   }
 
+  // Rows are kept and updated in place: a redraw (the pack refreshed after a sync or when the
+  // network returns) never wipes a temperature the user is typing.
   function drawPeople(pack) {
     const list = document.getElementById("people-list");
     const tpl = document.getElementById("person-row");
-    list.replaceChildren();
+    const kept = new Map([...list.children].map((li) => [li.dataset.code, li]));
+    const rows = [];
     for (const row of pack.custody || []) {
-      const li = tpl.content.firstElementChild.cloneNode(true);
+      const li = kept.get(row.code) || tpl.content.firstElementChild.cloneNode(true);
       li.dataset.code = row.code;
       li.querySelector(".name").textContent = row.name;
       li.querySelector(".code").textContent = row.code;
       const due = li.querySelector(".due");
+      due.textContent = "";
+      due.classList.remove("overdue");
       if (row.due_at) {
         const late = new Date(row.due_at) < new Date();
         due.textContent = w(late ? "overdue" : "due", { time: when(row.due_at) });
@@ -41,9 +46,13 @@ document.addEventListener("DOMContentLoaded", function () {
       const form = li.querySelector("form");
       form.dataset.code = row.code;
       form.dataset.name = row.name;
-      if (!["in_facility", "home_monitoring"].includes(row.state)) form.hidden = true;
-      list.append(li);
+      form.hidden = !["in_facility", "home_monitoring"].includes(row.state);
+      rows.push(li);
     }
+    rows.forEach((li, i) => {
+      if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
+    });
+    while (list.children.length > rows.length) list.lastElementChild.remove();
     document.getElementById("people").hidden = !(pack.custody || []).length;
   }
 
