@@ -106,7 +106,15 @@ def roster(request: HttpRequest) -> HttpResponse:
     prev_m = (first - timedelta(days=1)).strftime("%Y-%m")
     next_m = (first + timedelta(days=days)).strftime("%Y-%m")
     units = scope.filter(Unit.objects.filter(duty_posts__isnull=False).distinct())
-    ctx = {"r": data, "month": first.strftime("%Y-%m"), "prev": prev_m, "next": next_m, "unit": unit, "units": units}
+    ctx = {
+        "r": data,
+        "month": first.strftime("%Y-%m"),
+        "prev": prev_m,
+        "next": next_m,
+        "unit": unit,
+        "units": units,
+        "today": clock.today(),
+    }
     template = "duty/roster.html#grid" if request.htmx else "duty/roster.html"
     return render(request, template, ctx)
 
