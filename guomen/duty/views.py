@@ -35,6 +35,7 @@ from .models import (
     IncidentStatus,
     LogCategory,
     Patrol,
+    PatrolStatus,
     TaskStatus,
 )
 
@@ -227,6 +228,8 @@ def patrol_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 def patrol_action(request: HttpRequest, public_id: Any, action: str) -> HttpResponse:
     p = _patrol(request, public_id)
     here = reverse("duty:patrol", kwargs={"public_id": p.public_id})
+    if action == "end" and p.status == PatrolStatus.STARTED and request.POST.get("confirm") != "yes":
+        return _confirm_end(request, p, here)
     try:
         _patrol_act(request, p, action)
     except DomainError as exc:  # refused: back to the patrol it came from, with the reason
@@ -234,6 +237,19 @@ def patrol_action(request: HttpRequest, public_id: Any, action: str) -> HttpResp
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("You may not do this."))
     return _back(request, here)
+
+
+def _confirm_end(request: HttpRequest, p: Patrol, here: str) -> HttpResponse:
+    """Asks once more before a patrol ends: an ended patrol cannot be started again."""
+    nxt = request.POST.get("next") or ""
+    ctx = {
+        "p": p,
+        "question": _("End the patrol of %(team)s started at %(when)s? An ended patrol cannot be started again.")
+        % {"team": p.team.name, "when": timezone.localtime(p.started_at).strftime("%Y-%m-%d %H:%M") if p.started_at else "—"},
+        "next": nxt if nxt.startswith("/") and not nxt.startswith("//") else "",
+        "back": nxt if nxt.startswith("/") and not nxt.startswith("//") else here,
+    }
+    return render(request, "duty/patrol_end.html", ctx)
 
 
 def _patrol_act(request: HttpRequest, p: Any, action: str) -> None:

@@ -192,3 +192,22 @@ def test_a_bad_gpx_upload_answers_in_the_users_language_on_the_patrol_page(world
     page = c.get(here).content.decode()
     assert "could not be read as GPX" in page and "Start tag expected" not in page
     assert TrackPoint.objects.filter(patrol=p).count() == 0
+
+
+@pytest.mark.parametrize(("lang", "asked"), [("zh-hans", "巡逻结束后不能再次开始"), ("en", "An ended patrol cannot be started again")])
+def test_ending_a_patrol_from_its_page_asks_once_more_and_changes_nothing_until_confirmed(world, client_as, lang, asked):
+    p = _plan(straight_segment(km=5))
+    services.patrol_start(actor=who("ruili_patrol"), patrol=p)
+    c = client_as("ruili_patrol")
+    c.cookies["django_language"] = lang
+    url = f"/duty/patrols/{p.public_id}/end/"
+    r = c.post(url, {"next": "/duty/me/"})
+    html = r.content.decode()
+    assert r.status_code == 200 and asked in html
+    assert 'name="confirm" value="yes"' in html and 'name="next" value="/duty/me/"' in html
+    p.refresh_from_db()
+    assert p.status == PatrolStatus.STARTED and p.ended_at is None
+    r = c.post(url, {"next": "/duty/me/", "confirm": "yes"})
+    assert r.status_code == 302 and r["Location"] == "/duty/me/"
+    p.refresh_from_db()
+    assert p.status == PatrolStatus.ENDED
