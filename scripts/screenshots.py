@@ -121,10 +121,12 @@ def shoot(base: str, out: Path, only: set[str] | None = None) -> list[Path]:
                 page_shot("journey-timeline", "ruili_hotel", f"/loop/j/{code}/", ready="#timeline li")
                 page_shot("loop-card", "ruili_hotel", f"/loop/j/{code}/card/", ready="#loop-card svg")
             for kind in ("phone", "desktop"):  # the guided journey page and the busload desk
-                port = page_shot("port-desk-gate", "ruili_port", "/loop/port/", kind=kind, ready="#gate")
-                if port is not None and port.locator("#gate .item a.jcode").count():
-                    code = port.locator("#gate .item a.jcode").first.inner_text().strip()
-                    page_shot("journey-guided", "ruili_port", f"/loop/j/{code}/", kind=kind, ready="section.step")
+                if not only or "journey-guided" in only:  # a journey at the gate: one the port decides now
+                    port = as_user("ruili_port", kind)
+                    port.goto(base + "/loop/port/", wait_until="networkidle")
+                    if port.locator("#gate .item a.jcode").count():
+                        code = port.locator("#gate .item a.jcode").first.inner_text().strip()
+                        page_shot("journey-guided", "ruili_port", f"/loop/j/{code}/", kind=kind, ready="section.step")
                 bus = page_shot("busload", "ruili_port", "/loop/port/bus/", kind=kind, ready="#id_scan")
                 if bus is not None and bus.locator("#group-form select option").count() and not bus.locator("#grid").count():
                     bus.locator("#group-form button[type=submit]").click()
