@@ -64,5 +64,6 @@ from .tasks import (  # noqa: F401
     tasks,
 )
 from .trends import (  # noqa: F401
+    open_by_day,
     trends,
 )

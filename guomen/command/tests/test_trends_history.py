@@ -13,7 +13,7 @@ from guomen.command.services import snapshot_take
 from guomen.lib import clock
 from guomen.lib.localtime import zone
 from guomen.loop import services as s
-from guomen.loop.models import Disposition
+from guomen.loop.models import OPEN_STATES, Disposition
 from guomen.loop.tests.factories import person, u, who
 from guomen.places.models import Jurisdiction
 
@@ -44,7 +44,7 @@ def past_week(world):
     with clock.at(lambda: ago(3, 10)):
         s.journey_dispose(actor=port, journey=ruili[0], disposition=Disposition.QUARANTINE, to_unit=u("c533102-hotel1"))
     with clock.at(lambda: ago(3, 11)):
-        s.handover_accept(actor=who("ruili_hotel"), journey=ruili[0], unit=u("c533102-hotel1"), room="101", card_code=ruili[0].code)
+        s.handover_accept(actor=who("ruili_hotel"), journey=ruili[0], unit=u("c533102-hotel1"), room="501", card_code=ruili[0].code)
     with clock.at(lambda: ago(2, 10)):
         s.journey_dispose(actor=port, journey=ruili[1], disposition=Disposition.RELEASE)
     with clock.at(lambda: ago(4, 8)):
@@ -72,3 +72,10 @@ def test_a_day_with_a_snapshot_reads_the_snapshot_and_the_days_before_it_the_eve
         snapshot_take()
     LoopSnapshot.objects.filter(jurisdiction__code="533102", state="at_gate").update(n=50)  # tell the sources apart
     assert queries.trends(Jurisdiction.objects.get(code="533102"), days=7)["in_loop"] == [0, 3, 4, 4, 3, 3 - 1 + 50, 3]
+
+
+@pytest.mark.parametrize("code", ["530000", "533100", "533102", "532823"])
+def test_replayed_to_now_the_events_give_the_live_count(day_of_loop, past_week, code):
+    node = Jurisdiction.objects.get(code=code)
+    live = sum(queries.state_counts(node)[s] for s in OPEN_STATES)
+    assert queries.open_by_day(node, TODAY, TODAY) == [live]
