@@ -31,3 +31,19 @@ def test_the_duty_figures_count_open_incidents_and_tasks_of_the_subtree(world, u
     assert out["incidents_open"] == Incident.objects.filter(**below).exclude(status=IncidentStatus.CLOSED).count()
     assert out["tasks_open"] == DutyTask.objects.filter(**below, status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS]).count()
     assert out["coverage_week"] is not None
+
+
+@pytest.mark.parametrize(("lang", "unit"), [("zh-hans", "（占边境线长度）"), ("en", "of the border line's length")])
+def test_the_weekly_patrol_coverage_shows_its_unit_on_the_dashboard_and_the_segment_page(client_as, lang, unit):
+    import re
+    from html import unescape
+
+    cache.clear()
+    c = client_as("ruili")
+    c.cookies["django_language"] = lang
+    html = unescape(c.get("/command/?j=533102").content.decode())
+    figure = re.search(r'<li id="fig-coverage">(.*?)</li>', html, re.S).group(1)
+    assert re.search(r"\d+% <span[^>]*>" + re.escape(unit), figure), figure
+    page = unescape(c.get("/duty/segments/").content.decode())
+    heads = re.findall(r"<th>(.*?)</th>", page)
+    assert {"步行公里", "时长（小时）"} <= set(heads) if lang == "zh-hans" else {"km walked", "Hours (h)"} <= set(heads), heads
