@@ -188,10 +188,14 @@ def generate(n: int, vendor: str) -> float:
                SELECT unit_id, {local_day}, 'arrived', count(*) FROM loop_custodyevent WHERE kind = 'arrived' GROUP BY 1, 2"""
         )
         # A few hundred open alerts, at every level.
+        from guomen.alerts.models import Alert
+
         cur.execute(
-            f"""INSERT INTO loop_alert (public_id, kind, journey_id, unit_id, subject, details, state, awaiting, due_at, opened_at, level,
-                 jurisdiction_id, next_escalation_at, history, acknowledged_at, acknowledged_by_id, closed_at, closed_by_seq, closed_by_id, close_note)
-               SELECT {uuid_expr}, 'other', NULL, unit_id, 'bench', '{{}}', '', '', NULL, {now}, i % 4, jur_id, NULL, '[]', NULL, NULL, NULL, NULL, NULL, ''
+            f"""INSERT INTO {Alert._meta.db_table} (public_id, kind, unit_id, ref_type, ref, ref_code, key, subject, details, state,
+                 awaiting, due_at, opened_at, level, next_escalation_at, escalation_hours, history, acknowledged_at, acknowledged_by_id,
+                 assigned_to_id, closed_at, closed_by_seq, closed_by_id, close_note)
+               SELECT {uuid_expr}, 'other', unit_id, '', NULL, '', '', 'bench', '{{}}', '', '', NULL, {now}, i % 4, NULL, '[]', '[]',
+                 NULL, NULL, NULL, NULL, NULL, NULL, ''
                FROM b_port, (SELECT k FROM b_k WHERE k < 20) AS t"""
         )
         for t in ("b_k", "b_port", "b_cust"):
