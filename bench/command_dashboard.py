@@ -11,7 +11,8 @@ Generation is set-based (INSERT … SELECT over generate_series on PostgreSQL, a
 SQLite): journeys spread over the last 365 days at the demo ports, ~97 % closed, the rest in open
 states; an "arrived" event per journey; the per-(jurisdiction, state) counters to match; some
 open alerts. Then 200 GETs of /command/ as the province command user through Django's test
-Client, and p50/p95/max.
+Client, alternating with 200 GETs of a trivial signed-in page (``/bench/signed-in``, the same
+middleware, session and user): p50/p95/max of both and the ratio, which holds on any machine.
 
     .venv/bin/python bench/command_dashboard.py --postgres                 # 10,000,000 journeys
     .venv/bin/python bench/command_dashboard.py --journeys 1000000         # SQLite
@@ -33,6 +34,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchlib import machine  # noqa: E402 - after the sys.path setup
+
+# The reference: a page that only needs a signed-in user (session, user, middleware), from bench/urls.py.
+REFERENCE = "/bench/signed-in"
+
 OPEN_MIX = [  # (state, share of the open journeys, custodian kind)
     ("at_gate", 0.10, "port_health_station"),
     ("handover_offered", 0.05, "port_health_station"),
@@ -41,6 +47,10 @@ OPEN_MIX = [  # (state, share of the open journeys, custodian kind)
     ("in_hospital", 0.05, "hospital"),
     ("home_monitoring", 0.30, "village_committee"),
 ]
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def setup(args: argparse.Namespace) -> tuple[str, callable]:
@@ -71,7 +81,7 @@ def setup(args: argparse.Namespace) -> tuple[str, callable]:
 
                 shutil.rmtree(tmp, ignore_errors=True)
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guomen.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"  # production's, plus the reference page
     os.environ.setdefault("GUOMEN_LOG_LEVEL", "WARNING")
     import django
 
@@ -215,33 +225,56 @@ def _bounds(open_n: int) -> list[tuple[str, int, int]]:
     return out
 
 
-def measure(requests: int) -> list[float]:
+def _client():
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     c = Client()
     c.force_login(get_user_model().objects.get(username="province"))
-    r = c.get("/command/")
-    assert r.status_code == 200, r.status_code
-    times = []
+    for path in (REFERENCE, "/command/"):
+        r = c.get(path)
+        assert r.status_code == 200, (path, r.status_code)
+    return c
+
+
+def measure(requests: int) -> dict[str, list[float]]:
+    """Milliseconds of ``requests`` dashboards and as many trivial signed-in requests, alternately
+    (one of each in turn), so that whatever else loads the machine weighs on both alike."""
+    c = _client()
+    times: dict[str, list[float]] = {REFERENCE: [], "/command/": []}
     for _ in range(requests):
-        t0 = time.perf_counter()
-        r = c.get("/command/")
-        times.append((time.perf_counter() - t0) * 1000)
-        assert r.status_code == 200
+        for path, spent in times.items():
+            t0 = time.perf_counter()
+            r = c.get(path)
+            spent.append((time.perf_counter() - t0) * 1000)
+            assert r.status_code == 200
     return times
+
+
+def profile(requests: int) -> None:
+    """cProfile ``requests`` dashboards in this process: where the time goes outside the database too."""
+    import cProfile
+    import pstats
+
+    c = _client()
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(requests):
+        c.get("/command/")
+    prof.disable()
+    stats = pstats.Stats(prof, stream=sys.stdout)
+    print(f"\ncProfile of {requests} dashboards in process (cumulative, top 40):")
+    stats.sort_stats("cumulative").print_stats(40)
+    print("by own time (top 25):")
+    stats.sort_stats("tottime").print_stats(25)
 
 
 def explain() -> None:
     """Time every SQL statement of one dashboard request; print the slowest and, on PostgreSQL, their plans."""
-    from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    c = Client()
-    c.force_login(get_user_model().objects.get(username="province"))
-    c.get("/command/")
+    c = _client()
     t0 = time.perf_counter()
     with CaptureQueriesContext(connection) as q:
         assert c.get("/command/").status_code == 200
@@ -268,6 +301,7 @@ def main() -> None:
     p.add_argument("--postgres", action="store_true", help="without DATABASE_URL: make a throwaway PostgreSQL database")
     p.add_argument("--keep", action="store_true", help="do not drop the throwaway database")
     p.add_argument("--explain", action="store_true", help="time each SQL statement of one request and show the slowest plans")
+    p.add_argument("--profile", type=int, nargs="?", const=100, default=0, help="also cProfile N dashboards in process (default 100)")
     p.add_argument("--no-generate", action="store_true", help="measure the journeys already in DATABASE_URL (e.g. one kept with --keep)")
     args = p.parse_args()
     vendor, drop = setup(args)
@@ -283,11 +317,15 @@ def main() -> None:
             print(f"{vendor}: generated {n:,} journeys (+ persons, arrival events, counters) in {secs:.0f} s")
         if args.explain:
             explain()
+        if args.profile:
+            profile(args.profile)
         times = measure(args.requests)
-        q = statistics.quantiles(times, n=100)
-        print(
-            f"{vendor}: GET /command/ as the province command, {args.requests} requests: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {max(times):.1f} ms"
-        )
+        print(f"{vendor}: as the province command, {args.requests} requests of each, alternately ({machine()}, load average {_load()})")
+        q = {path: statistics.quantiles(t, n=100) for path, t in times.items()}
+        for path, t in times.items():
+            print(f"  GET {path:<18} p50 {q[path][49]:6.1f} ms  p95 {q[path][94]:6.1f} ms  max {max(t):6.1f} ms")
+        p50, p95 = q["/command/"][49] / q[REFERENCE][49], q["/command/"][94] / q[REFERENCE][94]
+        print(f"dashboard / trivial signed-in request: p50 {p50:.1f}x, p95 {p95:.1f}x  (goal ≤ 4x: {'met' if p50 <= 4 else 'MISSED'})")
     finally:
         if args.keep:
             print(f"kept: DATABASE_URL={os.environ.get('DATABASE_URL')}")
