@@ -17,24 +17,20 @@ def roll_up(rows: Iterable[Row], tops: Iterable[str], keys: Iterable[str] = ()) 
     tops = list(tops)
     keys = list(keys)
     out: dict[str, dict[str, int]] = {top: dict.fromkeys(keys, 0) for top in tops}
-    # Tops that end with "/" (every jurisdiction path does) are found by looking up each of a row's
-    # own "/"-ended prefixes, a few per row, instead of trying every top on every row.
+    # A row is under a top when the row's path cut to the top's length is the top: one slice and
+    # one look-up per distinct length of tops (usually one), not a comparison with every top.
     rank: dict[str, int] = {}
     for i, top in enumerate(tops):
         rank.setdefault(top, i)
-    by_prefix = all(top.endswith("/") for top in tops)
+    lengths = sorted({len(top) for top in tops})
     for path, key, n in rows:
-        if by_prefix:
-            best, cut = None, path.find("/")
-            while cut != -1:
-                r = rank.get(path[: cut + 1])
-                if r is not None and (best is None or r < best):
-                    best = r
-                cut = path.find("/", cut + 1)
-            top = tops[best] if best is not None else None
-        else:
-            top = next((t for t in tops if path.startswith(t)), None)
-        if top is not None:
+        best = None
+        for length in lengths:
+            r = rank.get(path[:length])
+            if r is not None and (best is None or r < best):
+                best = r
+        if best is not None:
+            top = tops[best]
             out[top][key] = out[top].get(key, 0) + (n or 0)
     return out
 

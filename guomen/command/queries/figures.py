@@ -274,10 +274,10 @@ def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) 
     ids = subtree_ids(node)
     # The counters under the node, read once for the node's figures and for each child's.
     kids = drill_children(node)
-    rows = journey_count_rows([node.path])
-    states = counts.roll_up(rows, [node.path], State.values)[node.path]
-    by_path = counts.roll_up(rows, [c.path for c in kids], State.values)
+    # One pass: each row to the child that holds it, the rest (the node's own) to the node.
+    by_path = counts.roll_up(journey_count_rows([node.path]), [*(c.path for c in kids), node.path], State.values)
     per_child = {c.code: by_path[c.path] for c in kids}
+    states = {s: sum(by_path[p][s] for p in by_path) for s in State.values}
     arrivals = arrivals_by_port(node, ids, day)
     alerts = alerts_by_level(scope, node)
     # Every single-valued figure in one statement.
