@@ -82,7 +82,8 @@ Part = tuple[QuerySet, dict[str, Any]]
 def together(anchor: Jurisdiction, parts: dict[str, Part]) -> dict[str, dict[str, Any]]:
     """``{name: {aggregate: value}}`` of every part, read in one statement: each aggregate is a
     scalar subquery of one row (a constant group), selected from the anchor's own row. The same
-    values as ``qs.aggregate(**aggregates)`` of each part, without a round trip per figure."""
+    values as ``qs.aggregate(**aggregates)`` of each part, without a round trip per figure — but
+    a part with several aggregates is scanned once for each: for small tables only."""
     columns: dict[str, Subquery] = {}
     for name, (qs, aggregates) in parts.items():
         for key, agg in aggregates.items():
@@ -280,12 +281,11 @@ def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) 
     states = {s: sum(by_path[p][s] for p in by_path) for s in State.values}
     arrivals = arrivals_by_port(node, ids, day)
     alerts = alerts_by_level(scope, node)
-    # Every single-valued figure in one statement.
+    # The other single-valued figures, each over a few hundred rows at most, in one statement.
     read = together(
         node,
         {
             "capacity": _capacity(node),
-            "handovers": _handovers(ids, now),
             "positives": _positives(ids, day),
             "segments": _segments(node),
             "dispatch": _dispatch(ids, now),
@@ -293,7 +293,8 @@ def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) 
             **_reports(node, day),
         },
     )
-    ages = _handover_ages(read["handovers"], now)
+    # Apart: its two aggregates share one pass over the waiting journeys, which can be many.
+    ages = handover_ages(ids, now)
     children = [
         {
             "node": c,
