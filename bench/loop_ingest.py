@@ -356,6 +356,7 @@ def profile(codes: list[str], token: str, n: int, tmp: Path) -> None:
     print(
         f"CPU of this process per request: bare view {cpu['bare']:.2f} ms, no-op {cpu['ping']:.2f} ms, single check {cpu['single']:.2f} ms"
     )
+    token_lookup(token, n * 5)
     stats = pstats.Stats(prof, stream=sys.stdout)
     print(f"\ncProfile of {n} single checks in process (cumulative, top 30):")
     stats.sort_stats("cumulative").print_stats(30)
@@ -366,6 +367,26 @@ def profile(codes: list[str], token: str, n: int, tmp: Path) -> None:
 def rate_of(r: dict, name: str) -> float:
     """Requests per second of a reference, events per second of the checks."""
     return (r["events"] if name == "single" else r["requests"]) / r["seconds"]
+
+
+def token_lookup(token: str, n: int) -> None:
+    """CPU per API token lookup: the service's plain statement against the equivalent ORM query
+    (``select_related`` of the user), alternately, three rounds."""
+    from guomen.core.models import ApiToken
+    from guomen.core.services import _digest, token_authenticate
+
+    def orm(raw: str):
+        return ApiToken.objects.select_related("user").filter(digest=_digest(raw), revoked_at__isnull=True).first().user
+
+    spent: dict[str, list[float]] = {"service (plain SQL)": [], "ORM select_related": []}
+    for _round in range(3):
+        for name, lookup in (("service (plain SQL)", token_authenticate), ("ORM select_related", orm)):
+            t = time.process_time()
+            for _ in range(n):
+                assert lookup(token) is not None
+            spent[name].append(1e6 * (time.process_time() - t) / n)
+    rounds = "; ".join(f"{k}: {', '.join(f'{v:.0f}' for v in vs)}" for k, vs in spent.items())
+    print(f"token lookup, CPU µs each, 3 rounds of {n} alternately — {rounds}")
 
 
 # --- main -------------------------------------------------------------------------------------------------------------
