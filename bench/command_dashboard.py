@@ -11,7 +11,8 @@ Generation is set-based (INSERT … SELECT over generate_series on PostgreSQL, a
 SQLite): journeys spread over the last 365 days at the demo ports, ~97 % closed, the rest in open
 states; an "arrived" event per journey; the per-(jurisdiction, state) counters to match; some
 open alerts. Then 200 GETs of /command/ as the province command user through Django's test
-Client, and p50/p95/max.
+Client, alternating with 200 GETs of a trivial signed-in page (``/bench/signed-in``, the same
+middleware, session and user): p50/p95/max of both and the ratio, which holds on any machine.
 
     .venv/bin/python bench/command_dashboard.py --postgres                 # 10,000,000 journeys
     .venv/bin/python bench/command_dashboard.py --journeys 1000000         # SQLite
@@ -33,6 +34,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchlib import machine  # noqa: E402 - after the sys.path setup
+
+# The reference: a page that only needs a signed-in user (session, user, middleware), from bench/urls.py.
+REFERENCE = "/bench/signed-in"
+
 OPEN_MIX = [  # (state, share of the open journeys, custodian kind)
     ("at_gate", 0.10, "port_health_station"),
     ("handover_offered", 0.05, "port_health_station"),
@@ -41,6 +47,10 @@ OPEN_MIX = [  # (state, share of the open journeys, custodian kind)
     ("in_hospital", 0.05, "hospital"),
     ("home_monitoring", 0.30, "village_committee"),
 ]
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def setup(args: argparse.Namespace) -> tuple[str, callable]:
@@ -71,7 +81,8 @@ def setup(args: argparse.Namespace) -> tuple[str, callable]:
 
                 shutil.rmtree(tmp, ignore_errors=True)
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guomen.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"  # production's, plus the reference page
+    os.environ.setdefault("GUOMEN_DEBUG", "0")  # as served: no query log, no template debugging
     os.environ.setdefault("GUOMEN_LOG_LEVEL", "WARNING")
     import django
 
@@ -88,6 +99,10 @@ def prepare() -> None:
     from guomen.core import registry
 
     call_command("migrate", verbosity=0, interactive=False)
+    from django.conf import settings
+
+    if not settings.DEBUG and not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        call_command("collectstatic", verbosity=0, interactive=False)  # as a deployment does: pages name hashed files
     from guomen.places.models import Jurisdiction
 
     if not Jurisdiction.objects.exists():
@@ -188,10 +203,14 @@ def generate(n: int, vendor: str) -> float:
                SELECT unit_id, {local_day}, 'arrived', count(*) FROM loop_custodyevent WHERE kind = 'arrived' GROUP BY 1, 2"""
         )
         # A few hundred open alerts, at every level.
+        from guomen.alerts.models import Alert
+
         cur.execute(
-            f"""INSERT INTO loop_alert (public_id, kind, journey_id, unit_id, subject, details, state, awaiting, due_at, opened_at, level,
-                 jurisdiction_id, next_escalation_at, history, acknowledged_at, acknowledged_by_id, closed_at, closed_by_seq, closed_by_id, close_note)
-               SELECT {uuid_expr}, 'other', NULL, unit_id, 'bench', '{{}}', '', '', NULL, {now}, i % 4, jur_id, NULL, '[]', NULL, NULL, NULL, NULL, NULL, ''
+            f"""INSERT INTO {Alert._meta.db_table} (public_id, kind, unit_id, ref_type, ref, ref_code, key, subject, details, state,
+                 awaiting, due_at, opened_at, level, next_escalation_at, escalation_hours, history, acknowledged_at, acknowledged_by_id,
+                 assigned_to_id, closed_at, closed_by_seq, closed_by_id, close_note)
+               SELECT {uuid_expr}, 'other', unit_id, '', NULL, '', '', 'bench', '{{}}', '', '', NULL, {now}, i % 4, NULL, '[]', '[]',
+                 NULL, NULL, NULL, NULL, NULL, NULL, ''
                FROM b_port, (SELECT k FROM b_k WHERE k < 20) AS t"""
         )
         for t in ("b_k", "b_port", "b_cust"):
@@ -211,33 +230,61 @@ def _bounds(open_n: int) -> list[tuple[str, int, int]]:
     return out
 
 
-def measure(requests: int) -> list[float]:
+def _client():
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     c = Client()
     c.force_login(get_user_model().objects.get(username="province"))
-    r = c.get("/command/")
-    assert r.status_code == 200, r.status_code
-    times = []
+    for path in (REFERENCE, "/command/"):
+        r = c.get(path)
+        assert r.status_code == 200, (path, r.status_code)
+    return c
+
+
+def measure(requests: int) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Milliseconds of ``requests`` dashboards and as many trivial signed-in requests, alternately
+    (one of each in turn), so that whatever else loads the machine weighs on both alike; and the
+    mean CPU time of this process per request of each (the database server's is not in it)."""
+    c = _client()
+    times: dict[str, list[float]] = {REFERENCE: [], "/command/": []}
+    cpu = dict.fromkeys(times, 0.0)
     for _ in range(requests):
-        t0 = time.perf_counter()
-        r = c.get("/command/")
-        times.append((time.perf_counter() - t0) * 1000)
-        assert r.status_code == 200
-    return times
+        for path, spent in times.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            r = c.get(path)
+            spent.append((time.perf_counter() - t0) * 1000)
+            cpu[path] += (time.process_time() - c0) * 1000 / requests
+            assert r.status_code == 200
+    return times, cpu
+
+
+def profile(requests: int) -> None:
+    """cProfile ``requests`` dashboards in this process: where the time goes outside the database too."""
+    import cProfile
+    import pstats
+
+    c = _client()
+    # Timed by this process's CPU clock: what the request costs here, not how long it waited for
+    # the database or for a core on a loaded machine.
+    prof = cProfile.Profile(time.process_time)
+    prof.enable()
+    for _ in range(requests):
+        c.get("/command/")
+    prof.disable()
+    stats = pstats.Stats(prof, stream=sys.stdout)
+    print(f"\ncProfile (CPU time of this process) of {requests} dashboards (cumulative, top 40):")
+    stats.sort_stats("cumulative").print_stats(40)
+    print("by own time (top 25):")
+    stats.sort_stats("tottime").print_stats(25)
 
 
 def explain() -> None:
     """Time every SQL statement of one dashboard request; print the slowest and, on PostgreSQL, their plans."""
-    from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    c = Client()
-    c.force_login(get_user_model().objects.get(username="province"))
-    c.get("/command/")
+    c = _client()
     t0 = time.perf_counter()
     with CaptureQueriesContext(connection) as q:
         assert c.get("/command/").status_code == 200
@@ -252,7 +299,7 @@ def explain() -> None:
             if x["sql"].lstrip().upper().startswith("SELECT"):
                 with connection.cursor() as cur:
                     cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + x["sql"])
-                    print("\n".join(r[0] for r in cur.fetchall()))
+                    print("\n".join(r[0][:200] for r in cur.fetchall()))
 
 
 def main() -> None:
@@ -264,6 +311,7 @@ def main() -> None:
     p.add_argument("--postgres", action="store_true", help="without DATABASE_URL: make a throwaway PostgreSQL database")
     p.add_argument("--keep", action="store_true", help="do not drop the throwaway database")
     p.add_argument("--explain", action="store_true", help="time each SQL statement of one request and show the slowest plans")
+    p.add_argument("--profile", type=int, nargs="?", const=100, default=0, help="also cProfile N dashboards in process (default 100)")
     p.add_argument("--no-generate", action="store_true", help="measure the journeys already in DATABASE_URL (e.g. one kept with --keep)")
     args = p.parse_args()
     vendor, drop = setup(args)
@@ -279,10 +327,19 @@ def main() -> None:
             print(f"{vendor}: generated {n:,} journeys (+ persons, arrival events, counters) in {secs:.0f} s")
         if args.explain:
             explain()
-        times = measure(args.requests)
-        q = statistics.quantiles(times, n=100)
+        if args.profile:
+            profile(args.profile)
+        times, cpu = measure(args.requests)
+        print(f"{vendor}: as the province command, {args.requests} requests of each, alternately ({machine()}, load average {_load()})")
+        q = {path: statistics.quantiles(t, n=100) for path, t in times.items()}
+        for path, t in times.items():
+            print(
+                f"  GET {path:<18} p50 {q[path][49]:6.1f} ms  p95 {q[path][94]:6.1f} ms  max {max(t):6.1f} ms  (CPU of this process {cpu[path]:.1f} ms)"
+            )
+        p50, p95 = q["/command/"][49] / q[REFERENCE][49], q["/command/"][94] / q[REFERENCE][94]
         print(
-            f"{vendor}: GET /command/ as the province command, {args.requests} requests: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {max(times):.1f} ms"
+            f"dashboard / trivial signed-in request: p50 {p50:.1f}x, p95 {p95:.1f}x, CPU {cpu['/command/'] / cpu[REFERENCE]:.1f}x"
+            f"  (goal ≤ 4x: {'met' if p50 <= 4 else 'MISSED'})"
         )
     finally:
         if args.keep:

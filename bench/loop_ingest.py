@@ -305,9 +305,11 @@ def profile(codes: list[str], token: str, n: int, tmp: Path) -> None:
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
     body = json.dumps({"temperature": 36.5})
-    for path, per in (("ping", 1), ("single", 1), ("batch", 100)):
+    for path, per in (("bare", 1), ("ping", 1), ("single", 1), ("batch", 100)):
         with CaptureQueriesContext(connection) as q:
-            if path == "ping":
+            if path == "bare":
+                r = client.post("/bench/bare", "{}", content_type="application/json")
+            elif path == "ping":
                 r = client.post("/api/bench/noop", "{}", content_type="application/json")
             elif path == "single":
                 r = client.post(f"/api/loop/journeys/{codes[0]}/checks", body, content_type="application/json")
@@ -324,8 +326,11 @@ def profile(codes: list[str], token: str, n: int, tmp: Path) -> None:
             for x in q.captured_queries:
                 print("    " + x["sql"][:220])
     # The same requests timed in this process, interleaved so that other load on the machine hits both alike.
-    spent = {"ping": 0.0, "single": 0.0}
+    spent = {"bare": 0.0, "ping": 0.0, "single": 0.0}
     for i in range(n):
+        t = time.perf_counter()
+        client.post("/bench/bare", "{}", content_type="application/json")
+        spent["bare"] += time.perf_counter() - t
         t = time.perf_counter()
         client.post("/api/bench/noop", "{}", content_type="application/json")
         spent["ping"] += time.perf_counter() - t
@@ -333,19 +338,55 @@ def profile(codes: list[str], token: str, n: int, tmp: Path) -> None:
         client.post(f"/api/loop/journeys/{codes[i % len(codes)]}/checks", body, content_type="application/json")
         spent["single"] += time.perf_counter() - t
     print(
-        f"in process, {n} of each interleaved: ping {1000 * spent['ping'] / n:.2f} ms, single check {1000 * spent['single'] / n:.2f} ms "
-        f"(ratio of rates {spent['ping'] / spent['single']:.2f})"
+        f"in process, {n} of each interleaved: bare view {1000 * spent['bare'] / n:.2f} ms, no-op {1000 * spent['ping'] / n:.2f} ms, "
+        f"single check {1000 * spent['single'] / n:.2f} ms (ratios of rates: no-op/bare {spent['bare'] / spent['ping']:.2f}, "
+        f"single/no-op {spent['ping'] / spent['single']:.2f})"
     )
     prof = cProfile.Profile()
     prof.enable()
     for i in range(n):
         client.post(f"/api/loop/journeys/{codes[i % len(codes)]}/checks", body, content_type="application/json")
     prof.disable()
+    cpu = {}
+    for name, path, data in (("bare", "/bench/bare", "{}"), ("ping", "/api/bench/noop", "{}"), ("single", None, body)):
+        t = time.process_time()
+        for i in range(n):
+            client.post(path or f"/api/loop/journeys/{codes[i % len(codes)]}/checks", data, content_type="application/json")
+        cpu[name] = 1000 * (time.process_time() - t) / n
+    print(
+        f"CPU of this process per request: bare view {cpu['bare']:.2f} ms, no-op {cpu['ping']:.2f} ms, single check {cpu['single']:.2f} ms"
+    )
+    token_lookup(token, n * 5)
     stats = pstats.Stats(prof, stream=sys.stdout)
     print(f"\ncProfile of {n} single checks in process (cumulative, top 30):")
     stats.sort_stats("cumulative").print_stats(30)
     print("by own time (top 20):")
     stats.sort_stats("tottime").print_stats(20)
+
+
+def rate_of(r: dict, name: str) -> float:
+    """Requests per second of a reference, events per second of the checks."""
+    return (r["events"] if name == "single" else r["requests"]) / r["seconds"]
+
+
+def token_lookup(token: str, n: int) -> None:
+    """CPU per API token lookup: the service's plain statement against the equivalent ORM query
+    (``select_related`` of the user), alternately, three rounds."""
+    from guomen.core.models import ApiToken
+    from guomen.core.services import _digest, token_authenticate
+
+    def orm(raw: str):
+        return ApiToken.objects.select_related("user").filter(digest=_digest(raw), revoked_at__isnull=True).first().user
+
+    spent: dict[str, list[float]] = {"service (plain SQL)": [], "ORM select_related": []}
+    for _round in range(3):
+        for name, lookup in (("service (plain SQL)", token_authenticate), ("ORM select_related", orm)):
+            t = time.process_time()
+            for _ in range(n):
+                assert lookup(token) is not None
+            spent[name].append(1e6 * (time.process_time() - t) / n)
+    rounds = "; ".join(f"{k}: {', '.join(f'{v:.0f}' for v in vs)}" for k, vs in spent.items())
+    print(f"token lookup, CPU µs each, 3 rounds of {n} alternately — {rounds}")
 
 
 # --- main -------------------------------------------------------------------------------------------------------------
@@ -381,6 +422,7 @@ def main() -> None:
         codes, token = build_world(args.journeys)
 
         temps = [36.2, 36.4, 36.5, 36.6, 36.8, 36.9]  # all below the policy's fever line: nobody goes to hospital
+        bare = Load("bare", [("/bench/bare", b"{}")], 0, 200)
         ping = Load("noop", [("/api/bench/noop", b"{}")], 0, 200)
         single = Load(
             "single",
@@ -412,12 +454,12 @@ def main() -> None:
 
         results: dict[str, dict] = {}
         with server(url, tmp, workers) as port:
-            for load in (ping, single, batch):  # every code path answers as expected …
+            for load in (bare, ping, single, batch):  # every code path answers as expected …
                 for path, body in load.requests[:4]:
                     status, content = _one(port, token, path, body)
                     if status != load.expect:
                         raise SystemExit(f"{load.name}: HTTP {status} {content[:300]!r}")
-            for load in (ping, single, batch):  # … and every worker has served each before anything is measured
+            for load in (bare, ping, single, batch):  # … and every worker has served each before anything is measured
                 measure(load, warm=True)
             how = (
                 f"wrk, {args.concurrency} connections, {args.seconds} s per measurement"
@@ -425,21 +467,22 @@ def main() -> None:
                 else f"Python http.client, {args.concurrency} threads, {args.requests} requests ({args.batches} for batches)"
             )
             print(f"server: gunicorn, {workers} sync workers, DEBUG off, 127.0.0.1:{port}; load: {how}")
-            print(f"no-op and single checks measured {args.rounds} times each, alternately; the median round is shown")
-            rounds: dict[str, list[dict]] = {"noop": [], "single": []}
+            print(f"bare view, no-op and single checks measured {args.rounds} times each, alternately; the median round is shown")
+            rounds: dict[str, list[dict]] = {"bare": [], "noop": [], "single": []}
             for _round in range(max(1, args.rounds)):
-                for load in (ping, single):
+                for load in (bare, ping, single):
                     rounds[load.name].append(measure(load))
+            by_round = {name: list(runs) for name, runs in rounds.items()}  # in the order measured
             for name, runs in rounds.items():
-                rate = (lambda r: r["requests"] / r["seconds"]) if name == "noop" else (lambda r: r["events"] / r["seconds"])
-                runs.sort(key=rate)
+                runs.sort(key=lambda r, n=name: rate_of(r, n))
                 results[name] = runs[len(runs) // 2]
-                results[name]["all_rates"] = [round(rate(r)) for r in runs]
+                results[name]["all_rates"] = [round(rate_of(r, name)) for r in by_round[name]]
             results["batch"] = measure(batch)
 
         print()
         print(f"{'endpoint':<34}{'requests':>9}{'seconds':>9}{'req/s':>9}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
         label = {
+            "bare": "POST /bench/bare (Django view)",
             "noop": "POST /api/bench/noop (no-op)",
             "single": "POST /journeys/{code}/checks",
             "batch": f"POST /checks/batch ({args.batch_size}/req)",
@@ -448,19 +491,31 @@ def main() -> None:
             rps = r["requests"] / r["seconds"]
             eps = r["events"] / r["seconds"]
             print(
-                f"{label[name]:<34}{r['requests']:>9}{r['seconds']:>9.1f}{rps:>9.0f}{(eps if name != 'noop' else 0):>10.0f}"
+                f"{label[name]:<34}{r['requests']:>9}{r['seconds']:>9.1f}{rps:>9.0f}{(eps if name not in ('noop', 'bare') else 0):>10.0f}"
                 f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['bad']:>8}"
             )
             if len(r.get("all_rates", [])) > 1:
-                print(f"    {name}: rounds at {', '.join(map(str, r['all_rates']))} per s")
+                print(f"    {name}: rounds at {', '.join(map(str, r['all_rates']))} per s (in the order measured)")
             for note in r.get("notes", []):
                 print(f"    {name}: {note}")
+        bare_rps = results["bare"]["requests"] / results["bare"]["seconds"]
         noop_rps = results["noop"]["requests"] / results["noop"]["seconds"]
         single_eps = results["single"]["events"] / results["single"]["seconds"]
         batch_eps = results["batch"]["events"] / results["batch"]["seconds"]
         ratio = single_eps / noop_rps if noop_rps else 0.0
+        api_ratio = noop_rps / bare_rps if bare_rps else 0.0
+        per_round = [
+            (round(n / b, 2), round(s / n, 2))
+            for b, n, s in zip(*(map(rate_of, by_round[k], [k] * len(by_round[k])) for k in ("bare", "noop", "single")), strict=True)
+        ]
         print()
-        print(f"single / no-op: {ratio:.2f}  (goal ≥ 0.50: {'met' if ratio >= 0.5 else 'MISSED'})")
+        print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        print(
+            f"no-op / bare Django view (same token authentication): {api_ratio:.2f}  (goal ≥ 0.80: {'met' if api_ratio >= 0.8 else 'MISSED'})"
+        )
+        print(
+            f"single / no-op: {ratio:.2f}  (goal ≥ 0.70: {'met' if ratio >= 0.7 else 'MISSED'}); round by round (no-op/bare, single/no-op): {per_round}"
+        )
         print(f"batched ingest: {batch_eps:.0f} events/s  (goal ≥ 2000: {'met' if batch_eps >= 2000 else 'MISSED'})")
         print(f"batched / single events/s: {batch_eps / single_eps if single_eps else 0:.1f}x")
         print("events counted in the database (health_check custody events written), not assumed from HTTP answers")

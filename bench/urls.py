@@ -1,11 +1,23 @@
-"""The production URL conf plus ``POST /api/bench/noop``: a write that does nothing, behind the same
-authentication and middleware, the baseline the ingest benchmark measures the check endpoints against.
-It lives here so that the production API has no benchmark endpoint."""
+"""The production URL conf plus the benchmarks' references, behind the same middleware:
 
-from django.http import HttpRequest
+- ``POST /api/bench/noop``: a write that does nothing, through the API (ninja) with its
+  authentication — the baseline the ingest benchmark measures the check endpoints against;
+- ``POST /bench/bare``: a plain Django view that authenticates the caller exactly as the API does
+  (the same ``TokenAuth``) and answers the same JSON — what the no-op costs without the API layer;
+- ``GET /bench/signed-in``: a page that only requires a signed-in user (session, user) and answers
+  a few bytes — the reference the command dashboard is measured against.
+
+They live here so that the production URL conf has no benchmark endpoint."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 from ninja import Router
 
 from guomen.api import api
+from guomen.core.apiauth import TokenAuth
 
 router = Router(tags=["bench"])
 
@@ -17,4 +29,23 @@ def noop(request: HttpRequest):
 
 api.add_router("/bench", router)  # before the API's URLs are built, on the import below
 
-from guomen.urls import urlpatterns  # noqa: E402, F401
+_token = TokenAuth()
+
+
+@csrf_exempt  # a bearer token, as the API: no cookie, no CSRF
+@require_POST
+def bare(request: HttpRequest) -> HttpResponse:
+    if _token(request) is None:  # the API's own check of the Authorization header
+        return JsonResponse({"detail": "Unauthorized"}, status=401)
+    return JsonResponse({"ok": True})
+
+
+@require_GET
+@login_required
+def signed_in(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(f"ok {request.user.pk}", content_type="text/plain")
+
+
+from guomen.urls import urlpatterns as _production  # noqa: E402
+
+urlpatterns = [path("bench/bare", bare), path("bench/signed-in", signed_in), *_production]

@@ -134,8 +134,9 @@ def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | No
     if node is not None:
         drills = drills.filter(jurisdiction__path__startswith=node.path)
     per_county: dict[str, int] = {}
-    counties = {j.path: j for j in Jurisdiction.objects.filter(level=Level.COUNTY)}
-    for path in drills.values_list("jurisdiction__path", flat=True):
+    drill_paths = list(drills.values_list("jurisdiction__path", flat=True))
+    counties = {j.path: j for j in Jurisdiction.objects.filter(level=Level.COUNTY)} if drill_paths else {}
+    for path in drill_paths:
         county = next((c for p, c in counties.items() if path.startswith(p)), None)
         if county is not None:
             per_county[county.name] = per_county.get(county.name, 0) + 1
@@ -154,7 +155,7 @@ def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | No
     return {
         "plans_review_overdue": overdue,
         "drills_per_county": dict(sorted(per_county.items())),
-        "drills_quarter": drills.count(),
+        "drills_quarter": len(drill_paths),
         "improvements_open": items.count(),
         "median_minutes_by_kind": {k: round(statistics.median(v), 1) for k, v in sorted(taken.items())},
         "median_target_by_kind": {k: round(statistics.median(v), 1) for k, v in sorted(targets.items())},

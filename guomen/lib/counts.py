@@ -17,11 +17,21 @@ def roll_up(rows: Iterable[Row], tops: Iterable[str], keys: Iterable[str] = ()) 
     tops = list(tops)
     keys = list(keys)
     out: dict[str, dict[str, int]] = {top: dict.fromkeys(keys, 0) for top in tops}
+    # A row is under a top when the row's path cut to the top's length is the top: one slice and
+    # one look-up per distinct length of tops (usually one), not a comparison with every top.
+    rank: dict[str, int] = {}
+    for i, top in enumerate(tops):
+        rank.setdefault(top, i)
+    lengths = sorted({len(top) for top in tops})
     for path, key, n in rows:
-        for top in tops:
-            if path.startswith(top):
-                out[top][key] = out[top].get(key, 0) + (n or 0)
-                break
+        best = None
+        for length in lengths:
+            r = rank.get(path[:length])
+            if r is not None and (best is None or r < best):
+                best = r
+        if best is not None:
+            top = tops[best]
+            out[top][key] = out[top].get(key, 0) + (n or 0)
     return out
 
 

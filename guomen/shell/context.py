@@ -15,7 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_entries": []}
     scope = Scope.of(user)
     entries = [
-        {"label": e.label, "url": reverse(e.url_name), "active": request.path == reverse(e.url_name)}
+        {"label": e.label, "url": (url := reverse(e.url_name)), "active": request.path == url}
         for e in registry.visible(registry.NAV, scope)
     ]
     return {"nav_entries": entries, "scope": scope}

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, IntegerField, Min, Q, QuerySet, Subquery, Sum, Value
 from django.utils.translation import gettext as _
 
 from guomen.duty.models import DutyTask, Incident, IncidentStatus, TaskStatus
@@ -42,7 +42,7 @@ def ports_in(node: Jurisdiction) -> list[Passage]:
     return list(Passage.objects.filter(county__path__startswith=node.path, kind__in=PORT_KINDS).order_by("code"))
 
 
-def arrivals_by_unit(ids: list[int], day: date) -> dict[int, int]:
+def arrivals_by_unit(ids: QuerySet[Jurisdiction], day: date) -> dict[int, int]:
     """Arrivals on the local ``day`` per receiving unit in the jurisdictions ``ids`` (the loop's daily counters)."""
     from guomen.loop.models import DailyCount
 
@@ -55,13 +55,18 @@ def arrivals_by_unit(ids: list[int], day: date) -> dict[int, int]:
     return {r["unit_id"]: r["total"] for r in rows if r["total"]}
 
 
-def arrivals_by_port(node: Jurisdiction, ids: list[int], day: date) -> list[dict[str, Any]]:
-    per_unit = arrivals_by_unit(ids, day)
+def arrivals_by_port(node: Jurisdiction, ids: QuerySet[Jurisdiction], day: date) -> list[dict[str, Any]]:
+    from guomen.loop.models import DailyCount
+
+    # The same rows as ``arrivals_by_unit``, summed by the receiving unit's passage in the one read.
+    rows = (
+        DailyCount.objects.filter(what=DailyCount.ARRIVED, day=day, unit__jurisdiction_id__in=ids)
+        .values_list("unit__passage_id")
+        .order_by()
+        .annotate(total=Sum("n"))
+    )
+    per_port: dict[int | None, int] = {passage_id: total for passage_id, total in rows if total}
     ports = {p.pk: p for p in ports_in(node)}
-    units = Unit.objects.filter(pk__in=list(per_unit)).values_list("pk", "passage_id")
-    per_port: dict[int | None, int] = {}
-    for unit_id, passage_id in units:
-        per_port[passage_id] = per_port.get(passage_id, 0) + per_unit[unit_id]
     out = [{"port": p, "code": p.code, "name": p.name, "n": per_port.get(pk, 0)} for pk, p in ports.items()]
     other = sum(n for pk, n in per_port.items() if pk not in ports)
     if other:
@@ -69,22 +74,53 @@ def arrivals_by_port(node: Jurisdiction, ids: list[int], day: date) -> list[dict
     return out
 
 
+# --- the single figures: each defined once as (rows, aggregates), read alone by its function or, on
+# the dashboard, together with the others in one statement (``together``) ---------------------------
+Part = tuple[QuerySet, dict[str, Any]]
+
+
+def together(anchor: Jurisdiction, parts: dict[str, Part]) -> dict[str, dict[str, Any]]:
+    """``{name: {aggregate: value}}`` of every part, read in one statement: each aggregate is a
+    scalar subquery of one row (a constant group), selected from the anchor's own row. The same
+    values as ``qs.aggregate(**aggregates)`` of each part, without a round trip per figure — but
+    a part with several aggregates is scanned once for each: for small tables only."""
+    columns: dict[str, Subquery] = {}
+    for name, (qs, aggregates) in parts.items():
+        for key, agg in aggregates.items():
+            one_group = qs.order_by().annotate(_one=Value(1, IntegerField())).values("_one")
+            columns[f"{name}__{key}"] = Subquery(one_group.annotate(v=agg).values("v"))
+    row = Jurisdiction.objects.filter(pk=anchor.pk).order_by().values(**columns).get()
+    out: dict[str, dict[str, Any]] = {name: {} for name in parts}
+    for column, value in row.items():
+        name, key = column.split("__", 1)
+        out[name][key] = value
+    return out
+
+
+def _capacity(node: Jurisdiction) -> Part:
+    facilities = Unit.objects.filter(kind=UnitKind.QUARANTINE_FACILITY, active=True, jurisdiction__path__startswith=node.path)
+    return facilities, {"c": Sum("capacity")}
+
+
 def quarantine_capacity(node: Jurisdiction) -> int:
-    return (
-        Unit.objects.filter(kind=UnitKind.QUARANTINE_FACILITY, active=True, jurisdiction__path__startswith=node.path).aggregate(
-            c=Sum("capacity")
-        )["c"]
-        or 0
-    )
+    qs, aggs = _capacity(node)
+    return qs.aggregate(**aggs)["c"] or 0
 
 
-def handover_ages(ids: list[int], now: datetime) -> dict[str, Any]:
-    """Handovers waiting: the oldest offer's age and how many are overdue (index on jurisdiction, state, state_since)."""
+def _handovers(ids: QuerySet[Jurisdiction], now: datetime) -> Part:
     from guomen.loop.models import Journey, State
 
-    agg = Journey.objects.filter(state=State.HANDOVER_OFFERED, jurisdiction_id__in=ids).aggregate(
-        oldest=Min("state_since"), overdue=Count("id", filter=Q(due_at__lt=now))
-    )
+    waiting = Journey.objects.filter(state=State.HANDOVER_OFFERED, jurisdiction_id__in=ids)
+    return waiting, {"oldest": Min("state_since"), "overdue": Count("id", filter=Q(due_at__lt=now))}
+
+
+def handover_ages(ids: QuerySet[Jurisdiction], now: datetime) -> dict[str, Any]:
+    """Handovers waiting: the oldest offer's age and how many are overdue (index on jurisdiction, state, state_since)."""
+    qs, aggs = _handovers(ids, now)
+    return _handover_ages(qs.aggregate(**aggs), now)
+
+
+def _handover_ages(agg: dict[str, Any], now: datetime) -> dict[str, Any]:
     oldest = agg["oldest"]
     return {"oldest_hours": round((now - oldest).total_seconds() / 3600, 1) if oldest else None, "overdue": agg["overdue"] or 0}
 
@@ -96,26 +132,43 @@ def alerts_by_level(scope: Scope, node: Jurisdiction) -> dict[int, int]:
     return alert_queries.by_level(alert_queries.within(scope, node.path))
 
 
-def positives(ids: list[int], day: date) -> int:
-    """Positive test results recorded on the local ``day`` by units in the jurisdictions ``ids`` (the daily counters)."""
+def _positives(ids: QuerySet[Jurisdiction], day: date) -> Part:
     from guomen.loop.models import DailyCount
 
-    return (
-        DailyCount.objects.filter(what=DailyCount.POSITIVE, day=day, unit__jurisdiction_id__in=ids).aggregate(total=Sum("n"))["total"] or 0
-    )
+    return DailyCount.objects.filter(what=DailyCount.POSITIVE, day=day, unit__jurisdiction_id__in=ids), {"total": Sum("n")}
+
+
+def positives(ids: QuerySet[Jurisdiction], day: date) -> int:
+    """Positive test results recorded on the local ``day`` by units in the jurisdictions ``ids`` (the daily counters)."""
+    qs, aggs = _positives(ids, day)
+    return qs.aggregate(**aggs)["total"] or 0
+
+
+def _segments(node: Jurisdiction) -> Part:
+    qs = BorderSegment.objects.filter(county__path__startswith=node.path)
+    return qs, {"total": Count("id"), "unassigned": Count("id", filter=Q(responsible_person__isnull=True))}
 
 
 def segments_unassigned(node: Jurisdiction) -> dict[str, int] | None:
-    qs = BorderSegment.objects.filter(county__path__startswith=node.path)
-    agg = qs.aggregate(total=Count("id"), unassigned=Count("id", filter=Q(responsible_person__isnull=True)))
+    qs, aggs = _segments(node)
+    agg = qs.aggregate(**aggs)
     return {"total": agg["total"], "unassigned": agg["unassigned"]}
 
 
 DUTY_FIGURES_SECONDS = 60
 
 
-def duty_figures(scope: Scope, node: Jurisdiction, now: datetime) -> dict[str, Any]:
-    """Patrol coverage and roster gaps from the duty app's own reads; open incidents and tasks."""
+def _duty_open(node: Jurisdiction) -> dict[str, Part]:
+    ids_q = Q(jurisdiction__path__startswith=node.path)
+    return {
+        "incidents": (Incident.objects.filter(ids_q).exclude(status=IncidentStatus.CLOSED), {"n": Count("id")}),
+        "duty_tasks": (DutyTask.objects.filter(ids_q, status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS]), {"n": Count("id")}),
+    }
+
+
+def duty_figures(scope: Scope, node: Jurisdiction, now: datetime, *, read: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Patrol coverage and roster gaps from the duty app's own reads; open incidents and tasks
+    (from ``read``, the parts of ``_duty_open`` already read by ``together``, if given)."""
     # A week's patrol coverage and the next day's roster gaps move slowly and cost a roster
     # computation: computed at most once a minute per jurisdiction and reach.
     reach = hashlib.sha256(repr((scope.everything, scope.subtree_paths, sorted(scope.unit_ids))).encode()).hexdigest()[:16]
@@ -124,30 +177,43 @@ def duty_figures(scope: Scope, node: Jurisdiction, now: datetime) -> dict[str, A
     if figures is None:
         figures = duty_command_figures(scope=scope, jurisdiction=node, now=now)
         cache.set(key, figures, DUTY_FIGURES_SECONDS)
-    ids_q = Q(jurisdiction__path__startswith=node.path)
+    if read is None:
+        read = {name: qs.aggregate(**aggs) for name, (qs, aggs) in _duty_open(node).items()}
     return {
         "coverage_week": figures.get("patrol_coverage_week"),
         "uncovered_hours": figures.get("uncovered_post_hours_24h"),
-        "incidents_open": Incident.objects.filter(ids_q).exclude(status=IncidentStatus.CLOSED).count(),
-        "tasks_open": DutyTask.objects.filter(ids_q, status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS]).count(),
+        "incidents_open": read["incidents"]["n"],
+        "tasks_open": read["duty_tasks"]["n"],
     }
 
 
-def dispatch_figures(ids: list[int], now: datetime) -> dict[str, int]:
-    agg = DispatchTask.objects.filter(jurisdiction_id__in=ids, state__in=OPEN_TASK_STATES, exercise=False).aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now))
-    )
+def _dispatch(ids: QuerySet[Jurisdiction], now: datetime) -> Part:
+    qs = DispatchTask.objects.filter(jurisdiction_id__in=ids, state__in=OPEN_TASK_STATES, exercise=False)
+    return qs, {"open": Count("id"), "overdue": Count("id", filter=Q(due_at__lt=now))}
+
+
+def dispatch_figures(ids: QuerySet[Jurisdiction], now: datetime) -> dict[str, int]:
+    qs, aggs = _dispatch(ids, now)
+    agg = qs.aggregate(**aggs)
     return {"open": agg["open"] or 0, "overdue": agg["overdue"] or 0}
 
 
-def report_status(node: Jurisdiction, day: date) -> dict[str, int]:
-    expected = list(_reporters(node).values_list("pk", flat=True))
-    got = set(
-        DailyReport.objects.filter(day=day, unit_id__in=expected, state__in=[ReportState.SUBMITTED, ReportState.ACKNOWLEDGED]).values_list(
-            "unit_id", flat=True
-        )
+def _reports(node: Jurisdiction, day: date) -> dict[str, Part]:
+    expected = _reporters(node)
+    got = DailyReport.objects.filter(  # one report per unit and day
+        day=day, unit__in=expected.values("pk"), state__in=[ReportState.SUBMITTED, ReportState.ACKNOWLEDGED]
     )
-    return {"expected": len(expected), "submitted": len(got), "missing": len(expected) - len(got)}
+    return {"reporters": (expected, {"n": Count("id")}), "reported": (got, {"n": Count("id")})}
+
+
+def report_status(node: Jurisdiction, day: date) -> dict[str, int]:
+    read = {name: qs.aggregate(**aggs) for name, (qs, aggs) in _reports(node, day).items()}
+    return _report_status(read)
+
+
+def _report_status(read: dict[str, dict[str, Any]]) -> dict[str, int]:
+    n, got = read["reporters"]["n"], read["reported"]["n"]
+    return {"expected": n, "submitted": got, "missing": n - got}
 
 
 @dataclass
@@ -200,17 +266,35 @@ class Dashboard:
 
 
 def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) -> Dashboard:
+    from guomen.lib import counts
     from guomen.loop.models import OPEN_STATES, State
+    from guomen.loop.queries import journey_count_rows
 
     now = now or clock.now()
     day = local_today(now)
     ids = subtree_ids(node)
-    states = state_counts(node)
-    arrivals = arrivals_by_port(node, ids, day)
-    ages = handover_ages(ids, now)
-    alerts = alerts_by_level(scope, node)
+    # The counters under the node, read once for the node's figures and for each child's.
     kids = drill_children(node)
-    per_child = child_state_counts(node, kids)
+    # One pass: each row to the child that holds it, the rest (the node's own) to the node.
+    by_path = counts.roll_up(journey_count_rows([node.path]), [*(c.path for c in kids), node.path], State.values)
+    per_child = {c.code: by_path[c.path] for c in kids}
+    states = {s: sum(by_path[p][s] for p in by_path) for s in State.values}
+    arrivals = arrivals_by_port(node, ids, day)
+    alerts = alerts_by_level(scope, node)
+    # The other single-valued figures, each over a few hundred rows at most, in one statement.
+    read = together(
+        node,
+        {
+            "capacity": _capacity(node),
+            "positives": _positives(ids, day),
+            "segments": _segments(node),
+            "dispatch": _dispatch(ids, now),
+            **_duty_open(node),
+            **_reports(node, day),
+        },
+    )
+    # Apart: its two aggregates share one pass over the waiting journeys, which can be many.
+    ages = handover_ages(ids, now)
     children = [
         {
             "node": c,
@@ -231,17 +315,17 @@ def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) 
         arrivals=arrivals,
         arrivals_total=sum(a["n"] for a in arrivals),
         in_facility=states.get(State.IN_FACILITY, 0),
-        capacity=quarantine_capacity(node),
+        capacity=read["capacity"]["c"] or 0,
         handovers=states.get(State.HANDOVER_OFFERED, 0),
         handover_oldest_hours=ages["oldest_hours"],
         handover_overdue=ages["overdue"],
         alerts=alerts,
         alerts_total=sum(alerts.values()),
-        positives_today=positives(ids, day),
+        positives_today=read["positives"]["total"] or 0,
         in_hospital=states.get(State.IN_HOSPITAL, 0),
-        segments=segments_unassigned(node),
-        duty=duty_figures(scope, node, now),
-        dispatch=dispatch_figures(ids, now),
-        reports=report_status(node, day),
+        segments={"total": read["segments"]["total"], "unassigned": read["segments"]["unassigned"]},
+        duty=duty_figures(scope, node, now, read=read),
+        dispatch={"open": read["dispatch"]["open"] or 0, "overdue": read["dispatch"]["overdue"] or 0},
+        reports=_report_status(read),
         children=children,
     )

@@ -29,6 +29,30 @@ def test_state_counts_from_counters_equal_counting_journeys_by_state(day_of_loop
     assert queries.state_counts(node) == _counted(node.path)
 
 
+@pytest.mark.parametrize(("user", "code"), [("province", "530000"), ("ruili", "533102")])
+def test_the_dashboard_reads_the_same_single_figures_as_their_own_functions(day_of_loop, user, code):
+    """The dashboard reads its single-valued figures in one statement; each equals its function's own read."""
+    from django.utils import timezone
+
+    scope, node, now = Scope.of(who(user)), Jurisdiction.objects.get(code=code), timezone.now()
+    d = queries.dashboard(scope, node, now=now)
+    ids, day = queries.subtree_ids(node), queries.local_today(now)
+    assert d.capacity == queries.quarantine_capacity(node) > 0
+    ages = queries.handover_ages(ids, now)
+    assert (d.handover_oldest_hours, d.handover_overdue) == (ages["oldest_hours"], ages["overdue"])
+    assert d.positives_today == queries.positives(ids, day)
+    assert d.segments == queries.segments_unassigned(node)
+    assert d.dispatch == queries.dispatch_figures(ids, now)
+    assert d.reports == queries.report_status(node, day) and d.reports["expected"] > 0
+    assert d.duty == queries.duty_figures(scope, node, now)
+    assert d.states == queries.state_counts(node)
+    assert [c["open"] for c in d.children] == [
+        sum(n for s, n in queries.state_counts(c["node"]).items() if s != State.CLOSED) for c in d.children
+    ]
+    if code == "533102":
+        assert d.positives_today == 1 and d.handover_oldest_hours is not None
+
+
 def test_every_journey_is_counted_in_exactly_one_state(day_of_loop):
     d = queries.dashboard(Scope.of(who("province")), Jurisdiction.objects.get(code="530000"))
     assert d.total == Journey.objects.count() == sum(d.states.values()) == 11

@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 
 import pytest
@@ -45,6 +46,41 @@ def test_a_token_is_shown_once_stored_hashed_and_revocable(client_as, world, use
 
 def test_a_wrong_token_is_refused(world):
     assert Client(HTTP_AUTHORIZATION="Bearer gm_not-a-real-token").get("/api/me").status_code == 401
+
+
+def test_a_token_gives_the_user_as_the_orm_reads_it_and_records_use_once_a_minute(world):
+    from django.contrib.auth import get_user_model
+
+    from guomen.core.services import token_authenticate, token_create
+
+    user = get_user_model().objects.get(username="ruili_port")
+    user.last_login = user.date_joined
+    user.save(update_fields=["last_login"])
+    row, raw = token_create(user=user, name="device")
+    found = token_authenticate(raw)
+    fields = [f.attname for f in get_user_model()._meta.concrete_fields]
+    assert [(getattr(found, f), type(getattr(found, f))) for f in fields] == [(getattr(user, f), type(getattr(user, f))) for f in fields]
+    assert found.last_login.tzinfo is not None and found.is_active is True and not found._state.adding
+    first_use = ApiToken.objects.get(pk=row.pk).last_used_at
+    assert first_use is not None
+    token_authenticate(raw)
+    assert ApiToken.objects.get(pk=row.pk).last_used_at == first_use  # within the minute: no write
+    ApiToken.objects.filter(pk=row.pk).update(last_used_at=first_use - dt.timedelta(minutes=2))
+    token_authenticate(raw)
+    assert ApiToken.objects.get(pk=row.pk).last_used_at > first_use - dt.timedelta(minutes=2)
+
+
+def test_the_token_of_a_deactivated_user_is_refused_at_once(world):
+    from django.contrib.auth import get_user_model
+
+    from guomen.core.services import token_create
+
+    user = get_user_model().objects.get(username="ruili_port")
+    _row, raw = token_create(user=user, name="device")
+    bearer = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert bearer.get("/api/me").status_code == 200
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+    assert bearer.get("/api/me").status_code == 401
 
 
 def test_me_tells_roles_and_reach(api_as):

@@ -20,6 +20,16 @@ def test_rows_are_summed_into_the_subtree_that_holds_them_and_every_key_starts_a
     }
 
 
+def test_overlapping_tops_and_tops_without_a_closing_slash_give_each_row_to_the_first_that_holds_it():
+    nested = ["/530000/533100/533102/", "/530000/", "/530000/533100/"]  # a row goes to the first top in this order
+    assert roll_up(ROWS, nested, ["quarantine"]) == {
+        "/530000/533100/533102/": {"quarantine": 5},
+        "/530000/": {"quarantine": 5, "transfer": 1},
+        "/530000/533100/": {"quarantine": 0},
+    }
+    assert roll_up(ROWS, ["/530000/5331", "/"]) == {"/530000/5331": {"quarantine": 5, "transfer": 1}, "/": {"quarantine": 5}}
+
+
 def test_the_total_adds_the_subtrees_together_and_leaves_out_rows_under_none():
     assert total(ROWS, ["/530000/533100/", "/530000/532800/"]) == {"quarantine": 10, "transfer": 1}
     assert total(ROWS, []) == {}
