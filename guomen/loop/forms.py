@@ -219,6 +219,12 @@ class DisposeForm(forms.Form):
             _pickers(self, "to_unit", "via_unit")
 
 
+class HomeHereForm(forms.Form):
+    """Home monitoring in the village that holds the person: nothing to choose, a note at most."""
+
+    note = _text(300, _("Note"))
+
+
 class BusDisposeForm(DisposeForm):
     """One decision for a busload: everyone not split out goes the same way, through one team."""
 

@@ -151,6 +151,42 @@ def journey_test_result(*, actor: Any, journey: Journey, sample_id: str, result:
     return event
 
 
+def _home_here(j: Journey, actor: Any, *, via_unit: Unit | None, note: str, moving: dict[str, Any], at: datetime) -> Journey:
+    """Home monitoring by the village committee that holds the person (a returnee found in its
+    village): no handover, the committee keeps custody and monitoring starts now. Only a village
+    committee monitors at home, only after a screening; fever, symptoms or a positive result were
+    already refused by the moving rule (``destination_check``) unless command overrode it."""
+    if j.custodian.kind != UnitKind.VILLAGE_COMMITTEE:
+        raise DomainError(
+            "not_a_village", _("Only a village or community committee keeps a person under home monitoring itself."), status=422
+        )
+    if via_unit is not None:
+        raise DomainError("invalid_transfer", _("A person who stays at home here needs no transfer."), status=422)
+    if not j.events.filter(kind=EventKind.SCREENED).exists():
+        raise DomainError(
+            "screen_first",
+            _("Screen the person (temperature and symptoms) before home monitoring."),
+            status=422,
+            details={"step": "screen"},
+        )
+    _append(
+        j,
+        EventKind.DISPOSED,
+        unit=j.custodian,
+        actor=actor,
+        at=at,
+        data={
+            "disposition": Disposition.HOME,
+            "to_unit": j.custodian_id,
+            "to_code": j.custodian.code,
+            "here": True,
+            "note": clean_text(note, "note", max_length=300, multiline=True),
+            **moving,
+        },
+    )
+    return j
+
+
 @transaction.atomic
 def journey_dispose(
     *,
@@ -186,6 +222,8 @@ def journey_dispose(
         )
         _append(j, EventKind.CLOSED, unit=j.custodian, actor=actor, at=now, data={"reason": "released_at_gate"})
         return j
+    if disposition == Disposition.HOME and to_unit is not None and to_unit.pk == j.custodian_id:
+        return _home_here(j, actor, via_unit=via_unit, note=note, moving=moving, at=now)
     if to_unit is None or to_unit.kind != DISPOSITION_KIND[disposition]:
         raise DomainError("invalid_destination", _("Choose a destination of the right kind for this disposition."), status=422)
     receiver = via_unit or to_unit

@@ -70,6 +70,7 @@ def returnee_report(
         risk=risk,
         occurred_at=occurred_at,
         origin_country=came_from_country,
+        origin_place=came_from,
         destination=village,
         details={"came_from": came_from} if came_from else None,
     )
