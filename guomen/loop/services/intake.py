@@ -52,7 +52,7 @@ def returnee_report(
     committee = committee_for(actor, village)
     if came_from_country and came_from_country not in Country.values:
         raise _invalid("bad_choice", _("“%(value)s” is not a valid choice.") % {"value": came_from_country}, "came_from_country")
-    came_from = clean_text(came_from, "came_from", max_length=120)
+    came_from = clean_text(came_from, "came_from", max_length=120, label=_("where the person came from"))
     documents = (
         [{"kind": document_kind or "resident_id", "number": document_number, "issuing_country": nationality}]
         if document_number.strip()
@@ -65,7 +65,7 @@ def returnee_report(
         actor=actor,
         unit=committee,
         person=person,
-        place=clean_text(place, "place", max_length=200) or village.name_zh,
+        place=clean_text(place, "place", max_length=200, label=_("the place")) or village.name_zh,
         found_locally=True,
         risk=risk,
         occurred_at=occurred_at,
