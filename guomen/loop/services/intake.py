@@ -65,7 +65,7 @@ def returnee_report(
         actor=actor,
         unit=committee,
         person=person,
-        place=clean_text(place, "place", max_length=200, label=_("the place")) or village.name_zh,
+        place=clean_text(place, "place", max_length=200, label=_("the place")),  # where in the village, if said
         found_locally=True,
         risk=risk,
         occurred_at=occurred_at,
@@ -90,7 +90,6 @@ def self_declaration_confirm(*, actor: Any, declaration: SelfDeclaration, risk: 
         nationality="CHN",
         came_from_country=declaration.came_from_country,
         came_from=declaration.came_from,
-        place=declaration.village.name_zh,
         risk=risk,
         occurred_at=clock.now(),
     )

@@ -147,3 +147,22 @@ def test_over_the_api_a_village_records_where_a_person_came_from_and_keeps_them_
     r = post(f"/api/loop/journeys/{code}/disposition", {"disposition": "home", "to_unit": committee().code})
     assert r.status_code == 200, r.content
     assert r.json()["state"] == "home_monitoring" and r.json()["custodian"] == committee().code
+
+
+def test_a_village_journey_waits_for_a_decision_on_where_the_person_goes_not_at_the_gate(client_as):
+    c = client_as("ruili_grid")
+    j = returnee(c)
+    en = c.get(reverse("loop:journey", args=[j.code]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "a decision on where the person goes" in en and "at the gate" not in en
+    zh = c.get(reverse("loop:journey", args=[j.code]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "口岸" not in zh.split('id="status"')[1].split("</section>")[0]
+    port = s.journey_arrive(actor=who("ruili_port"), unit=u("port-ruili"), person=person(), origin_country="MMR")
+    en = client_as("ruili_port").get(reverse("loop:journey", args=[port.code]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "a decision at the gate" in en
+
+
+def test_an_english_journey_page_of_a_returnee_speaks_english_where_it_was_found(client_as):
+    c = client_as("ruili_grid")
+    j = returnee(c)
+    timeline = c.get(reverse("loop:journey", args=[j.code]), HTTP_ACCEPT_LANGUAGE="en").content.decode().split('id="timeline"')[1]
+    assert "Nongdao Village Committee" in timeline and committee().jurisdiction.name_zh not in timeline

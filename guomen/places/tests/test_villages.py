@@ -212,3 +212,15 @@ def test_the_returnee_form_takes_a_document_number_and_preselects_the_workers_on
     assert r.status_code == 302, r.content.decode()[:1500]
     j = Journey.objects.get(person__name_native="王返乡")
     assert j.person.documents.get().last4 == number[-4:]
+
+
+def test_the_pending_declarations_say_where_the_person_came_from_in_both_languages(world, user, client):
+    cache.clear()
+    village = grid_village(user)
+    assert client.post("/places/declare/", _declaration(village)).status_code == 302
+    worker = Client()
+    worker.force_login(user("ruili_grid"))
+    zh = worker.get("/places/declarations/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "来自 缅甸 · 缅甸木姐" in zh and "起始时间" not in zh
+    en = worker.get("/places/declarations/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "from Myanmar · 缅甸木姐" in en
