@@ -113,7 +113,9 @@ def _date(value: Any, field_name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(clean_text(value, field_name, max_length=10))
     except ValueError as exc:
-        raise _invalid("bad_date", _("%(field)s is not a date (YYYY-MM-DD).") % {"field": capfirst(_label(field_name))}, field_name) from exc
+        raise _invalid(
+            "bad_date", _("%(field)s is not a date (YYYY-MM-DD).") % {"field": capfirst(_label(field_name))}, field_name
+        ) from exc
 
 
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
