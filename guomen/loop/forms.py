@@ -136,6 +136,8 @@ class UnitPicker(forms.TextInput):
             elif code:
                 options.append((code, str(label)))
         ctx["widget"]["options"] = options
+        # the box holds a code ("v533102103201"): its unit's name is shown beside it
+        ctx["widget"]["picked"] = dict(options).get(str(value or ""), "")
         ctx["widget"]["attrs"]["list"] = f"{ctx['widget']['attrs'].get('id', name)}-units"
         return ctx
 

@@ -166,3 +166,14 @@ def test_an_english_journey_page_of_a_returnee_speaks_english_where_it_was_found
     j = returnee(c)
     timeline = c.get(reverse("loop:journey", args=[j.code]), HTTP_ACCEPT_LANGUAGE="en").content.decode().split('id="timeline"')[1]
     assert "Nongdao Village Committee" in timeline and committee().jurisdiction.name_zh not in timeline
+
+
+def test_a_unit_picker_prefilled_with_a_code_shows_the_units_name_beside_it(client_as):
+    from guomen.loop.forms import OfferForm
+    from guomen.org.models import Unit
+
+    units = Unit.objects.filter(code__in=[committee().code, "c533102-hotel1"])
+    form = OfferForm(units=units, initial={"to_unit": committee().code}, picker=True)
+    html = str(form["to_unit"])
+    assert f'value="{committee().code}"' in html
+    assert re.search(r'class="small muted unit-picked"[^>]*>[^<]*' + re.escape(committee().name), html)
