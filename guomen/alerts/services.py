@@ -157,7 +157,7 @@ def alert_assign(*, actor: Any, alert: Alert, username: str) -> Alert:
 
 
 def _note(value: Any) -> str:
-    note = clean_text(value, "note", max_length=300, multiline=True)
+    note = clean_text(value, "note", max_length=300, multiline=True, label=_("the note"))
     if not note:
         raise DomainError("note_required", _("Say what was done."), status=422, details={"field": "note"})
     return note

@@ -245,8 +245,8 @@ def task_create(
         raise problems[0]
     title = clean_text(title, "title", max_length=200, label=_("the task"), required=True)
     details = clean_text(details, "details", max_length=4000, label=_("the details"), multiline=True)
-    source = clean_text(source, "source", max_length=60)
-    source_ref = clean_text(source_ref, "source_ref", max_length=120)
+    source = clean_text(source, "source", max_length=60, label=_("the source"))
+    source_ref = clean_text(source_ref, "source_ref", max_length=120, label=_("the source's reference"))
     now = clock.now()
     if alert is not None:
         from guomen.alerts.models import Alert
@@ -300,8 +300,8 @@ def tasks_create_many(*, actor: Any, items: list[dict[str, Any]], exercise: bool
                 created_by=actor,
                 created_at=now,
                 due_at=due_at,
-                source=clean_text(item.get("source", ""), "source", max_length=60),
-                source_ref=clean_text(item.get("source_ref", ""), "source_ref", max_length=120),
+                source=clean_text(item.get("source", ""), "source", max_length=60, label=_("the source")),
+                source_ref=clean_text(item.get("source_ref", ""), "source_ref", max_length=120, label=_("the source's reference")),
                 exercise=exercise,
             )
         )

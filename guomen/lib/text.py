@@ -19,6 +19,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from guomen.lib.errors import DomainError
@@ -57,6 +58,7 @@ def clean_text(value: Any, field: str, *, max_length: int, required: bool = Fals
     names the field in the message; without it the message speaks of "the text".
     """
     text = "" if value is None else str(value)
+    label = capfirst(str(label)) if label else label  # it begins the sentence: "The note is longer…"
     hidden = hidden_character(text)
     if hidden is not None:
         args = {"field": label, "char": code_point(hidden)}

@@ -262,6 +262,7 @@ def intercept(request: HttpRequest, payload: InterceptionIn):
         risk=payload.risk,
         occurred_at=payload.occurred_at,
         origin_country=payload.origin_country,
+        origin_place=payload.origin_place or None,
         destination=_destination(payload.destination),
     )
     return Status(201, _out(j))

@@ -136,6 +136,8 @@ class UnitPicker(forms.TextInput):
             elif code:
                 options.append((code, str(label)))
         ctx["widget"]["options"] = options
+        # the box holds a code ("v533102103201"): its unit's name is shown beside it
+        ctx["widget"]["picked"] = dict(options).get(str(value or ""), "")
         ctx["widget"]["attrs"]["list"] = f"{ctx['widget']['attrs'].get('id', name)}-units"
         return ctx
 
@@ -217,6 +219,12 @@ class DisposeForm(forms.Form):
         if picker:
             self.fields["to_unit"].choices = [("", "—"), *[(u.code, f"{u.name} ({u.get_kind_display()})") for u in destinations]]
             _pickers(self, "to_unit", "via_unit")
+
+
+class HomeHereForm(forms.Form):
+    """Home monitoring in the village that holds the person: nothing to choose, a note at most."""
+
+    note = _text(300, _("Note"))
 
 
 class BusDisposeForm(DisposeForm):

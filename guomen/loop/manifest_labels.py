@@ -12,6 +12,7 @@ LABELS = {
     "birth_date": _("Date of birth"),
     "nationality": _("Nationality"),
     "document_kind": _("Document kind"),
+    "kind": _("Document kind"),
     "document_number": _("Document number"),
     "documents": _("Documents"),
     "number": _("Document number"),
@@ -26,4 +27,12 @@ LABELS = {
 
 
 def field_label(key: str) -> str:
-    return str(LABELS.get(str(key), key))
+    """The column's label; a field the people services name (``people.services.FIELD_LABELS``) by theirs."""
+    from django.utils.text import capfirst
+
+    from guomen.people.services import FIELD_LABELS
+
+    key = str(key)
+    if key in LABELS:
+        return str(LABELS[key])
+    return capfirst(str(FIELD_LABELS[key])) if key in FIELD_LABELS else key

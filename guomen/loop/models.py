@@ -165,6 +165,13 @@ class Journey(models.Model):
     def is_open(self) -> bool:
         return self.state != State.CLOSED
 
+    @property
+    def coming_from(self) -> str:
+        """Where the person came from, in the reader's language: "缅甸 · 木姐" or "Myanmar · Muse"."""
+        from guomen.people.countries import name
+
+        return " · ".join(p for p in (name(self.origin_country) if self.origin_country else "", self.origin_place) if p)
+
 
 class CustodyEvent(models.Model):
     """One step of a journey. Appended, never changed, deleted or truncated (database triggers enforce

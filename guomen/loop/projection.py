@@ -100,6 +100,9 @@ def _apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
     if k in (EventKind.DOCUMENT_CHECKED, EventKind.SAMPLED, EventKind.DISPOSED):
         if k == EventKind.DISPOSED:
             f["disposition"] = d["disposition"]
+            if d.get(HERE):  # home monitoring by the custodian committee itself: no handover
+                f["monitoring_started_at"] = _iso(t)
+                return _timed(replace(n, state=State.HOME_MONITORING, pending_unit_id=None, expected_at=None), rules, risk)
         return n
     if k == EventKind.TEST_RESULT:
         tests = [*f.get("tests", []), {"at": _iso(t), "result": d["result"], "in_facility": p.state == State.IN_FACILITY}]
@@ -186,6 +189,10 @@ def _apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
 # The person's health flags kept in ``facts``: each stands until a later reading or result clears it.
 FEVER, SYMPTOMS, POSITIVE = "fever", "symptoms", "positive"
 FLAGS = (FEVER, SYMPTOMS, POSITIVE)
+
+
+# A disposition's data key: home monitoring by the village committee that already holds the person.
+HERE = "here"
 
 
 # A health check's data key: it was done while the checker held the person, and arrived after the

@@ -152,8 +152,10 @@ def persons_through_journeys(scope: Scope) -> QuerySet[Journey]:
 
 
 def village_monitored(scope: Scope, village: Jurisdiction, committees: list[Any]) -> dict[str, Any]:
-    """``places.village_page``: the people under home monitoring with the village's committees."""
-    monitored = scope.filter(
-        Journey.objects.filter(state=State.HOME_MONITORING, custodian__in=committees).select_related("person", "custodian")
-    ).order_by("due_at")
-    return {"monitored": monitored}
+    """``places.village_page``: the people under home monitoring with the village's committees, and
+    those found here (or declared) still waiting for the village's decision."""
+    held = scope.filter(Journey.objects.filter(custodian__in=committees).select_related("person", "custodian")).order_by("due_at")
+    return {
+        "monitored": held.filter(state=State.HOME_MONITORING),
+        "found": held.filter(state__in=(State.INTERCEPTED, State.AT_GATE)),
+    }

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from guomen.lib import clock
+from guomen.org.models import UnitKind
 from guomen.org.roles import COMMAND_ROLES
 from guomen.org.scoping import Scope
 
 from . import services as s
 from .models import EventKind, Journey, State
-from .projection import monitoring_served, quarantine_served, tests_satisfied
+from .projection import flags, monitoring_served, quarantine_served, tests_satisfied
 
 GATE = (State.AT_GATE, State.INTERCEPTED)
 HOLDER, RECEIVER, COMMAND = "holder", "receiver", "command"
@@ -30,6 +31,7 @@ class Step:
     states: tuple[str, ...]
     released: bool | None = None  # in quarantine: only before (False) or after (True) release
     confirm: bool = False  # irreversible: the page asks before it is taken
+    custodians: tuple[str, ...] = ()  # only when the custodian is a unit of these kinds
 
 
 STEPS: tuple[Step, ...] = (
@@ -43,6 +45,7 @@ STEPS: tuple[Step, ...] = (
     Step("check", HOLDER, (State.IN_FACILITY, State.HOME_MONITORING), released=False),
     Step("sample", HOLDER, (*GATE, State.IN_FACILITY, State.IN_HOSPITAL, State.HOME_MONITORING), released=False),
     Step("result", HOLDER, (*GATE, State.IN_FACILITY, State.IN_HOSPITAL, State.HOME_MONITORING), released=False),
+    Step("home_here", HOLDER, GATE, custodians=(UnitKind.VILLAGE_COMMITTEE,)),
     Step("dispose", HOLDER, GATE),
     Step("report", HOLDER, (State.IN_HOSPITAL,)),
     Step("release", HOLDER, (State.IN_FACILITY,), released=False, confirm=True),
@@ -88,6 +91,8 @@ def allowed(scope: Scope, j: Journey) -> list[str]:
             continue
         if step.released is not None and j.state == State.IN_FACILITY and step.released != released:
             continue
+        if step.custodians and j.custodian.kind not in step.custodians:
+            continue
         out.append(step.name)
     return out
 
@@ -102,7 +107,10 @@ def _primary(j: Journey, steps: list[str]) -> str | None:
         done = set(j.events.filter(kind__in=(EventKind.DOCUMENT_CHECKED, EventKind.SCREENED)).values_list("kind", flat=True))
         if EventKind.DOCUMENT_CHECKED not in done and j.person.documents.exists():
             return "document"
-        return "screen" if EventKind.SCREENED not in done else "dispose"
+        if EventKind.SCREENED not in done:
+            return "screen"
+        # a village's own returnee with nothing against staying home: monitored here; else decide
+        return "home_here" if "home_here" in steps and not flags(j.facts or {}) else "dispose"
     p, rules, now = s.progress(j), s.rules_of(j), clock.now()
     if j.state == State.IN_FACILITY and "release" in steps:
         return "release" if quarantine_served(p, rules, j.risk, now) and tests_satisfied(p, rules) else "check"

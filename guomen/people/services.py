@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -112,7 +113,9 @@ def _date(value: Any, field_name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(clean_text(value, field_name, max_length=10))
     except ValueError as exc:
-        raise _invalid("bad_date", _("%(field)s is not a date (YYYY-MM-DD).") % {"field": _label(field_name)}, field_name) from exc
+        raise _invalid(
+            "bad_date", _("%(field)s is not a date (YYYY-MM-DD).") % {"field": capfirst(_label(field_name))}, field_name
+        ) from exc
 
 
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
@@ -221,7 +224,7 @@ def mrz_parse(text: str) -> dict[str, Any]:
         raise _invalid(
             "control_characters",
             _("%(field)s contains an invisible control or formatting character (%(char)s); type it again without it.")
-            % {"field": _label("mrz"), "char": text_rules.code_point(hidden)},
+            % {"field": capfirst(_label("mrz")), "char": text_rules.code_point(hidden)},
             "mrz",
         )
     if len(text) > 200:

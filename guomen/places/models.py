@@ -349,3 +349,8 @@ class SelfDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} · {self.village}"
+
+    @property
+    def coming_from(self) -> str:
+        """Country and place, in the reader's language: "缅甸 · 木姐" or "Myanmar · 木姐"."""
+        return " · ".join(p for p in (self.get_came_from_country_display() if self.came_from_country else "", self.came_from) if p)

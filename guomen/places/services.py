@@ -119,7 +119,7 @@ def passage_status_set(
         valid_from=_aware(valid_from),
         valid_to=valid_to,
         status=_choice(status, PassageStatusKind, "status"),
-        reason=clean_text(reason, "reason", max_length=2000, required=True, multiline=True),
+        reason=clean_text(reason, "reason", max_length=2000, required=True, multiline=True, label=_("the reason")),
         decided_by=actor,
     )
 
@@ -226,7 +226,7 @@ def village_status_set(
         valid_to=None,
         status=status,
         entrance_posts=entrance_posts,
-        reason=clean_text(reason, "reason", max_length=2000, required=True, multiline=True),
+        reason=clean_text(reason, "reason", max_length=2000, required=True, multiline=True, label=_("the reason")),
         decided_by=actor,
     )
 
@@ -262,13 +262,13 @@ def self_declaration_submit(
     *, name: str, phone: str, village: Jurisdiction, came_from: str, returned_on: Any, came_from_country: str = ""
 ) -> SelfDeclaration:
     """A resident declares their own return on the public page (no sign-in)."""
-    name = clean_text(name, "name", max_length=120, required=True)
-    phone = clean_text(phone, "phone", max_length=40, required=True)
+    name = clean_text(name, "name", max_length=120, required=True, label=_("the name"))
+    phone = clean_text(phone, "phone", max_length=40, required=True, label=_("the phone number"))
     if not _PHONE.fullmatch(phone):
         raise _invalid("bad_phone", _("A phone number is digits, spaces and an optional leading +."), "phone")
     if village is None or village.level != Level.VILLAGE:
         raise _invalid("not_a_village", _("Choose your village."), "village")
-    came_from = clean_text(came_from, "came_from", max_length=200, required=True)
+    came_from = clean_text(came_from, "came_from", max_length=200, required=True, label=_("where the person came from"))
     if came_from_country and came_from_country not in Country.values:
         raise _invalid("bad_choice", _("“%(value)s” is not a valid choice.") % {"value": came_from_country}, "came_from_country")
     if not isinstance(returned_on, dt.date):
@@ -292,7 +292,7 @@ def self_declaration_reject(*, actor: Any, declaration: SelfDeclaration, note: s
     declaration.state = DeclarationState.REJECTED
     declaration.handled_by = actor
     declaration.handled_at = clock.now()
-    declaration.note = clean_text(note, "note", max_length=300, required=True)
+    declaration.note = clean_text(note, "note", max_length=300, required=True, label=_("the note"))
     declaration.save(update_fields=["state", "handled_by", "handled_at", "note"])
     return declaration
 
@@ -312,7 +312,7 @@ def segment_record_add(*, actor: Any, segment: BorderSegment, kind: str, text: s
         at=_aware(at),
         author=actor,
         kind=_choice(kind, RecordKind, "kind"),
-        text=clean_text(text, "text", max_length=4000, required=True, multiline=True),
+        text=clean_text(text, "text", max_length=4000, required=True, multiline=True, label=_("the record")),
     )
 
 

@@ -26,10 +26,14 @@ SITE_URL = "https://guomen.yn"  # used in CAP <web> when no request is at hand; 
 
 def _texts(values: dict[str, Any]) -> dict[str, str]:
     return {
-        "title_zh": clean_text(values.get("title_zh"), "title_zh", max_length=200, required=True),
-        "title_en": clean_text(values.get("title_en"), "title_en", max_length=200, required=True),
-        "body_zh": clean_text(values.get("body_zh"), "body_zh", max_length=5000, required=True, multiline=True),
-        "body_en": clean_text(values.get("body_en"), "body_en", max_length=5000, required=True, multiline=True),
+        "title_zh": clean_text(values.get("title_zh"), "title_zh", max_length=200, required=True, label=_("the title (Chinese)")),
+        "title_en": clean_text(values.get("title_en"), "title_en", max_length=200, required=True, label=_("the title (English)")),
+        "body_zh": clean_text(
+            values.get("body_zh"), "body_zh", max_length=5000, required=True, multiline=True, label=_("the text (Chinese)")
+        ),
+        "body_en": clean_text(
+            values.get("body_en"), "body_en", max_length=5000, required=True, multiline=True, label=_("the text (English)")
+        ),
     }
 
 

@@ -16,7 +16,7 @@ from .rules import FourEyes, PublicError, require_information_officer
 
 
 def question_submit(*, text: str, language: str = "") -> Question:
-    body = clean_text(text, "text", max_length=1000, required=True, multiline=True)
+    body = clean_text(text, "text", max_length=1000, required=True, multiline=True, label=_("the question"))
     if len(body) < 5:
         raise PublicError("too_short", _("Please write your question in a few words."), details={"field": "text"})
     return Question.objects.create(text=body, language=(language or "")[:10], asked_at=clock.now())
@@ -56,8 +56,8 @@ def question_answer(*, actor: Any, question: Question, answer_zh: str, answer_en
     q = _locked(question)
     if q.status not in (QuestionStatus.ACCEPTED, QuestionStatus.ANSWER_SUBMITTED) or q.same_as_id:
         raise PublicError("not_answerable", _("Only an accepted question is answered."), status=409)
-    q.answer_zh = clean_text(answer_zh, "answer_zh", max_length=4000, required=True, multiline=True)
-    q.answer_en = clean_text(answer_en, "answer_en", max_length=4000, required=True, multiline=True)
+    q.answer_zh = clean_text(answer_zh, "answer_zh", max_length=4000, required=True, multiline=True, label=_("the answer (Chinese)"))
+    q.answer_en = clean_text(answer_en, "answer_en", max_length=4000, required=True, multiline=True, label=_("the answer (English)"))
     q.answer_author, q.answered_at = actor, clock.now()
     q.answer_approver = None
     q.status = QuestionStatus.ANSWER_SUBMITTED

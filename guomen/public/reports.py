@@ -126,7 +126,7 @@ def report_submit(
     """A report from anyone (no account). Bad input raises PublicError and stores nothing."""
     if kind not in ReportKind.values:
         raise PublicError("bad_kind", _("Choose what you saw."), details={"field": "kind"})
-    text = clean_text(what, "what", max_length=2000, required=True, multiline=True)
+    text = clean_text(what, "what", max_length=2000, required=True, multiline=True, label=_("what you saw"))
     now = clock.now()
     if occurred_at > now + timedelta(minutes=10) or occurred_at < now - timedelta(days=30):
         raise PublicError("bad_time", _("The time must be within the last 30 days."), details={"field": "occurred_at"})
@@ -138,7 +138,7 @@ def report_submit(
         raise PublicError("no_place", _("Pick the place on the map or choose a village."), details={"field": "place"})
     if village is not None and village.level != Level.VILLAGE:
         raise PublicError("bad_village", _("Choose a village."), details={"field": "village"})
-    phone = clean_text(phone, "phone", max_length=40)
+    phone = clean_text(phone, "phone", max_length=40, label=_("the phone number"))
     if phone and not all(ch.isdigit() or ch in "+ -()" for ch in phone):
         raise PublicError("bad_phone", _("A phone number is digits, spaces and an optional leading +."), details={"field": "phone"})
     data, mime = clean_photo(photo) if photo else (None, "")
@@ -263,7 +263,7 @@ def report_check(*, actor: Any, report: CitizenReport, note: str = "") -> Citize
     r = _locked(report)
     _require_triager(actor, r)
     _require_status(r, ReportStatus.NEW)
-    _step(r, ReportStatus.CHECKED, actor, clean_text(note, "note", max_length=300, multiline=True))
+    _step(r, ReportStatus.CHECKED, actor, clean_text(note, "note", max_length=300, multiline=True, label=_("the note")))
     r.save()
     return r
 
@@ -280,7 +280,9 @@ def report_dismiss(*, actor: Any, report: CitizenReport, duplicate_of: CitizenRe
         r.duplicate_of = duplicate_of
         _step(r, ReportStatus.DUPLICATE, actor, duplicate_of.code)
     else:
-        _step(r, ReportStatus.UNFOUNDED, actor, clean_text(note, "note", max_length=300, required=True, multiline=True))
+        _step(
+            r, ReportStatus.UNFOUNDED, actor, clean_text(note, "note", max_length=300, required=True, multiline=True, label=_("the note"))
+        )
     r.save()
     return r
 
@@ -321,7 +323,7 @@ def report_resolve(*, actor: Any, report: CitizenReport, note: str) -> CitizenRe
     r = _locked(report)
     _require_handler(actor, r)
     _require_status(r, ReportStatus.IN_PROGRESS)
-    _step(r, ReportStatus.RESOLVED, actor, clean_text(note, "note", max_length=300, required=True, multiline=True))
+    _step(r, ReportStatus.RESOLVED, actor, clean_text(note, "note", max_length=300, required=True, multiline=True, label=_("the note")))
     r.save()
     return r
 
@@ -332,7 +334,7 @@ def report_verify(*, actor: Any, report: CitizenReport, note: str = "") -> Citiz
     r = _locked(report)
     _require_triager(actor, r)
     _require_status(r, ReportStatus.RESOLVED)
-    _step(r, ReportStatus.CLOSED, actor, clean_text(note, "note", max_length=300, multiline=True))
+    _step(r, ReportStatus.CLOSED, actor, clean_text(note, "note", max_length=300, multiline=True, label=_("the note")))
     r.save()
     return r
 

@@ -72,10 +72,10 @@ def incident_report(
         patrol=patrol,
         segment=segment,
         passage=passage,
-        place=clean_text(place, "place", max_length=160),
+        place=clean_text(place, "place", max_length=160, label=_("the place")),
         lat=la,
         lon=lo,
-        description=clean_text(description, "description", max_length=4000, multiline=True),
+        description=clean_text(description, "description", max_length=4000, multiline=True, label=_("the description")),
         persons_count=max(int(persons_count or 0), 0),
     )
     IncidentTransition.objects.create(incident=inc, from_status="", to_status=IncidentStatus.FOUND, actor=actor, at=at)
@@ -97,7 +97,7 @@ def incident_advance(*, actor: Any, incident: Incident, to_status: str, note: st
             _("An incident that is “%(status)s” can only move to the next step.") % {"status": inc.get_status_display()},
             details={"status": inc.status, "allowed": [inc.next_status] if inc.next_status else []},
         )
-    note = clean_text(note, "note", max_length=500)
+    note = clean_text(note, "note", max_length=500, label=_("the note"))
     if to_status in (IncidentStatus.VERIFIED, IncidentStatus.CLOSED) and not note:
         raise _invalid("note_required", _("Say what was checked or concluded."), "note")
     IncidentTransition.objects.create(incident=inc, from_status=inc.status, to_status=to_status, actor=actor, at=_now(), note=note)

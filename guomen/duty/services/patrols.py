@@ -60,7 +60,7 @@ def patrol_plan(
         leader=leader,
         window_start=window_start,
         window_end=window_end,
-        note=clean_text(note, "note", max_length=300),
+        note=clean_text(note, "note", max_length=300, label=_("the note")),
         created_by=actor,
     )
     patrol.segments.set(segments)
@@ -142,7 +142,7 @@ def patrol_checkin(
 ) -> tuple[TrackPoint, bool]:
     """One position from the phone. The device's id makes a retry a no-op: (point, created)."""
     _patrol_member(actor, patrol)
-    client_id = clean_text(client_id, "client_id", max_length=64, required=True)
+    client_id = clean_text(client_id, "client_id", max_length=64, required=True, label=_("the device's reference"))
     existing = TrackPoint.objects.filter(patrol=patrol, client_id=client_id).first()
     if existing is not None:
         return existing, False

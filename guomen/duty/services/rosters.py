@@ -61,7 +61,7 @@ def post_create(
     staffing: Any = None,
 ) -> DutyPost:
     _may_manage(actor, unit)
-    code = clean_text(code, "code", max_length=60, required=True)
+    code = clean_text(code, "code", max_length=60, required=True, label=_("the code"))
     if not re.fullmatch(r"[-a-zA-Z0-9_]+", code):
         raise _invalid("bad_code", _("A code has letters, digits, hyphens and underscores only."), "code")
     if kind not in PostKind.values:
@@ -72,8 +72,8 @@ def post_create(
         lat, lon = _coord(lat, lon)
     return DutyPost.objects.create(
         code=code,
-        name_zh=clean_text(name_zh, "name_zh", max_length=120, required=True),
-        name_en=clean_text(name_en, "name_en", max_length=160),
+        name_zh=clean_text(name_zh, "name_zh", max_length=120, required=True, label=_("the name (Chinese)")),
+        name_en=clean_text(name_en, "name_en", max_length=160, label=_("the name (English)")),
         kind=kind,
         unit=unit,
         jurisdiction=jurisdiction or (segment.county if segment else None) or (passage.county if passage else None) or unit.jurisdiction,
@@ -171,7 +171,7 @@ def roster_template_create(
         raise _invalid("too_few_members", _("The rotation needs at least as many members as people per shift."), "members")
     return RosterTemplate.objects.create(
         post=post,
-        name=clean_text(name, "name", max_length=80, required=True),
+        name=clean_text(name, "name", max_length=80, required=True, label=_("the name")),
         shifts_per_day=shifts_per_day,
         first_hour=int(first_hour),
         per_shift=per_shift,

@@ -45,8 +45,8 @@ def task_create(
     if assignee is not None and not assignee.memberships.filter(unit=unit).exists():
         raise _invalid("assignee_not_in_unit", _("The person must be a member of the unit."), "assignee")
     return DutyTask.objects.create(
-        title=clean_text(title, "title", max_length=160, required=True),
-        description=clean_text(description, "description", max_length=4000, multiline=True),
+        title=clean_text(title, "title", max_length=160, required=True, label=_("the title")),
+        description=clean_text(description, "description", max_length=4000, multiline=True, label=_("the description")),
         unit=unit,
         assignee=assignee,
         jurisdiction=unit.jurisdiction,
@@ -137,7 +137,7 @@ def log_add(
         at=_aware(at, "at") if at else _now(),
         author=actor,
         category=category,
-        text=clean_text(text, "text", max_length=4000, required=True, multiline=True),
+        text=clean_text(text, "text", max_length=4000, required=True, multiline=True, label=_("the progress")),
         lat=la,
         lon=lo,
     )

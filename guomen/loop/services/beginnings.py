@@ -116,9 +116,12 @@ def journey_intercept(
     occurred_at: datetime | None = None,
     details: dict[str, Any] | None = None,
     origin_country: str = "",
+    origin_place: str | None = None,
     destination: Jurisdiction | None = None,
 ) -> Journey:
-    """Someone who came in outside a port: intercepted on the border, or found locally by a village."""
+    """Someone who came in outside a port: intercepted on the border, or found locally by a village.
+    ``origin_place`` is where they came from (a returnee says it); without it an interception keeps
+    the place it happened, and a person found locally has none (the village is not where they came from)."""
     _act_for(actor, unit)
     at = _when(occurred_at)
     origin = Origin.FOUND_LOCALLY if found_locally else Origin.INTERCEPTED
@@ -130,7 +133,7 @@ def journey_intercept(
         at=at,
         port=passage,
         origin_country=origin_country,
-        origin_place=place,
+        origin_place=origin_place if origin_place is not None else ("" if found_locally else place),
         destination=destination,
     )
     kind = EventKind.FOUND_LOCALLY if found_locally else EventKind.INTERCEPTED

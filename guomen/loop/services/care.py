@@ -41,7 +41,7 @@ def hospital_report(*, actor: Any, journey: Journey, condition: str, note: str =
         unit=j.custodian,
         actor=actor,
         at=_now(),
-        data={"condition": condition, "note": clean_text(note, "note", max_length=300, multiline=True)},
+        data={"condition": condition, "note": clean_text(note, "note", max_length=300, multiline=True, label=_("the note"))},
     )
 
 
@@ -52,7 +52,7 @@ def journey_release(*, actor: Any, journey: Journey, override_reason: str = "") 
     require_state(j, State.IN_FACILITY)
     if j.facts.get("released_at"):
         raise Conflict("already_released", _("Already released."))
-    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True)
+    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True, label=_("the reason for the override"))
     p, rules, now = snapshot(j), rules_of(j), _now()
     satisfied = proj.quarantine_served(p, rules, j.risk, now) and proj.tests_satisfied(p, rules)
     if override_reason:
@@ -77,7 +77,7 @@ def journey_close(*, actor: Any, journey: Journey, override_reason: str = "") ->
     """End of follow-up: home monitoring served (or hospital discharge home), or an authorised override."""
     j = _locked(journey)
     require_state(j, *OPEN_STATES)
-    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True)
+    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True, label=_("the reason for the override"))
     if override_reason:
         if not may_override(actor, j):
             raise PermissionDenied(_("Only county, prefecture or province command may override the policy."))

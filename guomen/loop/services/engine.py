@@ -22,6 +22,7 @@ from guomen.core import fieldtime
 from guomen.lib import clock as lib_clock
 from guomen.lib.errors import Conflict, DomainError
 from guomen.lib.localtime import local_day
+from guomen.lib.text import clean_text
 from guomen.org.models import Unit, UnitKind
 from guomen.org.roles import COMMAND_ROLES
 from guomen.places.models import Jurisdiction, Level, Passage
@@ -258,6 +259,8 @@ def _open(
             _("This person already has an open journey (%(code)s).") % {"code": open_journey.code},
             details={"journey": open_journey.code},
         )
+    # where the person came from, as typed or sent: the text rules hold (an interception's place may be longer)
+    origin_place = clean_text(origin_place, "origin_place", max_length=200, label=_("where the person came from"))[:120]
     return Journey(
         code=_new_code(),
         person=person,

@@ -125,7 +125,7 @@ def journey_sample(*, actor: Any, journey: Journey, sample_id: str, occurred_at:
     j = _locked(journey)
     _custodian(actor, j)
     require_state(j, *GATE_STATES, State.IN_FACILITY, State.HOME_MONITORING, State.IN_HOSPITAL)
-    sid = clean_text(sample_id, "sample_id", max_length=40)
+    sid = clean_text(sample_id, "sample_id", max_length=40, label=_("the sample number"))
     if not sid:
         raise DomainError("sample_id_required", _("Give the sample's number."), status=422)
     return _append(j, EventKind.SAMPLED, unit=j.custodian, actor=actor, at=_when(occurred_at), data={"sample_id": sid})
@@ -144,11 +144,47 @@ def journey_test_result(*, actor: Any, journey: Journey, sample_id: str, result:
         unit=j.custodian,
         actor=actor,
         at=_when(occurred_at),
-        data={"sample_id": clean_text(sample_id, "sample_id", max_length=40), "result": result},
+        data={"sample_id": clean_text(sample_id, "sample_id", max_length=40, label=_("the sample number")), "result": result},
     )
     if result == "positive":
         _to_hospital(j, actor, reason="positive")
     return event
+
+
+def _home_here(j: Journey, actor: Any, *, via_unit: Unit | None, note: str, moving: dict[str, Any], at: datetime) -> Journey:
+    """Home monitoring by the village committee that holds the person (a returnee found in its
+    village): no handover, the committee keeps custody and monitoring starts now. Only a village
+    committee monitors at home, only after a screening; fever, symptoms or a positive result were
+    already refused by the moving rule (``destination_check``) unless command overrode it."""
+    if j.custodian.kind != UnitKind.VILLAGE_COMMITTEE:
+        raise DomainError(
+            "not_a_village", _("Only a village or community committee keeps a person under home monitoring itself."), status=422
+        )
+    if via_unit is not None:
+        raise DomainError("invalid_transfer", _("A person who stays at home here needs no transfer."), status=422)
+    if not j.events.filter(kind=EventKind.SCREENED).exists():
+        raise DomainError(
+            "screen_first",
+            _("Screen the person (temperature and symptoms) before home monitoring."),
+            status=422,
+            details={"step": "screen"},
+        )
+    _append(
+        j,
+        EventKind.DISPOSED,
+        unit=j.custodian,
+        actor=actor,
+        at=at,
+        data={
+            "disposition": Disposition.HOME,
+            "to_unit": j.custodian_id,
+            "to_code": j.custodian.code,
+            "here": True,
+            "note": clean_text(note, "note", max_length=300, multiline=True, label=_("the note")),
+            **moving,
+        },
+    )
+    return j
 
 
 @transaction.atomic
@@ -166,7 +202,7 @@ def journey_dispose(
     """Decide where the person goes; offers the first handover (or closes the journey on release).
     A person with fever, symptoms or a positive result goes to hospital unless command overrides."""
     j = _locked(journey)
-    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True)
+    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True, label=_("the reason for the override"))
     _holder_or_override(actor, j, override_reason)
     require_state(j, *GATE_STATES)
     if disposition not in Disposition.values:
@@ -182,10 +218,16 @@ def journey_dispose(
             unit=j.custodian,
             actor=actor,
             at=now,
-            data={"disposition": disposition, "note": clean_text(note, "note", max_length=300, multiline=True), **moving},
+            data={
+                "disposition": disposition,
+                "note": clean_text(note, "note", max_length=300, multiline=True, label=_("the note")),
+                **moving,
+            },
         )
         _append(j, EventKind.CLOSED, unit=j.custodian, actor=actor, at=now, data={"reason": "released_at_gate"})
         return j
+    if disposition == Disposition.HOME and to_unit is not None and to_unit.pk == j.custodian_id:
+        return _home_here(j, actor, via_unit=via_unit, note=note, moving=moving, at=now)
     if to_unit is None or to_unit.kind != DISPOSITION_KIND[disposition]:
         raise DomainError("invalid_destination", _("Choose a destination of the right kind for this disposition."), status=422)
     receiver = via_unit or to_unit
@@ -202,7 +244,7 @@ def journey_dispose(
             "to_unit": to_unit.pk,
             "to_code": to_unit.code,
             "via_unit": via_unit.pk if via_unit else None,
-            "note": clean_text(note, "note", max_length=300, multiline=True),
+            "note": clean_text(note, "note", max_length=300, multiline=True, label=_("the note")),
             **moving,
         },
     )

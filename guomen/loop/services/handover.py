@@ -78,7 +78,7 @@ def handover_offer(
     *, actor: Any, journey: Journey, to_unit: Unit, expected_at: datetime | None = None, override_reason: str = ""
 ) -> CustodyEvent:
     j = _locked(journey)
-    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True)
+    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True, label=_("the reason for the override"))
     _holder_or_override(actor, j, override_reason)
     require_state(j, State.AT_GATE, State.INTERCEPTED, State.IN_TRANSIT, State.IN_FACILITY, State.IN_HOSPITAL)
     if j.state == State.IN_FACILITY and not j.facts.get("released_at") and to_unit.kind != UnitKind.HOSPITAL:
@@ -119,7 +119,7 @@ def handover_accept(
     how = card_presence(j, card_code=card_code, without_card_reason=without_card_reason)
     accept_check(j, unit)
     to_state = RECEIVER_STATE[UnitKind(unit.kind)]
-    room = clean_text(room, "room", max_length=20)
+    room = clean_text(room, "room", max_length=20, label=_("the room number"))
     if to_state == State.IN_FACILITY:
         if not room:
             raise DomainError("room_required", _("Give the room number."), status=422)
@@ -205,7 +205,7 @@ def handover_refuse(*, actor: Any, journey: Journey, reason: str, unit: Unit | N
     require_state(j, State.HANDOVER_OFFERED)
     if j.pending_unit_id != unit.pk:
         raise DomainError("not_offered_to_you", _("This person was not handed over to your unit."), status=422)
-    reason = clean_text(reason, "reason", max_length=300, multiline=True)
+    reason = clean_text(reason, "reason", max_length=300, multiline=True, label=_("the reason"))
     if not reason:
         raise DomainError("reason_required", _("Say why the handover is refused."), status=422)
     _append(j, EventKind.HANDOVER_REFUSED, unit=unit, actor=actor, at=_now(), data={"reason": reason})
@@ -220,7 +220,9 @@ def card_presence(j: Journey, *, card_code: str = "", without_card_reason: str =
         if code != j.code:
             raise DomainError("wrong_card", _("This loop card belongs to another person."), status=422, details={"field": "card_code"})
         return {"card": True}
-    reason = clean_text(without_card_reason, "without_card_reason", max_length=300, multiline=True)
+    reason = clean_text(
+        without_card_reason, "without_card_reason", max_length=300, multiline=True, label=_("the reason for accepting without the card")
+    )
     if not reason:
         raise DomainError(
             "card_or_reason_required",
@@ -264,7 +266,7 @@ def _sender(actor: Any, journey: Journey, override_reason: str = "") -> Journey:
 def handover_withdraw(*, actor: Any, journey: Journey, reason: str) -> Journey:
     """The sender takes back an offer not yet accepted; the journey returns to the sender's decision."""
     j = _sender(actor, journey)
-    reason = clean_text(reason, "reason", max_length=300, multiline=True)
+    reason = clean_text(reason, "reason", max_length=300, multiline=True, label=_("the reason"))
     if not reason:
         raise DomainError("reason_required", _("Say why the handover is withdrawn."), status=422, details={"field": "reason"})
     _append(
@@ -290,9 +292,9 @@ def handover_redirect(
 ) -> CustodyEvent:
     """The sender names another receiver for an offer not yet accepted. The moving rule applies
     to the new receiver as to any offer; the first receiver's pending list loses the person."""
-    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True)
+    override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True, label=_("the reason for the override"))
     j = _sender(actor, journey, override_reason)
-    reason = clean_text(reason, "reason", max_length=300, multiline=True)
+    reason = clean_text(reason, "reason", max_length=300, multiline=True, label=_("the reason"))
     if not reason:
         raise DomainError("reason_required", _("Say why the handover is redirected."), status=422, details={"field": "reason"})
     if to_unit.pk == j.pending_unit_id:

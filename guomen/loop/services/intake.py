@@ -52,7 +52,7 @@ def returnee_report(
     committee = committee_for(actor, village)
     if came_from_country and came_from_country not in Country.values:
         raise _invalid("bad_choice", _("“%(value)s” is not a valid choice.") % {"value": came_from_country}, "came_from_country")
-    came_from = clean_text(came_from, "came_from", max_length=120)
+    came_from = clean_text(came_from, "came_from", max_length=120, label=_("where the person came from"))
     documents = (
         [{"kind": document_kind or "resident_id", "number": document_number, "issuing_country": nationality}]
         if document_number.strip()
@@ -65,11 +65,12 @@ def returnee_report(
         actor=actor,
         unit=committee,
         person=person,
-        place=clean_text(place, "place", max_length=200) or village.name_zh,
+        place=clean_text(place, "place", max_length=200, label=_("the place")),  # where in the village, if said
         found_locally=True,
         risk=risk,
         occurred_at=occurred_at,
         origin_country=came_from_country,
+        origin_place=came_from,
         destination=village,
         details={"came_from": came_from} if came_from else None,
     )
@@ -89,7 +90,6 @@ def self_declaration_confirm(*, actor: Any, declaration: SelfDeclaration, risk: 
         nationality="CHN",
         came_from_country=declaration.came_from_country,
         came_from=declaration.came_from,
-        place=declaration.village.name_zh,
         risk=risk,
         occurred_at=clock.now(),
     )

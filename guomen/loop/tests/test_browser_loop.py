@@ -64,6 +64,7 @@ def test_a_person_goes_from_the_port_to_quarantine_to_the_village_to_closure_in_
     expect(page.locator("#timeline li")).to_have_count(3)
     page.select_option("#dispose select[name=disposition]", "quarantine")
     page.fill("#dispose input[name=to_unit]", "c533102-hotel1")  # type-ahead picker: the unit's code
+    expect(page.locator("#dispose input[name=to_unit] + .unit-picked")).to_contain_text(u("c533102-hotel1").name_zh)  # named beside it
     page.fill("#dispose input[name=via_unit]", "c533102-transfer")
     page.locator("#dispose button[type=submit]").click()
     expect(page.locator("#status")).to_contain_text(u("c533102-transfer").name_zh)  # the browser reads Chinese

@@ -129,6 +129,11 @@ def _dispose(user: Any, j: Journey, form: forms.Form) -> Result:
     return _("Decision recorded; the handover is offered."), None
 
 
+def _home_here(user: Any, j: Journey, form: forms.Form) -> Result:
+    s.journey_dispose(actor=user, journey=j, disposition=Disposition.HOME, to_unit=j.custodian, note=form.cleaned_data.get("note", ""))
+    return _("Home monitoring here begins: record a health check every day."), None
+
+
 def _offer_form(j: Journey, data: Any) -> forms.Form:
     return f.OfferForm(data, units=_offer_units(j), initial={"to_unit": _offer_default(j)}, picker=True)
 
@@ -208,6 +213,7 @@ ACTIONS: dict[str, PageAction] = {
     "result": PageAction(_plain(f.ResultForm), _result),
     "check": PageAction(_plain(f.CheckForm), _check),
     "dispose": PageAction(_dispose_form, _dispose),
+    "home_here": PageAction(_plain(f.HomeHereForm), _home_here),
     "offer": PageAction(_offer_form, _offer),
     "accept": PageAction(_plain(f.AcceptForm), _accept),
     "refuse": PageAction(_plain(f.RefuseForm), _refuse),

@@ -249,7 +249,7 @@ def _quarantine_rows(scope: Scope, unit: Unit, now: datetime) -> list[Journey]:
         j.release_due = not j.released and quarantine_served(p, rules, j.risk, now)
         j.tests_ok = tests_satisfied(p, rules)
         j.due_today = j.due_at is not None and j.due_at < _end_of_today()
-        j.awaiting_text = awaiting_label(j.awaiting)
+        j.awaiting_text = awaiting_label(j.awaiting, j.state)
         j.test_due = j.awaiting == "test"
     return rows
 

@@ -50,4 +50,5 @@ def declaration_confirm(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, getattr(exc, "message", None) or str(exc))
     else:
         messages.success(request, _("Confirmed: loop code %(code)s.") % {"code": journey.code})
+        return redirect("loop:journey", code=journey.code)  # next: screen the person and decide
     return redirect("declaration_list")

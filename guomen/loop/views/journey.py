@@ -163,7 +163,7 @@ def _journey_context(
         "undo_until": undo.occurred_at + s.UNDO_WINDOW if undo else None,
         "needs_room": needs_room,
         "released": released,
-        "awaiting": awaiting_label(j.awaiting),
+        "awaiting": awaiting_label(j.awaiting, j.state),
         "served": quarantine_served(p, rules, j.risk, now) if j.state == State.IN_FACILITY else None,
         "tests_ok": tests_satisfied(p, rules) if j.state == State.IN_FACILITY else None,
         "monitoring_served": monitoring_served(p, rules, j.risk, now) if j.state == State.HOME_MONITORING else None,

@@ -138,7 +138,11 @@ AWAITING_LABELS = {
 }
 
 
-def awaiting_label(code: str) -> str:
+def awaiting_label(code: str, state: str = "") -> str:
+    """What the journey waits for; a decision is "at the gate" only at a port (a village or a
+    patrol that holds someone found or intercepted decides where they go)."""
+    if code == "disposition" and state and state != State.AT_GATE:
+        return _("a decision on where the person goes")
     return str(AWAITING_LABELS.get(code, code))
 
 

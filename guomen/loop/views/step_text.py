@@ -35,6 +35,14 @@ TEXT: dict[str, dict[str, Any]] = {
             "A person with fever, symptoms or a positive test goes to hospital."
         ),
     },
+    "home_here": {
+        "title": _("Home monitoring here"),
+        "button": _("Stays at home here under monitoring"),
+        "hint": _(
+            "The person stays at home in this village, in your custody, with a health check every day. "
+            "Fever, symptoms or a positive test: the person goes to hospital instead."
+        ),
+    },
     "report": {"title": _("Daily status report"), "button": _("Report")},
     "release": {"title": _("Release from quarantine"), "button": _("Release")},
     "offer": {"title": _("Offer a handover"), "button": _("Offer handover")},

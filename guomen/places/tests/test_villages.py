@@ -212,3 +212,31 @@ def test_the_returnee_form_takes_a_document_number_and_preselects_the_workers_on
     assert r.status_code == 302, r.content.decode()[:1500]
     j = Journey.objects.get(person__name_native="王返乡")
     assert j.person.documents.get().last4 == number[-4:]
+
+
+def test_the_pending_declarations_say_where_the_person_came_from_in_both_languages(world, user, client):
+    cache.clear()
+    village = grid_village(user)
+    assert client.post("/places/declare/", _declaration(village)).status_code == 302
+    worker = Client()
+    worker.force_login(user("ruili_grid"))
+    zh = worker.get("/places/declarations/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "来自 缅甸 · 缅甸木姐" in zh and "起始时间" not in zh
+    en = worker.get("/places/declarations/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "from Myanmar · 缅甸木姐" in en
+
+
+def test_a_confirmed_declaration_opens_its_journey_where_the_worker_screens_and_decides(world, user, client):
+    from guomen.loop.models import Journey
+
+    cache.clear()
+    village = grid_village(user)
+    assert client.post("/places/declare/", _declaration(village)).status_code == 302
+    d = SelfDeclaration.objects.get(name="张自报")
+    worker = Client()
+    worker.force_login(user("ruili_grid"))
+    r = worker.post(f"/places/declarations/{d.public_id}/confirm/")
+    j = Journey.objects.get(code=SelfDeclaration.objects.get(pk=d.pk).journey_code)
+    assert r.status_code == 302 and r["Location"] == f"/loop/j/{j.code}/"
+    again = worker.post(f"/places/declarations/{d.public_id}/confirm/")  # already handled: back to the list
+    assert again.status_code == 302 and again["Location"] == "/places/declarations/"

@@ -18,3 +18,12 @@ document.addEventListener("click", (ev) => {
   const print = ev.target.closest("[data-print]");
   if (print) window.print();
 });
+// A unit picker holds the unit's code; the name beside it follows what is typed or picked.
+document.addEventListener("input", (ev) => {
+  const el = ev.target;
+  if (!(el instanceof HTMLInputElement) || !el.list) return;
+  const shown = el.nextElementSibling;
+  if (!shown || !shown.classList.contains("unit-picked")) return;
+  const option = Array.from(el.list.options).find((o) => o.value === el.value.trim());
+  shown.textContent = option ? option.label : "";
+});
