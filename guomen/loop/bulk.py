@@ -49,18 +49,20 @@ def declare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]
 
     from .manifest import check_row
     from .services.authority import _act_for, _port_unit
+    from .services.beginnings import expected_window
     from .services.engine import _counts, _new_code, _now, policy_current
 
     codes = {str(r.rec.get("destination")) for r in rows if r.refused is None and r.rec.get("destination")}
     destinations = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)} if codes else {}
     outcomes: list[tuple[str, dict[str, Any]] | None] = [None] * len(rows)
     checked: list[tuple[int, dict[str, Any]]] = []
+    window = expected_window(_now())
     for i, r in enumerate(rows):
         if r.refused is not None:
             outcomes[i] = outcome_refused(r.n, r.refused)
             continue
         try:
-            checked.append((i, check_row(r.rec, destinations.get)))
+            checked.append((i, check_row(r.rec, destinations.get, window)))
         except DomainError as e:
             outcomes[i] = outcome_refused(r.n, e)
     if not checked:

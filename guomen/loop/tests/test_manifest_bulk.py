@@ -13,11 +13,12 @@ from guomen.loop import manifest
 from guomen.loop.manifest import ImportReport, import_row, manifest_import
 from guomen.loop.models import CustodyEvent, DailyCount, Journey, JourneyCount
 from guomen.loop.services import journey_arrive
-from guomen.loop.tests.factories import u, who
+from guomen.loop.tests.factories import ahead, u, who
 from guomen.people.crypto import unseal
 from guomen.people.models import IdentityDocument
 
 pytestmark = pytest.mark.django_db
+AHEAD = ahead()  # the day of an expected arrival a few days from now
 
 HEADER = ["姓名", "英文名", "性别", "出生日期", "国籍", "证件类型", "证件号码", "预计入境时间", "出发地", "目的地代码", "风险等级", "电话"]
 
@@ -31,7 +32,7 @@ def row(i: int, **kw: str) -> list[str]:
         "nat": "CHN" if i % 3 else "LAO",
         "kind": "passport",
         "number": f"E{i:08d}",
-        "at": f"2030-04-02 1{i % 10}:30",
+        "at": f"{AHEAD} 1{i % 10}:30",
         "from": "Boten",
         "dest": "533102" if i % 4 == 0 else "",
         "risk": ["低", "中", "高"][i % 3],
