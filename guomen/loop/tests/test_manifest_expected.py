@@ -40,7 +40,12 @@ def run(content: bytes):
 
 def test_a_row_expected_years_ago_or_years_ahead_is_refused_and_the_good_rows_are_taken(world):
     report = run(
-        csv_of(("MX1234567", f"{ahead()} 10:30"), ("MX2234567", "2019-04-02 10:30"), ("MX3234567", f"{day(800)} 10:30"), ("MX4234567", f"{day(-2)} 08:00"))
+        csv_of(
+            ("MX1234567", f"{ahead()} 10:30"),
+            ("MX2234567", "2019-04-02 10:30"),
+            ("MX3234567", f"{day(800)} 10:30"),
+            ("MX4234567", f"{day(-2)} 08:00"),
+        )
     )
     assert [t["row"] for t in report.taken] == [2, 5]
     assert [(r["row"], r["code"], r["field"]) for r in report.rejected] == [
@@ -52,7 +57,13 @@ def test_a_row_expected_years_ago_or_years_ahead_is_refused_and_the_good_rows_ar
 
 
 def test_the_reason_is_in_the_users_language(world):
-    rec = {"name_native": "岩温", "nationality": "MMR", "document_kind": "passport", "document_number": "MX9234567", "expected_at": "2019-04-02"}
+    rec = {
+        "name_native": "岩温",
+        "nationality": "MMR",
+        "document_kind": "passport",
+        "document_number": "MX9234567",
+        "expected_at": "2019-04-02",
+    }
     with translation.override("zh-hans"), pytest.raises(DomainError) as zh:
         check_row(rec, lambda _c: None)
     with translation.override("en"), pytest.raises(DomainError) as en:
