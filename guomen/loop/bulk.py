@@ -131,11 +131,17 @@ def declare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]
         with transaction.atomic():
             new_ids = persons_insert(actor=actor, unit=port_unit, items=new_items)
             journeys, events = [], []
+            # One time for the batch (one transaction), so the projection of a "declared" event depends
+            # only on the expected arrival and the risk: computed once for each pair in the batch.
+            now, updated = _now(), timezone.now()
+            projected: dict[tuple[str, str], proj.Projection] = {}
             for i, c, person in to_open:
-                now = _now()
                 pid = new_ids[person[1]] if isinstance(person, tuple) else person
                 data = {"expected_at": c["expected_at"].isoformat(), "source": f"{label} #{rows[i].n}"[:200]}
-                p = proj.apply(proj.Projection(), proj.Ev(1, EventKind.DECLARED, now, port_unit.pk, data), rules, c["risk"])
+                p = projected.get((data["expected_at"], c["risk"]))
+                if p is None:
+                    p = proj.apply(proj.Projection(), proj.Ev(1, EventKind.DECLARED, now, port_unit.pk, data), rules, c["risk"])
+                    projected[(data["expected_at"], c["risk"])] = p
                 journeys.append(
                     {
                         "code": outcomes[i][1]["journey"],  # type: ignore[index]
@@ -161,7 +167,7 @@ def declare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]
                         "facts": p.facts,
                         "closed_at": p.closed_at,
                         "alert_open": False,
-                        "updated_at": timezone.now(),
+                        "updated_at": updated,
                     }
                 )
                 events.append(
