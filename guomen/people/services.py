@@ -69,7 +69,9 @@ def _label(field_name: str) -> str:
 def clean_text(value: Any, field_name: str, *, max_length: int, required: bool = False) -> str:
     """``lib.text.clean_text`` with the field named in people's words."""
     # the label stays lazy: it is translated only when a message is written (most values are fine)
-    return text_rules.clean_text(value, field_name, max_length=max_length, required=required, label=FIELD_LABELS.get(field_name, field_name))
+    return text_rules.clean_text(
+        value, field_name, max_length=max_length, required=required, label=FIELD_LABELS.get(field_name, field_name)
+    )
 
 
 def clean_country(value: Any, field_name: str = "country") -> str:
