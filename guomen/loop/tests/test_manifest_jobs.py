@@ -164,3 +164,23 @@ def test_time_left_is_estimated_from_the_rows_read_so_far(world, django_capture_
     )
     p = poll(c, job)
     assert p["percent"] == 25 and 170 <= p["seconds_left"] <= 190 and p["time_left"].startswith("3 min")
+
+
+def test_the_api_queues_a_large_manifest_and_answers_its_progress_in_the_callers_scope(api_as, django_capture_on_commit_callbacks):
+    mohan = api_as("mohan_port")
+
+    def post():
+        f = io.BytesIO(manifest())
+        f.name = "big.csv"
+        with django_capture_on_commit_callbacks(execute=True):
+            return mohan.post("/api/loop/manifests/jobs", {"port_unit": "port-mohan", "file": f}, HTTP_ACCEPT_LANGUAGE="en")
+
+    r = post()
+    assert r.status_code == 202, r.content
+    job_id = r.json()["id"]
+    got = mohan.get(f"/api/loop/manifests/jobs/{job_id}").json()
+    assert (got["status"], got["rows_read"], got["taken"], got["refused"]) == ("done", 30, 28, 2)
+    assert [(x["row"], x["code"]) for x in got["rejected"]] == [(6, "expected_at_past"), (11, "expected_at_past")]
+    assert "too far in the past" in got["rejected"][0]["reason"]
+    assert post().json()["id"] == job_id and ManifestJob.objects.count() == 1  # the same file: the same job
+    assert api_as("ruili_port").get(f"/api/loop/manifests/jobs/{job_id}").status_code == 404
