@@ -55,6 +55,9 @@ GUOMEN_EXPECTED_AHEAD_DAYS = env.int("GUOMEN_EXPECTED_AHEAD_DAYS", 365, minimum=
 # A manifest file larger than this (bytes; about 5,000 rows) is imported in the background by the
 # worker, with a progress bar; a smaller one at once.
 GUOMEN_MANIFEST_BACKGROUND_BYTES = env.int("GUOMEN_MANIFEST_BACKGROUND_BYTES", 512 * 1024, minimum=0)
+# Worker processes that check a manifest batch's rows and seal their documents (0 or 1: none, the
+# importing process does it). Worth it where cores are free: each takes one.
+GUOMEN_MANIFEST_PROCESSES = env.int("GUOMEN_MANIFEST_PROCESSES", 0, minimum=0)
 
 ALLOWED_HOSTS = env.list("GUOMEN_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:

@@ -23,6 +23,7 @@ from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.places.models import Jurisdiction, Level
 
+from . import bulk_pool
 from . import projection as proj
 from .models import CustodyEvent, EventKind, Journey, Origin, State
 from .policy import Rules
@@ -57,14 +58,19 @@ def declare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]
     outcomes: list[tuple[str, dict[str, Any]] | None] = [None] * len(rows)
     checked: list[tuple[int, dict[str, Any]]] = []
     window = expected_window(_now())
+    todo = [i for i, r in enumerate(rows) if r.refused is None]
     for i, r in enumerate(rows):
         if r.refused is not None:
             outcomes[i] = outcome_refused(r.n, r.refused)
-            continue
+    pooled = bulk_pool.check_rows([rows[i].rec for i in todo], destinations, window)  # None: checked here
+    for k, i in enumerate(todo):
         try:
-            checked.append((i, check_row(r.rec, destinations.get, window)))
+            c = pooled[k] if pooled is not None else check_row(rows[i].rec, destinations.get, window)
+            if isinstance(c, DomainError):
+                raise c
+            checked.append((i, c))
         except DomainError as e:
-            outcomes[i] = outcome_refused(r.n, e)
+            outcomes[i] = outcome_refused(rows[i].n, e)
     if not checked:
         return [o for o in outcomes if o is not None]
 

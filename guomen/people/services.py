@@ -334,13 +334,16 @@ def person_values(
 def document_row(person_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
     """The stored columns of a new document: the number sealed, its keyed hashes, the last four."""
     number = values["number"]
+    sealed = values.get("sealed") or {  # sealed and hashed already where the checks ran in worker processes
+        "number_sealed": crypto.seal(number),
+        "lookup": crypto.lookup_hash(values["kind"], values["issuing_country"], number),
+        "number_lookup": crypto.number_hash(number),
+    }
     return {
         "person_id": person_id,
         "kind": values["kind"],
         "issuing_country": values["issuing_country"],
-        "number_sealed": crypto.seal(number),
-        "lookup": crypto.lookup_hash(values["kind"], values["issuing_country"], number),
-        "number_lookup": crypto.number_hash(number),
+        **sealed,
         "last4": number[-4:],
         "valid_from": values["valid_from"],
         "valid_until": values["valid_until"],
