@@ -68,7 +68,13 @@ def job_submit(*, actor: Any, port_unit: Unit, file_name: str, chunks: Any, size
         digest.update(piece)
     lookup = {"unit": port_unit, "digest": digest.hexdigest()}
     same = ManifestJob.objects.filter(**lookup).exclude(status=ManifestJobStatus.FAILED).first()
-    if same is not None:
+    if same is not None and _stalled(same):
+        # its worker ended mid-way (a restart): it is closed, and the file imported again (a row taken is then "unchanged")
+        ManifestJob.objects.filter(pk=same.pk).update(
+            status=ManifestJobStatus.FAILED, error=_("The import stopped before the end; the file was sent again."), finished_at=clock.now()
+        )
+        ManifestChunk.objects.filter(job=same).delete()
+    elif same is not None:
         return same, False
     try:
         with transaction.atomic():
@@ -88,6 +94,14 @@ def job_submit(*, actor: Any, port_unit: Unit, file_name: str, chunks: Any, size
     except IntegrityError:  # the same file, sent twice at once: the other request made the job
         return ManifestJob.objects.filter(**lookup).exclude(status=ManifestJobStatus.FAILED).get(), False
     return job, True
+
+
+STALLED = timedelta(minutes=30)  # a running job with no batch written for this long has lost its worker
+
+
+def _stalled(job: ManifestJob) -> bool:
+    last = job.progress_at or job.started_at
+    return job.status == ManifestJobStatus.RUNNING and last is not None and clock.now() - last > STALLED
 
 
 def _pieces(chunks: Any) -> Iterator[bytes]:
@@ -140,7 +154,7 @@ class JobReport(ImportReport):
             )
             self.pending = []
         ManifestJob.objects.filter(pk=self.job.pk).update(
-            rows_read=self.read, n_taken=self.n_taken, n_unchanged=self.n_unchanged, n_refused=self.n_refused
+            rows_read=self.read, n_taken=self.n_taken, n_unchanged=self.n_unchanged, n_refused=self.n_refused, progress_at=clock.now()
         )
 
 

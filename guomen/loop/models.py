@@ -253,6 +253,7 @@ class ManifestJob(models.Model):
     n_refused = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)  # the last batch written
     finished_at = models.DateTimeField(null=True, blank=True)
 
     scope_unit_field = "unit"

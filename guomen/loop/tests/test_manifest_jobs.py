@@ -184,3 +184,20 @@ def test_the_api_queues_a_large_manifest_and_answers_its_progress_in_the_callers
     assert "too far in the past" in got["rejected"][0]["reason"]
     assert post().json()["id"] == job_id and ManifestJob.objects.count() == 1  # the same file: the same job
     assert api_as("ruili_port").get(f"/api/loop/manifests/jobs/{job_id}").status_code == 404
+
+
+def test_a_job_whose_worker_stopped_mid_way_is_closed_when_the_file_is_sent_again(client_as, django_capture_on_commit_callbacks):
+    c = client_as("mohan_port")
+    with django_capture_on_commit_callbacks(execute=False):
+        c.post(reverse("loop:manifest"), {"file": SimpleUploadedFile("big.csv", manifest())})
+    stuck = ManifestJob.objects.get()
+    ManifestJob.objects.filter(pk=stuck.pk).update(status="running", started_at=clock.now() - timedelta(hours=2))
+    send(c, manifest())
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and stuck.error and not ManifestChunk.objects.filter(job=stuck).exists()
+    again = ManifestJob.objects.exclude(pk=stuck.pk).get()
+    assert again.status == "done" and again.n_taken == 28
+    # a job still moving is not taken for stopped
+    ManifestJob.objects.filter(pk=again.pk).update(status="running", progress_at=clock.now())
+    send(c, manifest())
+    assert ManifestJob.objects.count() == 2
