@@ -16,7 +16,9 @@ ratio of the import to it.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -43,6 +45,9 @@ GIVEN = "芳伟娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 
 
 def rows(n: int, prefix: str) -> list[list[str]]:
+    from datetime import date, timedelta
+
+    days = [(date.today() + timedelta(days=d)).isoformat() for d in range(1, 10)]  # expected within the next days
     return [
         [
             SURNAMES[i % 20] + GIVEN[(i // 20) % 40] + GIVEN[(i // 800) % 40],
@@ -52,7 +57,7 @@ def rows(n: int, prefix: str) -> list[list[str]]:
             ["CHN", "LAO", "MMR", "VNM"][i % 4],
             "passport",
             f"{prefix}{i:08d}",
-            f"2030-04-0{1 + i % 9} 1{i % 10}:30",
+            f"{days[i % 9]} 1{i % 10}:30",
             "Boten",
             ["low", "medium", "high"][i % 3],
         ]
@@ -67,7 +72,10 @@ def csv_bytes(data: list[list[str]]) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--profile", metavar="N", type=int, default=0, help="print the N costliest functions of the import (cProfile)")
+    parser.add_argument("--processes", type=int, default=0, help="worker processes for the row checks (GUOMEN_MANIFEST_PROCESSES)")
     args = parser.parse_args()
+    os.environ["GUOMEN_MANIFEST_PROCESSES"] = str(args.processes)
     with throwaway_database() as (url, tmp):
         os.environ["DATABASE_URL"] = url
         os.environ["GUOMEN_VAR_DIR"] = str(tmp)
@@ -75,10 +83,10 @@ def main() -> None:
         import django
 
         django.setup()
-        run([int(s) for s in args.sizes.split(",")])
+        run([int(s) for s in args.sizes.split(",")], args.profile)
 
 
-def run(sizes: list[int]) -> None:
+def run(sizes: list[int], profile: int = 0) -> None:
     import resource
 
     from auditlog.context import disable_auditlog
@@ -87,6 +95,7 @@ def run(sizes: list[int]) -> None:
     from django.db import connection
 
     from guomen.core import registry
+    from guomen.loop import bulk_pool
     from guomen.loop.manifest import manifest_import
     from guomen.loop.models import CustodyEvent, Journey
     from guomen.org.models import Unit
@@ -107,21 +116,41 @@ def run(sizes: list[int]) -> None:
         content = csv_bytes(data)
         before = (Journey.objects.count(), CustodyEvent.objects.count())
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        profiler = cProfile.Profile() if profile else None
+        workers_cpu = _children_cpu()
         t, cpu = time.perf_counter(), time.process_time()
+        if profiler is not None:
+            profiler.enable()
         report = manifest_import(actor=actor, port_unit=port, file_name="bench.csv", content=content)
+        if profiler is not None:
+            profiler.disable()
         took, cpu = time.perf_counter() - t, time.process_time() - cpu
+        bulk_pool.close()  # the workers' CPU time is counted once they have ended
+        workers_cpu = _children_cpu() - workers_cpu
         grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) * 1024
         after = (Journey.objects.count(), CustodyEvent.objects.count())
         assert report.n_taken == n and not report.rejected, (report.n_taken, report.rejected[:3])
         assert after[0] - before[0] == n and after[1] - before[1] == n, (before, after)
         line = f"{n:>7,} rows ({len(content) / 1e6:.1f} MB): {took:.2f} s, {n / took:,.0f} rows/s "
-        line += f"(CPU of this process {cpu:.2f} s: {n / cpu:,.0f} rows/s of its CPU time), peak memory of the process +{grew / 1e6:.0f} MB"
+        line += f"(CPU of this process {cpu:.2f} s: {n / cpu:,.0f} rows/s of its CPU time"
+        if workers_cpu:
+            line += f"; of its {bulk_pool.processes()} workers {workers_cpu:.2f} s; all CPU {n / (cpu + workers_cpu):,.0f} rows/s"
+        line += f"), peak memory of the process +{grew / 1e6:.0f} MB"
         if connection.vendor == "postgresql":
             copy_took = raw_copy(data)
             line += f"; raw COPY into a bare table {copy_took:.2f} s ({n / copy_took:,.0f} rows/s), import / COPY = {took / copy_took:.1f}×"
         print(line, flush=True)
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(profile)
     goal = 20_000 if connection.vendor == "postgresql" else 5_000
     print(f"goal: ≥ {goal:,} rows/s at {sizes[-1]:,} rows on {connection.vendor}: {'met' if sizes[-1] / took >= goal else 'NOT met'}")
+
+
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def raw_copy(data: list[list[str]]) -> float:

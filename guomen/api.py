@@ -15,6 +15,7 @@ from guomen.emergency.api import router as emergency_router
 from guomen.exchange.api import router as exchange_router
 from guomen.loop.api import router as loop_router
 from guomen.loop.fhir_api import router as fhir_router
+from guomen.loop.manifest_api import router as loop_manifest_router
 from guomen.org.api import router as org_router
 from guomen.people.api import router as people_router
 from guomen.places.api import router as places_router
@@ -55,6 +56,7 @@ api.add_router("/org", org_router)
 api.add_router("/people", people_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/loop", loop_router)
+api.add_router("/loop", loop_manifest_router)
 api.add_router("/duty", duty_router)
 api.add_router("/command", command_router)
 api.add_router("/fhir", fhir_router)

@@ -48,6 +48,16 @@ EXCHANGE_WINDOW_SECONDS = env.int("GUOMEN_EXCHANGE_WINDOW_SECONDS", 600, minimum
 # (older is refused with a reason), and how far ahead of the server's clock a device may run.
 GUOMEN_FIELD_WINDOW_HOURS = env.int("GUOMEN_FIELD_WINDOW_HOURS", 72, minimum=1)
 GUOMEN_FIELD_SKEW_MINUTES = env.int("GUOMEN_FIELD_SKEW_MINUTES", 10, minimum=0)
+# How far from the clock a declared arrival (a manifest row, a declaration) may be expected:
+# a time further in the past or ahead is refused with its reason.
+GUOMEN_EXPECTED_PAST_DAYS = env.int("GUOMEN_EXPECTED_PAST_DAYS", 30, minimum=0)
+GUOMEN_EXPECTED_AHEAD_DAYS = env.int("GUOMEN_EXPECTED_AHEAD_DAYS", 365, minimum=1)
+# A manifest file larger than this (bytes; about 5,000 rows) is imported in the background by the
+# worker, with a progress bar; a smaller one at once.
+GUOMEN_MANIFEST_BACKGROUND_BYTES = env.int("GUOMEN_MANIFEST_BACKGROUND_BYTES", 512 * 1024, minimum=0)
+# Worker processes that check a manifest batch's rows and seal their documents (0 or 1: none, the
+# importing process does it). Worth it where cores are free: each takes one.
+GUOMEN_MANIFEST_PROCESSES = env.int("GUOMEN_MANIFEST_PROCESSES", 0, minimum=0)
 
 ALLOWED_HOSTS = env.list("GUOMEN_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:

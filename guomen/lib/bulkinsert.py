@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -56,6 +57,7 @@ def _sqlite_value(f: models.Field) -> Callable[[Any], Any] | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # a batch's rows share a few times (its clock, the expected arrivals)
 def _sqlite_datetime(v: Any) -> str:
     if v.tzinfo is not None:
         v = v.astimezone(UTC).replace(tzinfo=None) if settings.USE_TZ else v.replace(tzinfo=None)
@@ -74,11 +76,17 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
     convert = [(_pg_value(f) if vendor == "postgresql" else _sqlite_value(f)) for f in fields]
     plan = list(zip(names, defaults, convert, strict=True))
 
+    missing = object()
+
     def values(row: dict[str, Any]) -> list[Any]:
         out = []
+        add = out.append
+        get = row.get
         for name, default, conv in plan:
-            v = row[name] if name in row else default()
-            out.append(conv(v) if conv is not None and v is not None else v)
+            v = get(name, missing)
+            if v is missing:
+                v = default()
+            add(v if conv is None or v is None else conv(v))
         return out
 
     table = model._meta.db_table

@@ -30,6 +30,8 @@ ALLOWED_FORMAT = frozenset("\u200c\u200d")
 
 def hidden_character(text: str) -> str | None:
     """The first character of ``text`` that the text rules refuse, or None."""
+    if text.isprintable():  # no Cc or Cf character at all: the common case, checked in C
+        return None
     for ch in text:
         if ch in WHITESPACE_CONTROLS or ch in ALLOWED_FORMAT:
             continue

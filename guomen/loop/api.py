@@ -8,8 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema
-from ninja.files import UploadedFile
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
@@ -561,27 +560,3 @@ def acknowledge(request: HttpRequest, alert_id: uuid.UUID):
 @router.post("/alerts/{uuid:alert_id}/close", response={200: AlertOut, **ERRORS}, summary="Close an alert with a note", deprecated=True)
 def close_alert(request: HttpRequest, alert_id: uuid.UUID, payload: alert_api.CloseIn):
     return alert_api.close(request, alert_id, payload)
-
-
-# --- manifests -------------------------------------------------------------------------------------------
-class ManifestRow(Schema):
-    row: int
-    journey: str | None = None
-    code: str | None = None
-    reason: str | None = None
-    field: str | None = None
-
-
-class ManifestOut(Schema):
-    rows: int
-    taken: list[ManifestRow]
-    unchanged: list[ManifestRow]
-    rejected: list[ManifestRow]
-
-
-@router.post("/manifests", response={200: ManifestOut, **ERRORS}, summary="Import a pre-arrival manifest (CSV or XLSX)")
-def manifest(request: HttpRequest, port_unit: Form[str], file: File[UploadedFile]):
-    from .manifest import manifest_import
-
-    report = manifest_import(actor=request.auth, port_unit=_unit(request, port_unit), file_name=file.name or "", content=file.read())
-    return report.as_dict()

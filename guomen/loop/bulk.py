@@ -23,6 +23,7 @@ from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.places.models import Jurisdiction, Level
 
+from . import bulk_pool
 from . import projection as proj
 from .models import CustodyEvent, EventKind, Journey, Origin, State
 from .policy import Rules
@@ -49,20 +50,27 @@ def declare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]
 
     from .manifest import check_row
     from .services.authority import _act_for, _port_unit
+    from .services.beginnings import expected_window
     from .services.engine import _counts, _new_code, _now, policy_current
 
     codes = {str(r.rec.get("destination")) for r in rows if r.refused is None and r.rec.get("destination")}
     destinations = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)} if codes else {}
     outcomes: list[tuple[str, dict[str, Any]] | None] = [None] * len(rows)
     checked: list[tuple[int, dict[str, Any]]] = []
+    window = expected_window(_now())
+    todo = [i for i, r in enumerate(rows) if r.refused is None]
     for i, r in enumerate(rows):
         if r.refused is not None:
             outcomes[i] = outcome_refused(r.n, r.refused)
-            continue
+    pooled = bulk_pool.check_rows([rows[i].rec for i in todo], destinations, window)  # None: checked here
+    for k, i in enumerate(todo):
         try:
-            checked.append((i, check_row(r.rec, destinations.get)))
+            c = pooled[k] if pooled is not None else check_row(rows[i].rec, destinations.get, window)
+            if isinstance(c, DomainError):
+                raise c
+            checked.append((i, c))
         except DomainError as e:
-            outcomes[i] = outcome_refused(r.n, e)
+            outcomes[i] = outcome_refused(rows[i].n, e)
     if not checked:
         return [o for o in outcomes if o is not None]
 
@@ -129,11 +137,17 @@ def declare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]
         with transaction.atomic():
             new_ids = persons_insert(actor=actor, unit=port_unit, items=new_items)
             journeys, events = [], []
+            # One time for the batch (one transaction), so the projection of a "declared" event depends
+            # only on the expected arrival and the risk: computed once for each pair in the batch.
+            now, updated = _now(), timezone.now()
+            projected: dict[tuple[str, str], proj.Projection] = {}
             for i, c, person in to_open:
-                now = _now()
                 pid = new_ids[person[1]] if isinstance(person, tuple) else person
                 data = {"expected_at": c["expected_at"].isoformat(), "source": f"{label} #{rows[i].n}"[:200]}
-                p = proj.apply(proj.Projection(), proj.Ev(1, EventKind.DECLARED, now, port_unit.pk, data), rules, c["risk"])
+                p = projected.get((data["expected_at"], c["risk"]))
+                if p is None:
+                    p = proj.apply(proj.Projection(), proj.Ev(1, EventKind.DECLARED, now, port_unit.pk, data), rules, c["risk"])
+                    projected[(data["expected_at"], c["risk"])] = p
                 journeys.append(
                     {
                         "code": outcomes[i][1]["journey"],  # type: ignore[index]
@@ -159,7 +173,7 @@ def declare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]
                         "facts": p.facts,
                         "closed_at": p.closed_at,
                         "alert_open": False,
-                        "updated_at": timezone.now(),
+                        "updated_at": updated,
                     }
                 )
                 events.append(

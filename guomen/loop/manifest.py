@@ -9,6 +9,7 @@ import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -97,9 +98,12 @@ class ImportReport:
     n_taken: int = 0
     n_unchanged: int = 0
 
-    def add(self, outcome: str, entry: dict[str, Any]) -> None:
+    def add(self, outcome: str, entry: dict[str, Any], rec: dict[str, Any] | None = None) -> None:
+        """One row's outcome; ``rec``, the row as sent, is kept for a refused row (the correction file)."""
         if outcome == "rejected":
             self.rejected.append(entry)
+            if rec is not None:
+                self.refused_values.append(rec)
         elif outcome == "taken":
             self.n_taken += 1
             if len(self.taken) < REPORT_ROWS:
@@ -108,6 +112,12 @@ class ImportReport:
             self.n_unchanged += 1
             if len(self.unchanged) < REPORT_ROWS:
                 self.unchanged.append(entry)
+
+    def counted(self) -> None:
+        """Called once ``rows`` is known, before the first batch (a background import shows it)."""
+
+    def batch_done(self) -> None:
+        """Called after each batch is written (a background import records its progress here)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "taken": self.taken, "unchanged": self.unchanged, "rejected": self.rejected}
@@ -124,7 +134,7 @@ def _decode(content: bytes) -> str:
     raise DomainError("unreadable_file", _("A CSV manifest must be UTF-8 or GB 18030 (GBK) text."), status=422)
 
 
-def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
+def _xlsx_rows(content: bytes | Path) -> Iterator[Sequence[Any]]:
     import zipfile
 
     from openpyxl import load_workbook
@@ -132,7 +142,7 @@ def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
     # A zip's declared sizes bound what it unpacks to (zipfile stops reading a member at its
     # declared size), so a small file that would inflate to hundreds of MB is refused unopened.
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as z:
+        with zipfile.ZipFile(_source(content)) as z:
             unpacked = sum(i.file_size for i in z.infolist())
     except (zipfile.BadZipFile, ValueError) as exc:
         raise _unreadable(exc) from exc
@@ -145,7 +155,7 @@ def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
         )
     wb = None
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        wb = load_workbook(_source(content), read_only=True, data_only=True)
         for row in wb.active.iter_rows(values_only=True):
             yield ["" if v is None else v for v in row]
     except Exception as exc:  # openpyxl and the XML parser raise many kinds on a broken file
@@ -159,9 +169,41 @@ def _unreadable(exc: Exception) -> DomainError:
     return DomainError("unreadable_file", _("The spreadsheet cannot be read: %(error)s") % {"error": exc.__class__.__name__}, status=422)
 
 
-def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
+def _source(content: bytes | Path) -> Any:
+    return io.BytesIO(content) if isinstance(content, bytes) else content
+
+
+def _encoding_of(path: Path) -> str:
+    """UTF-8 (with or without the BOM) or GB 18030, decided by reading the file through once in pieces."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        yield from csv.reader(io.StringIO(_decode(content)))
+        with path.open("rb") as f:
+            while piece := f.read(1 << 20):
+                decoder.decode(piece)
+        decoder.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    try:
+        with path.open("rb") as f:
+            while piece := f.read(1 << 20):
+                decoder.decode(piece)
+        decoder.decode(b"", final=True)
+        return "gb18030"
+    except UnicodeDecodeError as exc:
+        raise DomainError("unreadable_file", _("A CSV manifest must be UTF-8 or GB 18030 (GBK) text."), status=422) from exc
+
+
+def _csv_rows(content: bytes | Path) -> Iterator[Sequence[Any]]:
+    try:
+        if isinstance(content, bytes):
+            yield from csv.reader(io.StringIO(_decode(content)))
+        else:  # a file on disk is read as a stream, never whole
+            with content.open(encoding=_encoding_of(content), newline="") as f:
+                yield from csv.reader(f)
     except csv.Error as exc:
         raise DomainError("unreadable_file", _("The CSV file cannot be read: %(error)s") % {"error": str(exc)[:80]}, status=422) from exc
 
@@ -170,9 +212,10 @@ def too_large() -> DomainError:
     return DomainError("file_too_large", _("A manifest is at most %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)}, status=422)
 
 
-def _records(file_name: str, content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The records of the file (row number, fields), read as a stream that stops at the row cap."""
-    if len(content) > MAX_BYTES:
+def _records(file_name: str, content: bytes | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The records of the file (row number, fields), read as a stream that stops at the row cap.
+    ``content`` is the file's bytes, or the path of the file on disk."""
+    if (len(content) if isinstance(content, bytes) else content.stat().st_size) > MAX_BYTES:
         raise too_large()
     name = file_name.lower()
     if name.endswith(".xlsx"):
@@ -205,7 +248,7 @@ def _records(file_name: str, content: bytes) -> Iterator[tuple[int, dict[str, An
         yield n, record
 
 
-def _count(file_name: str, content: bytes) -> int:
+def _count(file_name: str, content: bytes | Path) -> int:
     """The number of records; a file over a cap, or unreadable, is refused here whole, before anything is written."""
     return sum(1 for _record in _records(file_name, content))
 
@@ -239,7 +282,9 @@ def _duplicate_key(rec: dict[str, Any]) -> bytes | None:
     return hashlib.blake2b("|".join(key).encode(), digest_size=8).digest() if key[2] else None
 
 
-def manifest_import(*, actor: Any, port_unit: Unit, file_name: str, content: bytes, source: str = "") -> ImportReport:
+def manifest_import(
+    *, actor: Any, port_unit: Unit, file_name: str, content: bytes | Path, source: str = "", report: ImportReport | None = None
+) -> ImportReport:
     """Declare every valid row at ``port_unit``. Each row stands alone: one bad row spoils no other.
 
     The file is read twice as a stream: once to refuse it whole if it is over a cap or unreadable,
@@ -250,7 +295,9 @@ def manifest_import(*, actor: Any, port_unit: Unit, file_name: str, content: byt
     again one at a time."""
     from .bulk import Row
 
-    report = ImportReport(rows=_count(file_name, content))
+    report = report if report is not None else ImportReport()
+    report.rows = _count(file_name, content)
+    report.counted()
     label = (source or file_name)[:120]
     first_row: dict[bytes, int] = {}
     batch: list[Row] = []
@@ -292,20 +339,23 @@ def _declare(actor: Any, port_unit: Unit, label: str, batch: list[Any], report: 
                 outcomes.append(outcome_refused(r.n, e))
     recs = {r.n: r.rec for r in batch}
     for outcome, entry in outcomes:
-        report.add(outcome, entry)
-        if outcome == "rejected" and entry.get("row") in recs:
-            report.refused_values.append(recs[entry["row"]])  # as sent, for the correction file
+        report.add(outcome, entry, recs.get(entry.get("row")) if outcome == "rejected" else None)  # as sent, for the correction file
+    report.batch_done()
 
 
-def check_row(rec: dict[str, Any], destination_of: Callable[[str], Any]) -> dict[str, Any]:
+def check_row(rec: dict[str, Any], destination_of: Callable[[str], Any], window: tuple[datetime, datetime] | None = None) -> dict[str, Any]:
     """The checked values of one row, or DomainError: what both ways of declaring a row check, in
-    the same order. ``destination_of(code)`` answers the jurisdiction of a division code, or None."""
+    the same order. ``destination_of(code)`` answers the jurisdiction of a division code, or None;
+    ``window`` the earliest and latest expected arrival (``services.expected_window``, by default now)."""
     from guomen.people.services import person_values
+
+    from .services.beginnings import expected_check
 
     missing = [c for c in REQUIRED if not str(rec.get(c, "")).strip()]
     if missing:
         raise DomainError("missing_values", _("Empty: %(cols)s") % {"cols": ", ".join(field_label(c) for c in missing)})
     expected = _expected(rec["expected_at"])
+    expected_check(expected, window)
     risk = RISK.get(str(rec.get("risk", "")).strip().lower(), Risk.MEDIUM)
     destination = None
     if rec.get("destination"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -85,3 +85,33 @@ def refused(rejected: Sequence[dict[str, Any]], values: Sequence[dict[str, Any]]
     for r, rec in zip(rejected, values, strict=True):
         rows.append([*(rec.get(k, "") for k in FIELDS), r["row"], r["reason"]])
     return _csv(rows)
+
+
+def _refused_line(r: dict[str, Any]) -> list[Any]:
+    rec = r.get("values") or {}
+    return [*(rec.get(k, "") for k in FIELDS), r["row"], r["reason"]]
+
+
+def refused_csv_stream(rows: Iterable[dict[str, Any]], language: str) -> Iterator[bytes]:
+    """The refused rows of a background import (``manifest_jobs.refused_rows``) as a CSV, written as it is read."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*headers(language), *REFUSED_EXTRA[_lang(language)]])
+    yield "\ufeff".encode() + out.getvalue().encode("utf-8")
+    for r in rows:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(_refused_line(r))
+        yield out.getvalue().encode("utf-8")
+
+
+def refused_xlsx(rows: Iterable[dict[str, Any]], language: str, path: Any) -> None:
+    """The refused rows as an XLSX written to ``path`` (a write-only workbook: memory stays small)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("manifest")
+    ws.append([*headers(language), *REFUSED_EXTRA[_lang(language)]])
+    for r in rows:
+        ws.append([("" if v is None else str(v)) for v in _refused_line(r)])
+    wb.save(path)

@@ -228,3 +228,69 @@ class JourneyCount(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["jurisdiction", "state"], name="journey_count_unique")]
+
+
+class ManifestJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Refused whole")
+
+
+class ManifestJob(models.Model):
+    """A large manifest imported in the background (``loop.manifest_jobs``): the upload is kept sealed in
+    ``ManifestChunk`` rows until the worker has read it, the progress counters are updated after each
+    batch, and the refused rows are kept sealed in ``ManifestRefused`` for the correction file. The
+    same file at the same port is one job (unless it was refused whole)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="+", verbose_name=_("port"))
+    jurisdiction = models.ForeignKey(Jurisdiction, models.PROTECT, related_name="+", db_index=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    language = models.CharField(max_length=10, default="zh-hans")
+    file_name = models.CharField(max_length=200)
+    digest = models.CharField(max_length=64)  # SHA-256 of the file
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=ManifestJobStatus.choices, default=ManifestJobStatus.QUEUED)
+    error = models.TextField(blank=True)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    n_taken = models.PositiveIntegerField(default=0)
+    n_unchanged = models.PositiveIntegerField(default=0)
+    n_refused = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)  # the last batch written
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    scope_unit_field = "unit"
+    scope_jurisdiction_field = "jurisdiction"
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "digest"], condition=~Q(status="failed"), name="manifest_job_once_per_file"),
+        ]
+
+
+class ManifestChunk(models.Model):
+    """One piece (at most 1 MB) of an uploaded manifest, sealed; deleted once the worker has read the file."""
+
+    job = models.ForeignKey(ManifestJob, models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "seq"], name="manifest_chunk_seq")]
+
+
+class ManifestRefused(models.Model):
+    """The refused rows of one batch of a background import: row, code, reason and the row as sent, sealed JSON."""
+
+    job = models.ForeignKey(ManifestJob, models.CASCADE, related_name="refused")
+    first_row = models.PositiveIntegerField()
+    n = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "first_row"], name="manifest_refused_batch")]

@@ -17,3 +17,11 @@ def sweep_and_escalate() -> dict[str, int]:
 def apply_retention() -> dict[str, int]:
     """Anonymise the people whose journeys all closed longer ago than the retention period."""
     return {"anonymised": len(services.retention_apply())}
+
+
+@task()
+def manifest_job_run(job_id: int) -> str:
+    """Import a manifest queued by the manifest page (``loop.manifest_jobs``)."""
+    from .manifest_jobs import job_run
+
+    return job_run(job_id)

@@ -50,7 +50,12 @@ def persons_insert(*, actor: Any, unit: Any, items: Sequence[tuple[dict[str, Any
         return []
     Scope.of(actor).require_act_for(unit)
     persons = [
-        {**values, "registered_by_id": unit.pk, "name_search": search_text(values["name_native"], values["name_latin"])}
+        {
+            **values,
+            "registered_by_id": unit.pk,
+            # computed already where the checks ran in worker processes (``loop.bulk_pool``)
+            "name_search": values.get("name_search") or search_text(values["name_native"], values["name_latin"]),
+        }
         for values, _docs in items
     ]
     ids = insert_rows(Person, persons)

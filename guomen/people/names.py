@@ -10,7 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -18,6 +18,8 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 def fold(text: str) -> str:
     """Lower case, accents off, spaces and punctuation out: "Nguyễn Văn-An" → "nguyenvanan"."""
+    if text.isascii():  # nothing to decompose (pinyin syllables, most Latin names)
+        return _NOT_ALNUM.sub("", text.lower())
     decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     return _NOT_ALNUM.sub("", plain)
@@ -34,8 +36,8 @@ def _pinyin_forms(name_native: str) -> tuple[str, ...]:
     syllables = [s for s in syllables if s]
     if not syllables:
         return ()
-    initials = [fold(s)[:1] for s in lazy_pinyin(name_native, style=Style.FIRST_LETTER, errors="ignore")]
-    return ("".join(syllables), "".join(i for i in initials if i))
+    # the initials are the syllables' first letters (what pypinyin's FIRST_LETTER style gives): one conversion, not two
+    return ("".join(syllables), "".join(s[:1] for s in syllables))
 
 
 def search_text(name_native: str, name_latin: str = "") -> str:

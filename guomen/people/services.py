@@ -69,7 +69,10 @@ def _label(field_name: str) -> str:
 
 def clean_text(value: Any, field_name: str, *, max_length: int, required: bool = False) -> str:
     """``lib.text.clean_text`` with the field named in people's words."""
-    return text_rules.clean_text(value, field_name, max_length=max_length, required=required, label=_label(field_name))
+    # the label stays lazy: it is translated only when a message is written (most values are fine)
+    return text_rules.clean_text(
+        value, field_name, max_length=max_length, required=required, label=FIELD_LABELS.get(field_name, field_name)
+    )
 
 
 def clean_country(value: Any, field_name: str = "country") -> str:
@@ -334,13 +337,16 @@ def person_values(
 def document_row(person_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
     """The stored columns of a new document: the number sealed, its keyed hashes, the last four."""
     number = values["number"]
+    sealed = values.get("sealed") or {  # sealed and hashed already where the checks ran in worker processes
+        "number_sealed": crypto.seal(number),
+        "lookup": crypto.lookup_hash(values["kind"], values["issuing_country"], number),
+        "number_lookup": crypto.number_hash(number),
+    }
     return {
         "person_id": person_id,
         "kind": values["kind"],
         "issuing_country": values["issuing_country"],
-        "number_sealed": crypto.seal(number),
-        "lookup": crypto.lookup_hash(values["kind"], values["issuing_country"], number),
-        "number_lookup": crypto.number_hash(number),
+        **sealed,
         "last4": number[-4:],
         "valid_from": values["valid_from"],
         "valid_until": values["valid_until"],

@@ -3,9 +3,13 @@ contexts), and the manifest report names its fields for people, not by their key
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
+AHEAD = (timezone.localdate() + timedelta(days=3)).isoformat()  # the day of an expected arrival a few days from now
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
@@ -56,7 +60,7 @@ def test_reports_page_day_field_is_a_date(client_as):
 def test_manifest_report_names_fields_for_people(client_as):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    csv = "name_native,nationality,document_kind,document_number,expected_at\n张三,MMR,passport,,2020-04-02 10:30\n李四,MMR,passport,AB\x01C,2020-04-02 10:30\n"
+    csv = f"name_native,nationality,document_kind,document_number,expected_at\n张三,MMR,passport,,{AHEAD} 10:30\n李四,MMR,passport,AB\x01C,{AHEAD} 10:30\n"
     r = client_as("ruili_port").post(
         "/loop/port/manifest/", {"file": SimpleUploadedFile("m.csv", csv.encode(), content_type="text/csv")}, **ZH
     )

@@ -3,7 +3,10 @@ a liaison writes only to the partners their unit is a liaison unit of."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from guomen.org.models import Unit
 
@@ -12,6 +15,7 @@ from ..models import Direction, Message, Partner, Thread
 from .helpers import partner
 
 pytestmark = pytest.mark.django_db
+AHEAD = (timezone.localdate() + timedelta(days=3)).isoformat()  # the day of an expected arrival a few days from now
 TEXTS = {"text_zh": "防疫物资", "text_en": "Protective supplies", "text_local": "ကာကွယ်ရေးပစ္စည်း"}
 
 
@@ -24,7 +28,7 @@ def test_every_type_that_opens_a_thread_is_composed_in_a_page(client_as):
         "aid_request": {"items": "N95; 10; box"},
         "team_deployment": {"name": "云南医疗队", "members": "李医生; ICU, 感染科\n王护士", "from_date": "2020-04-05", "to_date": "2020-05-05", "where": "Muse"},
         "handover_offer": {"name_latin": "AUNG KYAW", "port": "Ruili", "at": "2020-04-03T10:00", "from_unit": "瑞丽口岸"},
-        "manifest": {"port": "muse-105", "rows": "name_native,nationality,document_kind,document_number,expected_at\nအောင်ကျော်,MMR,passport,MB1,2020-04-02T10:00:00+08:00"},
+        "manifest": {"port": "muse-105", "rows": f"name_native,nationality,document_kind,document_number,expected_at\nအောင်ကျော်,MMR,passport,MB1,{AHEAD}T10:00:00+08:00"},
     }  # fmt: skip
     for type_, data in forms.items():
         r = c.get(f"/exchange/compose/{type_}/")

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from guomen.lib import clock
 
@@ -16,6 +17,7 @@ from ..models import Direction, InstanceKey, Message, Refusal, Status, Thread
 from .helpers import TEXT, case_body, message, partner, post
 
 pytestmark = pytest.mark.django_db
+AHEAD = (timezone.localdate() + timedelta(days=3)).isoformat()  # the day of an expected arrival a few days from now
 
 
 def counts():
@@ -194,14 +196,14 @@ def test_a_manifest_becomes_declarations_with_per_row_outcomes(world):
             "nationality": "MMR",
             "document_kind": "passport",
             "document_number": "MB7654321",
-            "expected_at": "2020-04-02T10:00:00+08:00",
+            "expected_at": f"{AHEAD}T10:00:00+08:00",
         },
         {
             "name_native": "မမ",
             "nationality": "MMR",
             "document_kind": "passport",
             "document_number": "MB0000001",
-            "expected_at": "2020-04-02T10:00:00+08:00",
+            "expected_at": f"{AHEAD}T10:00:00+08:00",
             "destination": "999999",
         },
     ]

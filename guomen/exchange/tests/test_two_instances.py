@@ -14,16 +14,20 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from guomen.org.models import Unit
 
 from .. import services, signing
 from ..models import Direction, Message, Partner, Status, Thread
+
+AHEAD = (timezone.localdate() + timedelta(days=3)).isoformat()  # the day of an expected arrival a few days from now
 
 ROOT = Path(settings.BASE_DIR)
 TEXT = {"zh-Hans": "已追踪到密切接触者", "en": "Close contacts traced", "my": "အနီးကပ်ထိတွေ့သူများကို ခြေရာခံပြီး"}
@@ -157,8 +161,8 @@ def test_two_instances_exchange_every_type_over_signed_http(instances):
 
     # B → A: a manifest, an aid request, the follow-up, the handover accepted, the team arrived
     rows = [
-        {"name_native": "အောင်ကျော်", "name_latin": "AUNG KYAW", "nationality": "MMR", "document_kind": "passport", "document_number": "MB7654321", "expected_at": "2020-04-02T10:00:00+08:00"},
-        {"name_native": "မမ", "nationality": "MMR", "document_kind": "passport", "document_number": "MB0000001", "expected_at": "2020-04-02T10:00:00+08:00", "destination": "999999"},
+        {"name_native": "အောင်ကျော်", "name_latin": "AUNG KYAW", "nationality": "MMR", "document_kind": "passport", "document_number": "MB7654321", "expected_at": f"{AHEAD}T10:00:00+08:00"},
+        {"name_native": "မမ", "nationality": "MMR", "document_kind": "passport", "document_number": "MB0000001", "expected_at": f"{AHEAD}T10:00:00+08:00", "destination": "999999"},
     ]  # fmt: skip
     items = [{"item": "防护服 protective suits", "quantity": 500, "unit": "set"}]
     before = Journey.objects.count()

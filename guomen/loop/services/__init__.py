@@ -30,6 +30,8 @@ from .authority import (  # noqa: F401
 from .beginnings import (  # noqa: F401
     _passage_check,
     crossing_record,
+    expected_check,
+    expected_window,
     journey_arrive,
     journey_declare,
     journey_intercept,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +28,33 @@ from .engine import _append, _locked, _now, _open, _start, _when
 
 
 # --- flows: beginnings ---------------------------------------------------------------------------
+def expected_window(now: datetime) -> tuple[datetime, datetime]:
+    """The earliest and latest expected arrival a declaration may give at ``now`` (settings
+    ``GUOMEN_EXPECTED_PAST_DAYS``, ``GUOMEN_EXPECTED_AHEAD_DAYS``)."""
+    return now - timedelta(days=settings.GUOMEN_EXPECTED_PAST_DAYS), now + timedelta(days=settings.GUOMEN_EXPECTED_AHEAD_DAYS)
+
+
+def expected_check(expected_at: datetime, window: tuple[datetime, datetime] | None = None) -> None:
+    """Refuse an expected arrival too far in the past (a stale or mistyped year) or too far ahead."""
+    earliest, latest = window or expected_window(_now())
+    if expected_at < earliest:
+        raise DomainError(
+            "expected_at_past",
+            _("Expected arrival %(at)s is too far in the past: at most %(days)d days ago.")
+            % {"at": timezone.localtime(expected_at).strftime("%Y-%m-%d %H:%M"), "days": settings.GUOMEN_EXPECTED_PAST_DAYS},
+            status=422,
+            details={"field": "expected_at"},
+        )
+    if expected_at > latest:
+        raise DomainError(
+            "expected_at_ahead",
+            _("Expected arrival %(at)s is too far ahead: at most %(days)d days from now.")
+            % {"at": timezone.localtime(expected_at).strftime("%Y-%m-%d %H:%M"), "days": settings.GUOMEN_EXPECTED_AHEAD_DAYS},
+            status=422,
+            details={"field": "expected_at"},
+        )
+
+
 @transaction.atomic
 def journey_declare(
     *,
@@ -45,6 +73,7 @@ def journey_declare(
     if timezone.is_naive(expected_at):
         raise DomainError("naive_time", _("Give the time with its time zone."), status=422)
     now = _now()
+    expected_check(expected_at, expected_window(now))
     j = _open(
         person=person,
         origin=Origin.DECLARATION,

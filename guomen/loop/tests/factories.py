@@ -29,3 +29,8 @@ def who(username: str):
 
 def soon(hours: float = 2):
     return timezone.now() + timedelta(hours=hours)
+
+
+def ahead(days: int = 3) -> str:
+    """A local date a few days from now, as a manifest row gives its expected arrival's day."""
+    return (timezone.localdate() + timedelta(days=days)).isoformat()

@@ -7,9 +7,10 @@ import pytest
 from openpyxl import Workbook
 
 from guomen.loop.models import CustodyEvent, Journey, State
-from guomen.loop.tests.factories import person
+from guomen.loop.tests.factories import ahead, person
 
 pytestmark = pytest.mark.django_db
+AHEAD = ahead()  # the day of an expected arrival a few days from now
 
 
 def post(client, path, body, **headers):
@@ -116,10 +117,10 @@ def _manifest(rows, kind="csv"):
 
 
 ROWS = [
-    ("ສົມພອນ", "Somphone", "男", "LAO", "passport", "P1234567", "2030-04-02 10:30", "Boten", "中"),
-    ("ບຸນມີ", "Bounmy", "女", "LAO", "passport", "P7654321", "2030-04-02 11:00", "Boten", "低"),
-    ("", "Nobody", "男", "LAO", "passport", "P1111111", "2030-04-02 11:00", "Boten", "低"),
-    ("Vanna", "Vanna", "女", "XXX", "passport", "P2222222", "2030-04-02 11:00", "Boten", "低"),
+    ("ສົມພອນ", "Somphone", "男", "LAO", "passport", "P1234567", f"{AHEAD} 10:30", "Boten", "中"),
+    ("ບຸນມີ", "Bounmy", "女", "LAO", "passport", "P7654321", f"{AHEAD} 11:00", "Boten", "低"),
+    ("", "Nobody", "男", "LAO", "passport", "P1111111", f"{AHEAD} 11:00", "Boten", "低"),
+    ("Vanna", "Vanna", "女", "XXX", "passport", "P2222222", f"{AHEAD} 11:00", "Boten", "低"),
     ("Khamphan", "Khamphan", "男", "LAO", "passport", "P3333333", "next week", "Boten", "低"),
 ]
 

@@ -9,15 +9,16 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from guomen.loop import manifest
+from guomen.loop import bulk_pool, manifest
 from guomen.loop.manifest import ImportReport, import_row, manifest_import
 from guomen.loop.models import CustodyEvent, DailyCount, Journey, JourneyCount
 from guomen.loop.services import journey_arrive
-from guomen.loop.tests.factories import u, who
+from guomen.loop.tests.factories import ahead, u, who
 from guomen.people.crypto import unseal
 from guomen.people.models import IdentityDocument
 
 pytestmark = pytest.mark.django_db
+AHEAD = ahead()  # the day of an expected arrival a few days from now
 
 HEADER = ["姓名", "英文名", "性别", "出生日期", "国籍", "证件类型", "证件号码", "预计入境时间", "出发地", "目的地代码", "风险等级", "电话"]
 
@@ -31,7 +32,7 @@ def row(i: int, **kw: str) -> list[str]:
         "nat": "CHN" if i % 3 else "LAO",
         "kind": "passport",
         "number": f"E{i:08d}",
-        "at": f"2030-04-02 1{i % 10}:30",
+        "at": f"{AHEAD} 1{i % 10}:30",
         "from": "Boten",
         "dest": "533102" if i % 4 == 0 else "",
         "risk": ["低", "中", "高"][i % 3],
@@ -130,8 +131,11 @@ def _state(report: ImportReport) -> dict[str, Any]:
     }
 
 
-def test_a_file_declared_in_batches_gives_what_the_one_row_services_give(monkeypatch):
+@pytest.mark.parametrize("processes", [0, 2], ids=["checked-here", "checked-in-2-worker-processes"])
+def test_a_file_declared_in_batches_gives_what_the_one_row_services_give(monkeypatch, settings, processes):
     monkeypatch.setattr(manifest, "BATCH_ROWS", 4)  # several batches, refusals in each
+    monkeypatch.setattr(bulk_pool, "MIN_ROWS", 1)  # the workers take even a batch of 4
+    settings.GUOMEN_MANIFEST_PROCESSES = processes
     _prepare_known()
     content = csv_bytes(mixed_rows())
     sid = transaction.savepoint()
@@ -156,6 +160,8 @@ def test_a_file_declared_in_batches_gives_what_the_one_row_services_give(monkeyp
     assert bulk["reasons"] == one["reasons"]
     assert bulk["journeys"] == one["journeys"]
     assert bulk["counts"] == one["counts"] and bulk["daily"] == one["daily"] and bulk["persons"] == one["persons"]
+    assert (bulk_pool._pool is not None) == (processes > 1)
+    bulk_pool.close()
 
 
 def test_importing_the_same_file_again_changes_nothing(monkeypatch):

@@ -14,16 +14,17 @@ from openpyxl import Workbook, load_workbook
 from guomen.loop.manifest import manifest_import
 from guomen.loop.manifest_files import FIELDS
 from guomen.loop.models import Journey, State
-from guomen.loop.tests.factories import u, who
+from guomen.loop.tests.factories import ahead, u, who
 
 pytestmark = pytest.mark.django_db
+AHEAD = ahead()  # the day of an expected arrival a few days from now
 
 ROW = {
     "name_native": "ສົມພອນ",
     "nationality": "LAO",
     "document_kind": "passport",
     "document_number": "PM424242",
-    "expected_at": "2030-04-02 10:30",
+    "expected_at": f"{AHEAD} 10:30",
 }
 
 
@@ -71,7 +72,7 @@ def test_the_refused_rows_download_with_their_reason_and_import_once_corrected(c
     assert len(rows) == 2 and "PM515151" in rows[1] and "next week" in rows[1] and rows[1][-2] == "3"
     assert rows[1][-1]  # the reason
     # corrected in the same file, imported again: the row is taken; the extra columns are ignored
-    rows[1][rows[0].index("预计入境时间" if "预计入境时间" in rows[0] else "expected_at")] = "2030-04-02 12:00"
+    rows[1][rows[0].index("预计入境时间" if "预计入境时间" in rows[0] else "expected_at")] = f"{AHEAD} 12:00"
     fixed = io.StringIO()
     csv.writer(fixed).writerows(rows)
     c.post(reverse("loop:manifest"), {"file": SimpleUploadedFile("lao-fixed.csv", fixed.getvalue().encode())})

@@ -16,13 +16,14 @@ from guomen.lib.errors import DomainError
 from guomen.loop import manifest
 from guomen.loop.manifest import manifest_import
 from guomen.loop.models import Journey
-from guomen.loop.tests.factories import u, who
+from guomen.loop.tests.factories import ahead, u, who
 
 pytestmark = pytest.mark.django_db
+AHEAD = ahead()  # the day of an expected arrival a few days from now
 
 HEADER = ["姓名", "英文名", "性别", "国籍", "证件类型", "证件号码", "预计入境时间", "出发地", "风险等级"]
-GOOD = ("ສົມພອນ", "Somphone", "男", "LAO", "passport", "PM123456", "2030-04-02 10:30", "Boten", "中")
-GOOD2 = ("ບຸນມີ", "Bounmy", "女", "LAO", "passport", "PM765432", "2030-04-02 11:00", "Boten", "低")
+GOOD = ("ສົມພອນ", "Somphone", "男", "LAO", "passport", "PM123456", f"{AHEAD} 10:30", "Boten", "中")
+GOOD2 = ("ບຸນມີ", "Bounmy", "女", "LAO", "passport", "PM765432", f"{AHEAD} 11:00", "Boten", "低")
 
 
 def csv_bytes(rows, encoding="utf-8") -> bytes:
@@ -60,7 +61,7 @@ def test_a_row_repeated_in_one_manifest_is_a_duplicate_not_unchanged():
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
 def test_a_csv_in_utf8_with_or_without_bom_or_in_gb18030_is_read(encoding):
-    row = ("王芳", "Wang Fang", "女", "CHN", "passport", "E12345678", "2030-04-02 10:30", "畹町", "低")
+    row = ("王芳", "Wang Fang", "女", "CHN", "passport", "E12345678", f"{AHEAD} 10:30", "畹町", "低")
     report = run(csv_bytes([row], encoding))
     assert len(report.taken) == 1, report.rejected
     assert Journey.objects.get(code=report.taken[0]["journey"]).person.name_native == "王芳"

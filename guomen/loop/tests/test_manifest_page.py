@@ -11,14 +11,16 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from guomen.loop.models import CustodyEvent, Journey, State
+from guomen.loop.tests.factories import ahead
 
 pytestmark = pytest.mark.django_db
+AHEAD = ahead()  # the day of an expected arrival a few days from now
 
 HEADER = ["姓名", "英文名", "性别", "国籍", "证件类型", "证件号码", "预计入境时间", "出发地", "风险等级"]
 ROWS = [
-    ("ສົມພອນ", "Somphone", "男", "LAO", "passport", "PM123456", "2030-04-02 10:30", "Boten", "中"),
-    ("ບຸນມີ", "Bounmy", "女", "LAO", "passport", "PM765432", "2030-04-02 11:00", "Boten", "低"),
-    ("", "Nobody", "男", "LAO", "passport", "PM111111", "2030-04-02 11:00", "Boten", "低"),
+    ("ສົມພອນ", "Somphone", "男", "LAO", "passport", "PM123456", f"{AHEAD} 10:30", "Boten", "中"),
+    ("ບຸນມີ", "Bounmy", "女", "LAO", "passport", "PM765432", f"{AHEAD} 11:00", "Boten", "低"),
+    ("", "Nobody", "男", "LAO", "passport", "PM111111", f"{AHEAD} 11:00", "Boten", "低"),
     ("Khamphan", "Khamphan", "男", "LAO", "passport", "PM333333", "next week", "Boten", "低"),
 ]
 

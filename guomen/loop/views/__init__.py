@@ -56,6 +56,11 @@ from .journey import (  # noqa: F401
     _room_or_none,
     journey_detail,
 )
+from .manifest_jobs import (  # noqa: F401
+    manifest_job,
+    manifest_job_progress,
+    manifest_job_refused,
+)
 from .panels import (  # noqa: F401
     index,
     panel_waiting,

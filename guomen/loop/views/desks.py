@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -131,7 +132,9 @@ def port_manifest(request: HttpRequest) -> HttpResponse:
     if not units:
         raise PermissionDenied(_("You are not a member of a port health station."))
     unit = next((u for u in units if u.code == request.POST.get("unit")), units[0])
-    ctx: dict[str, Any] = {"units": units, "unit": unit, "report": None, "error": "", "file_name": ""}
+    from ..manifest_jobs import jobs_recent
+
+    ctx: dict[str, Any] = {"units": units, "unit": unit, "report": None, "error": "", "file_name": "", "jobs": jobs_recent(scope)}
     status = 200
     if request.method == "POST":
         scope.require_write()
@@ -144,6 +147,13 @@ def port_manifest(request: HttpRequest) -> HttpResponse:
             name = upload.name or ""
             if "\x00" in name:
                 raise DomainError("unsupported_file", _("Send a .csv or .xlsx file."), status=422)
+            if upload.size > settings.GUOMEN_MANIFEST_BACKGROUND_BYTES:  # read by the worker, a batch at a time
+                from ..manifest_jobs import job_submit
+
+                job, new = job_submit(actor=request.user, port_unit=unit, file_name=name, chunks=upload.chunks, size=upload.size)
+                if not new:
+                    messages.info(request, _("This file was already sent to this port: here is its import."))
+                return redirect("loop:manifest_job", job.public_id)
             report = manifest_import(actor=request.user, port_unit=unit, file_name=name, content=upload.read())
         except DomainError as e:
             ctx["error"] = e.message
