@@ -43,10 +43,19 @@ document.addEventListener("DOMContentLoaded", function () {
         due.textContent = w(late ? "overdue" : "due", { time: when(row.due_at) });
         due.classList.toggle("overdue", late);
       }
-      const form = li.querySelector("form");
+      const form = li.querySelector(".check-form");
       form.dataset.code = row.code;
       form.dataset.name = row.name;
       form.hidden = !["in_facility", "home_monitoring"].includes(row.state);
+      // A transfer team at arrival hands the person over to where the transfer is going.
+      const hand = li.querySelector(".handover-form");
+      const dest = row.state === "in_transit" ? row.destination : null;
+      hand.hidden = !dest;
+      hand.dataset.code = row.code;
+      hand.dataset.name = row.name;
+      hand.dataset.unit = dest ? dest.code : "";
+      hand.dataset.unitName = dest ? dest.name : "";
+      hand.querySelector(".to").textContent = dest ? dest.name : "";
       rows.push(li);
     }
     rows.forEach((li, i) => {
@@ -73,6 +82,31 @@ document.addEventListener("DOMContentLoaded", function () {
       return li;
     }));
     document.getElementById("accept").hidden = !("custody" in pack);
+    const form = document.getElementById("accept-form");
+    form.toggleAttribute("data-needs-room", Boolean(pack.needs_room));  // the scanner waits for the room
+    document.getElementById("room-field").hidden = !pack.needs_room;
+    form.elements.room.required = Boolean(pack.needs_room);
+  }
+
+  function options(select, rows) {
+    const chosen = select.value;
+    select.replaceChildren(...rows.map((r) => new Option(r.name, r.code)));
+    if (rows.some((r) => r.code === chosen)) select.value = chosen;
+  }
+
+  function drawReport(pack) {
+    const units = pack.duty_units || [];
+    for (const select of document.querySelectorAll("#report select[name=unit]")) options(select, units);
+    options(document.querySelector("#incident-form select[name=kind]"), pack.incident_kinds || []);
+    document.getElementById("report").hidden = !units.length;
+  }
+
+  // The patrol chosen for check-ins, when it belongs to the reporting unit: the report is linked to it.
+  function patrolOf(unit) {
+    const pack = lastPack || {};
+    const id = document.querySelector("#checkin-form select[name=patrol]").value;
+    const p = (pack.patrols || []).find((x) => x.id === id && x.team === unit);
+    return p ? p.id : null;
   }
 
   function drawPatrol(pack) {
@@ -84,7 +118,9 @@ document.addEventListener("DOMContentLoaded", function () {
     document.getElementById("patrol").hidden = !patrols.length;
   }
 
+  let lastPack = null;
   function draw(pack) {
+    lastPack = pack;
     const note = document.getElementById("pack-note");
     if (!pack) {
       note.textContent = note.dataset.none;
@@ -95,6 +131,21 @@ document.addEventListener("DOMContentLoaded", function () {
     drawReturnee(pack);
     drawAccept(pack);
     drawPatrol(pack);
+    drawReport(pack);
+  }
+
+  document.getElementById("add-person").addEventListener("click", () => {
+    const rows = document.querySelectorAll("#intercepted .intercepted-person");
+    if (rows.length >= 50) return;
+    const row = rows[0].cloneNode(true);
+    row.querySelectorAll("input").forEach((i) => { i.value = ""; });
+    row.querySelectorAll("select").forEach((s) => { s.selectedIndex = 0; });
+    document.getElementById("intercepted").append(row);
+    row.querySelector("input").focus();
+  });
+
+  function clearPersons() {
+    document.querySelectorAll("#intercepted .intercepted-person").forEach((row, i) => { if (i) row.remove(); });
   }
 
   document.addEventListener("submit", async (ev) => {
@@ -123,6 +174,34 @@ document.addEventListener("DOMContentLoaded", function () {
       const code = form.elements.code.value.replace(/\s+/g, "").toUpperCase();
       const label = w("accept", { name: code });
       await off.enqueue("handover_accept", { code: code, room: form.elements.room.value.trim() }, label);
+      form.reset();
+      done(w("queued", { name: label }));
+    } else if (form.classList.contains("handover-form")) {
+      ev.preventDefault();
+      const label = w("handover", { name: form.dataset.name, unit: form.dataset.unitName });
+      await off.enqueue("handover_offer", { journey: form.dataset.code, to_unit: form.dataset.unit }, label);
+      form.hidden = true;  // shown again only if the pack, refreshed, still has the person in transit
+      done(w("queued", { name: label }));
+    } else if (form.id === "interception-form") {
+      ev.preventDefault();
+      const f = form.elements;
+      const persons = [...form.querySelectorAll(".intercepted-person")].map((row) => ({
+        name_native: row.querySelector("[name=person_name]").value.trim(),
+        nationality: row.querySelector("[name=person_nationality]").value,
+        sex: row.querySelector("[name=person_sex]").value,
+      })).filter((p) => p.name_native);
+      const payload = { unit: f.unit.value, place: f.place.value.trim(), description: f.description.value.trim(), persons: persons, patrol: patrolOf(f.unit.value) };
+      const label = w("interception", { name: persons.map((p) => p.name_native).join(", ") });
+      await off.enqueue("interception", payload, label);
+      form.reset();
+      clearPersons();
+      done(w("queued", { name: label }));
+    } else if (form.id === "incident-form") {
+      ev.preventDefault();
+      const f = form.elements;
+      const payload = { unit: f.unit.value, kind: f.kind.value, place: f.place.value.trim(), description: f.description.value.trim(), patrol: patrolOf(f.unit.value) };
+      const label = w("incident", { name: f.kind.selectedOptions[0].textContent });
+      await off.enqueue("incident", payload, label);
       form.reset();
       done(w("queued", { name: label }));
     } else if (form.id === "checkin-form") {
