@@ -123,7 +123,8 @@ PACK_LIMIT = 500
 
 
 def _row(j: Journey, now: datetime) -> dict[str, Any]:
-    dest = queries.destination_unit(j) if j.state == State.IN_TRANSIT else None
+    on_road = j.state == State.IN_TRANSIT or (j.pending_unit is not None and j.pending_unit.kind == UnitKind.TRANSFER_TEAM)
+    dest = queries.destination_unit(j) if on_road else None
     return {
         "code": j.code,
         "name": j.person.name_native,
@@ -153,7 +154,11 @@ def field_pack(*, user: Any) -> dict[str, Any]:
     return {
         "custody": [_row(j, now) for j in held],
         "due_today": [j.code for j in held if j.due_at and j.due_at <= end_of_day],
-        "offered": [{**_row(j, now), "to_unit": j.pending_unit.code} for j in offered],
+        # to_state: where an accept made offline puts the person, so the phone can go on with the
+        # next step (a transfer team's handover at arrival, a facility's first check) before it syncs
+        "offered": [
+            {**_row(j, now), "to_unit": j.pending_unit.code, "to_state": services.RECEIVER_STATE.get(j.pending_unit.kind)} for j in offered
+        ],
         "needs_room": Unit.objects.filter(pk__in=units, kind=UnitKind.QUARANTINE_FACILITY).exists(),
         "villages": [{"code": v.code, "name": v.name_zh} for v in my_villages(user)[:50]],
     }

@@ -104,3 +104,17 @@ def test_a_handover_at_arrival_by_a_team_that_never_held_the_person_is_refused(w
     assert out[0]["outcome"] == "refused" and out[0]["code"] in ("not_found", "forbidden")
     j.refresh_from_db()
     assert j.state == State.IN_TRANSIT
+
+
+def test_an_offer_to_the_transfer_team_says_where_the_person_goes_and_in_which_state_an_accept_puts_them(world, api_as):
+    j = arrive()
+    s.journey_screen(actor=who("ruili_port"), journey=j, temperature=36.5)
+    s.journey_dispose(
+        actor=who("ruili_port"), journey=j, disposition=Disposition.QUARANTINE, to_unit=u(HOTEL), via_unit=u("c533102-transfer")
+    )
+    row = next(r for r in pack(api_as("ruili_transfer"))["offered"] if r["code"] == j.code)
+    assert row["to_state"] == State.IN_TRANSIT and row["destination"]["code"] == HOTEL
+    s.handover_accept(actor=who("ruili_transfer"), journey=j, unit=u("c533102-transfer"), card_code=j.code)
+    s.handover_offer(actor=who("ruili_transfer"), journey=j, to_unit=u(HOTEL))
+    row = next(r for r in pack(api_as("ruili_hotel"))["offered"] if r["code"] == j.code)
+    assert row["to_state"] == State.IN_FACILITY and row["destination"] is None

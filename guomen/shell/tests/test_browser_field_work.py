@@ -16,8 +16,9 @@ from playwright.sync_api import expect
 from guomen.browser import ARGS, CHROMIUM
 from guomen.duty.models import Incident
 from guomen.loop import services as s
-from guomen.loop.models import CustodyEvent, EventKind, Journey, State
+from guomen.loop.models import CustodyEvent, Disposition, EventKind, Journey, State
 from guomen.loop.tests.factories import u, who
+from guomen.loop.tests.test_flows import arrive
 from guomen.loop.tests.test_offline_rules import at_home
 from guomen.loop.tests.test_offline_transfer import HOTEL, in_transit
 from guomen.loop.views.card import qr_code
@@ -223,3 +224,53 @@ def test_a_transfer_team_hands_over_at_arrival_offline(page, sign_in):
     offer = CustodyEvent.objects.filter(journey=j, kind=EventKind.HANDOVER_OFFERED).latest("seq")
     assert offer.occurred_at == datetime.fromisoformat(item["occurred_at"])
     expect(row.locator(".handover-form")).to_be_hidden()  # the refreshed pack no longer has the person on the road
+
+
+def test_a_transfer_team_accepts_at_a_port_and_hands_over_at_arrival_both_offline_and_both_arrive_in_order(page, sign_in):
+    j = arrive()
+    s.journey_screen(actor=who("ruili_port"), journey=j, temperature=36.5)
+    s.journey_dispose(
+        actor=who("ruili_port"), journey=j, disposition=Disposition.QUARANTINE, to_unit=u(HOTEL), via_unit=u("c533102-transfer")
+    )
+    controlled_field_page(page, sign_in, "ruili_transfer")
+    expect(page.locator("#offered-list")).to_contain_text(j.code)
+    page.context.set_offline(True)
+    page.reload()
+    page.locator("#accept-form input[name=code]").fill(j.code.lower())  # typed from the card
+    page.locator("#accept-form button[type=submit]").click()
+    row = page.locator(f'#people-list li[data-code="{j.code}"]')
+    expect(row).to_contain_text("已在本机接收，尚未发送")  # listed at once, before any network
+    row.locator(".handover-form button").click()
+    expect(row.locator(".handover-form")).to_be_hidden()
+    bar = page.locator("#syncbar")
+    expect(bar).to_contain_text("等待发送：2")
+    page.reload()
+    expect(row.locator(".handover-form")).to_be_hidden()  # no second handover of the same person
+    assert [i["kind"] for i in queued(page)] == ["handover_accept", "handover_offer"]
+
+    page.context.set_offline(False)
+    expect(bar).to_contain_text("已发送：2")
+    j.refresh_from_db()
+    assert j.state == State.HANDOVER_OFFERED and j.custodian.code == "c533102-transfer" and j.pending_unit.code == HOTEL
+    kinds = list(CustodyEvent.objects.filter(journey=j).order_by("seq").values_list("kind", "unit__code"))[-2:]
+    assert kinds == [(EventKind.HANDOVER_ACCEPTED, "c533102-transfer"), (EventKind.HANDOVER_OFFERED, "c533102-transfer")]
+
+
+def test_a_facility_accepts_offline_and_does_the_first_check_before_any_network(page, sign_in):
+    j = offered_to_hotel()
+    controlled_field_page(page, sign_in, "ruili_hotel")
+    page.context.set_offline(True)
+    page.reload()
+    page.locator("#accept-form input[name=code]").fill(j.code)
+    page.locator("#accept-form input[name=room]").fill("15")
+    page.locator("#accept-form button[type=submit]").click()
+    row = page.locator(f'#people-list li[data-code="{j.code}"]')
+    row.locator("input[name=temperature]").fill("36.9")
+    row.locator(".check-form button[type=submit]").click()
+    bar = page.locator("#syncbar")
+    expect(bar).to_contain_text("等待发送：2")
+    page.context.set_offline(False)
+    expect(bar).to_contain_text("已发送：2")
+    j.refresh_from_db()
+    assert j.state == State.IN_FACILITY and j.room == "15"
+    assert CustodyEvent.objects.filter(journey=j, kind=EventKind.HEALTH_CHECK, unit__code=HOTEL).count() == 1

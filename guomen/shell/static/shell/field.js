@@ -25,12 +25,16 @@ document.addEventListener("DOMContentLoaded", function () {
 
   // Rows are kept and updated in place: a redraw (the pack refreshed after a sync or when the
   // network returns) never wipes a temperature the user is typing.
-  function drawPeople(pack) {
+  // People accepted on this phone and not yet sent are listed too, in the state the accept puts
+  // them in: a transfer team can hand over at arrival, a facility can do the first check, offline.
+  function drawPeople(pack, taken, handed) {
     const list = document.getElementById("people-list");
     const tpl = document.getElementById("person-row");
     const kept = new Map([...list.children].map((li) => [li.dataset.code, li]));
     const rows = [];
-    for (const row of pack.custody || []) {
+    const held = new Set((pack.custody || []).map((r) => r.code));
+    const all = (pack.custody || []).concat(taken.filter((r) => !held.has(r.code)));
+    for (const row of all) {
       const li = kept.get(row.code) || tpl.content.firstElementChild.cloneNode(true);
       li.dataset.code = row.code;
       li.querySelector(".name").textContent = row.name;
@@ -38,6 +42,7 @@ document.addEventListener("DOMContentLoaded", function () {
       const due = li.querySelector(".due");
       due.textContent = "";
       due.classList.remove("overdue");
+      if (row.pending) due.textContent = w("pendingAccept");
       if (row.due_at) {
         const late = new Date(row.due_at) < new Date();
         due.textContent = w(late ? "overdue" : "due", { time: when(row.due_at) });
@@ -50,7 +55,7 @@ document.addEventListener("DOMContentLoaded", function () {
       // A transfer team at arrival hands the person over to where the transfer is going.
       const hand = li.querySelector(".handover-form");
       const dest = row.state === "in_transit" ? row.destination : null;
-      hand.hidden = !dest;
+      hand.hidden = !dest || handed.has(row.code);  // one handover per person, even before it is sent
       hand.dataset.code = row.code;
       hand.dataset.name = row.name;
       hand.dataset.unit = dest ? dest.code : "";
@@ -62,7 +67,7 @@ document.addEventListener("DOMContentLoaded", function () {
       if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
     });
     while (list.children.length > rows.length) list.lastElementChild.remove();
-    document.getElementById("people").hidden = !(pack.custody || []).length;
+    document.getElementById("people").hidden = !all.length;
   }
 
   function drawReturnee(pack) {
@@ -119,7 +124,7 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 
   let lastPack = null;
-  function draw(pack) {
+  async function draw(pack) {
     lastPack = pack;
     const note = document.getElementById("pack-note");
     if (!pack) {
@@ -127,7 +132,12 @@ document.addEventListener("DOMContentLoaded", function () {
       return;
     }
     note.textContent = note.dataset.kept.replace("{time}", when(pack.generated_at));
-    drawPeople(pack);
+    const waiting = (await off.items()).filter((i) => i.status === "waiting");
+    const accepted = new Set(waiting.filter((i) => i.kind === "handover_accept").map((i) => i.payload.code));
+    const handed = new Set(waiting.filter((i) => i.kind === "handover_offer").map((i) => i.payload.journey));
+    const taken = (pack.offered || []).filter((r) => accepted.has(r.code) && r.to_state)
+      .map((r) => Object.assign({}, r, { state: r.to_state, due_at: null, pending: true }));
+    drawPeople(pack, taken, handed);
     drawReturnee(pack);
     drawAccept(pack);
     drawPatrol(pack);
@@ -176,6 +186,7 @@ document.addEventListener("DOMContentLoaded", function () {
       await off.enqueue("handover_accept", { code: code, room: form.elements.room.value.trim() }, label);
       form.reset();
       done(w("queued", { name: label }));
+      off.kept("pack").then(draw);
     } else if (form.classList.contains("handover-form")) {
       ev.preventDefault();
       const label = w("handover", { name: form.dataset.name, unit: form.dataset.unitName });
