@@ -166,6 +166,8 @@ def test_what_the_phone_keeps_is_sealed_at_rest_with_a_key_that_never_leaves_and
 
 
 def test_a_patrol_records_an_interception_and_an_incident_offline_and_each_arrives_once_with_its_time(page, sign_in):
+    page.context.grant_permissions(["geolocation"], origin=page.base_url)
+    page.context.set_geolocation({"latitude": 24.0123, "longitude": 97.8456, "accuracy": 10})
     controlled_field_page(page, sign_in, "ruili_patrol")
     expect(page.locator("#report")).to_be_visible()
     page.context.set_offline(True)
@@ -182,6 +184,7 @@ def test_a_patrol_records_an_interception_and_an_incident_offline_and_each_arriv
     incident = page.locator("#incident-form")
     incident.locator("select[name=kind]").select_option("damaged_fence")
     incident.locator("textarea[name=description]").fill("围网被剪开约两米")
+    incident.locator("input[name=here]").uncheck()  # the position is asked for, never forced
     incident.locator("button[type=submit]").click()
     bar = page.locator("#syncbar")
     expect(bar).to_contain_text("等待发送：2")
@@ -197,11 +200,12 @@ def test_a_patrol_records_an_interception_and_an_incident_offline_and_each_arriv
     assert Incident.objects.count() == before + 2
     caught = Incident.objects.get(kind="illegal_crossing_intercepted", place="界碑 31 号便道")
     assert caught.found_at == datetime.fromisoformat(items[0]["occurred_at"]) and caught.found_at < timezone.now()
+    assert float(caught.lat) == pytest.approx(24.0123, abs=1e-4) and float(caught.lon) == pytest.approx(97.8456, abs=1e-4)
     persons = list(caught.persons.select_related("person", "journey"))
     assert sorted(p.person.name_native for p in persons) == ["Aung Min", "Hla Hla"]
     assert all(p.journey.opened_at == caught.found_at and p.journey.custodian.code == "c533102-patrol" for p in persons)
     fence = Incident.objects.get(kind="damaged_fence", description="围网被剪开约两米")
-    assert fence.found_at == datetime.fromisoformat(items[1]["occurred_at"])
+    assert fence.found_at == datetime.fromisoformat(items[1]["occurred_at"]) and fence.lat is None
 
 
 def test_a_transfer_team_hands_over_at_arrival_offline(page, sign_in):

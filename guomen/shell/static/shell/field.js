@@ -154,6 +154,22 @@ document.addEventListener("DOMContentLoaded", function () {
     row.querySelector("input").focus();
   });
 
+  // Where the report is made, when the form asks for it and the phone can tell within a few
+  // seconds; a report is never held back for want of a fix.
+  function position(form) {
+    const box = form.elements.here;
+    if (!box || !box.checked || !navigator.geolocation) return Promise.resolve({});
+    return new Promise((resolve) => {
+      const give = (v) => { clearTimeout(timer); resolve(v); };
+      const timer = setTimeout(() => give({}), 10000);
+      navigator.geolocation.getCurrentPosition(
+        (pos) => give({ lat: pos.coords.latitude, lon: pos.coords.longitude }),
+        () => give({}),
+        { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 },
+      );
+    });
+  }
+
   function clearPersons() {
     document.querySelectorAll("#intercepted .intercepted-person").forEach((row, i) => { if (i) row.remove(); });
   }
@@ -201,7 +217,7 @@ document.addEventListener("DOMContentLoaded", function () {
         nationality: row.querySelector("[name=person_nationality]").value,
         sex: row.querySelector("[name=person_sex]").value,
       })).filter((p) => p.name_native);
-      const payload = { unit: f.unit.value, place: f.place.value.trim(), description: f.description.value.trim(), persons: persons, patrol: patrolOf(f.unit.value) };
+      const payload = Object.assign({ unit: f.unit.value, place: f.place.value.trim(), description: f.description.value.trim(), persons: persons, patrol: patrolOf(f.unit.value) }, await position(form));
       const label = w("interception", { name: persons.map((p) => p.name_native).join(", ") });
       await off.enqueue("interception", payload, label);
       form.reset();
@@ -210,7 +226,7 @@ document.addEventListener("DOMContentLoaded", function () {
     } else if (form.id === "incident-form") {
       ev.preventDefault();
       const f = form.elements;
-      const payload = { unit: f.unit.value, kind: f.kind.value, place: f.place.value.trim(), description: f.description.value.trim(), patrol: patrolOf(f.unit.value) };
+      const payload = Object.assign({ unit: f.unit.value, kind: f.kind.value, place: f.place.value.trim(), description: f.description.value.trim(), patrol: patrolOf(f.unit.value) }, await position(form));
       const label = w("incident", { name: f.kind.selectedOptions[0].textContent });
       await off.enqueue("incident", payload, label);
       form.reset();
