@@ -263,6 +263,7 @@ def test_a_transfer_team_accepts_at_a_port_and_hands_over_at_arrival_both_offlin
 def test_a_facility_accepts_offline_and_does_the_first_check_before_any_network(page, sign_in):
     j = offered_to_hotel()
     controlled_field_page(page, sign_in, "ruili_hotel")
+    expect(page.locator("#offered-list")).to_contain_text(j.code)  # the pack is kept before the network goes
     page.context.set_offline(True)
     page.reload()
     page.locator("#accept-form input[name=code]").fill(j.code)
