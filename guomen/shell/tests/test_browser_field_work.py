@@ -13,7 +13,6 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from guomen.browser import ARGS, CHROMIUM
 from guomen.duty.models import Incident
 from guomen.loop import services as s
 from guomen.loop.models import CustodyEvent, Disposition, EventKind, Journey, State
@@ -44,33 +43,20 @@ def card_video(code: str, path) -> str:
 
 
 @pytest.fixture
-def camera(chromium, live_server, transactional_db, flushable_events, world, tmp_path):
+def camera(live_server, transactional_db, flushable_events, world, tmp_path, chromium_with):  # closed before the flush
     """A phone whose camera sees a loop card: ``camera(code)`` gives a page of its own browser."""
-    opened = []
 
     def make(code: str):
         video = card_video(code, tmp_path / "card.y4m")
-        browser = chromium.browser_type.launch(
-            executable_path=CHROMIUM,
-            args=[
-                *ARGS,
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-            ],
-            headless=True,
-        )
-        opened.append(browser)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        flags = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
+        context = chromium_with(flags).new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
         context.grant_permissions(["camera"], origin=live_server.url)
         pg = context.new_page()
         pg.set_default_timeout(15000)
         pg.base_url = live_server.url
         return pg
 
-    yield make
-    for b in opened:
-        b.close()
+    return make
 
 
 def signed_in(page):
