@@ -157,7 +157,14 @@ def field_pack(*, user: Any) -> dict[str, Any]:
         # to_state: where an accept made offline puts the person, so the phone can go on with the
         # next step (a transfer team's handover at arrival, a facility's first check) before it syncs
         "offered": [
-            {**_row(j, now), "to_unit": j.pending_unit.code, "to_state": services.RECEIVER_STATE.get(j.pending_unit.kind)} for j in offered
+            {
+                **_row(j, now),
+                "to_unit": j.pending_unit.code,
+                "to_state": services.RECEIVER_STATE.get(j.pending_unit.kind),
+                "expected_at": j.expected_at,
+                "from_unit": j.custodian.name,
+            }
+            for j in offered
         ],
         "needs_room": Unit.objects.filter(pk__in=units, kind=UnitKind.QUARANTINE_FACILITY).exists(),
         "villages": [{"code": v.code, "name": v.name_zh} for v in my_villages(user)[:50]],

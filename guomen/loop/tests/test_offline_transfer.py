@@ -4,7 +4,7 @@ team's handover at arrival made offline and sent later (``handover_offer`` throu
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -118,3 +118,7 @@ def test_an_offer_to_the_transfer_team_says_where_the_person_goes_and_in_which_s
     s.handover_offer(actor=who("ruili_transfer"), journey=j, to_unit=u(HOTEL))
     row = next(r for r in pack(api_as("ruili_hotel"))["offered"] if r["code"] == j.code)
     assert row["to_state"] == State.IN_FACILITY and row["destination"] is None
+    j.refresh_from_db()
+    assert row["from_unit"] == u("c533102-transfer").name and abs(datetime.fromisoformat(row["expected_at"]) - j.expected_at) < timedelta(
+        milliseconds=1
+    )

@@ -250,6 +250,7 @@ def test_a_facility_accepts_offline_and_does_the_first_check_before_any_network(
     j = offered_to_hotel()
     controlled_field_page(page, sign_in, "ruili_hotel")
     expect(page.locator("#offered-list")).to_contain_text(j.code)  # the pack is kept before the network goes
+    expect(page.locator("#offered-list")).to_contain_text(u("c533102-transfer").name + " · 预计")  # who brings them, and when
     page.context.set_offline(True)
     page.reload()
     page.locator("#accept-form input[name=code]").fill(j.code)

@@ -83,7 +83,7 @@ document.addEventListener("DOMContentLoaded", function () {
     const list = document.getElementById("offered-list");
     list.replaceChildren(...(pack.offered || []).map((r) => {
       const li = document.createElement("li");
-      li.textContent = r.name + " · " + r.code;
+      li.textContent = [r.name, r.code, r.from_unit, r.expected_at ? w("expected", { time: when(r.expected_at) }) : ""].filter(Boolean).join(" · ");
       return li;
     }));
     document.getElementById("accept").hidden = !("custody" in pack);
