@@ -92,6 +92,24 @@ def chromium():
         browser.close()
 
 
+@pytest.fixture
+def chromium_with(chromium):
+    """Another Chromium with extra command-line flags (a fake camera, say), closed after the test:
+    ``chromium_with(["--use-fake-device-for-media-stream"])``."""
+    from guomen.browser import ARGS, CHROMIUM
+
+    opened = []
+
+    def launch(extra: list[str]):
+        browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=[*ARGS, *extra], headless=True)
+        opened.append(browser)
+        return browser
+
+    yield launch
+    for browser in opened:
+        browser.close()
+
+
 @pytest.fixture(autouse=True)
 def _append_only_in_place(request, django_db_blocker):
     """A database test starts only on tables that are append-only as the migrations leave them.

@@ -15,7 +15,7 @@ from ninja import Schema
 from pydantic import Field
 
 from guomen.lib.errors import DomainError
-from guomen.org.models import Unit
+from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.places.models import BorderSegment
 
@@ -32,7 +32,7 @@ class CheckinPayload(Schema):
 
 class IncidentPayload(Schema):
     unit: str = Field(min_length=1, max_length=40)
-    kind: str = Field(min_length=1, max_length=20)
+    kind: str = Field(min_length=1, max_length=40)
     description: str = Field("", max_length=4000)
     place: str = Field("", max_length=160)
     lat: float | None = None
@@ -110,7 +110,14 @@ def register() -> None:
 
 
 def field_pack(*, user: Any) -> dict[str, Any]:
-    """The user's planned and running patrols with their segments (codes, lines) and teams."""
+    """The user's planned and running patrols with their segments (codes, lines) and teams; the
+    patrol teams and border posts the user reports incidents for, and the kinds of incident."""
+    out: dict[str, Any] = {}
+    units = Unit.objects.filter(pk__in=Scope.of(user).unit_ids, kind__in=(UnitKind.PATROL_TEAM, UnitKind.BORDER_POST), active=True)
+    duty_units = [{"code": u.code, "name": u.name} for u in units.order_by("code")[:20]]
+    if duty_units:
+        out["duty_units"] = duty_units
+        out["incident_kinds"] = [{"code": k, "name": str(label)} for k, label in IncidentKind.choices if k != IncidentKind.INTERCEPTION]
     rows = []
     for p in queries.my_patrols(user).prefetch_related("segments")[:20]:
         rows.append(
@@ -123,4 +130,6 @@ def field_pack(*, user: Any) -> dict[str, Any]:
                 "segments": [{"code": s.code, "length_km": s.length_km, "geometry": s.geometry} for s in p.segments.all()],
             }
         )
-    return {"patrols": rows} if rows else {}
+    if rows:
+        out["patrols"] = rows
+    return out

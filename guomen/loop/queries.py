@@ -10,14 +10,26 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from guomen.lib import clock, counts
+from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
 
-from .models import OPEN_STATES, Journey, JourneyCount, State
+from .models import OPEN_STATES, EventKind, Journey, JourneyCount, State
 
 
 def journeys(scope: Scope) -> QuerySet[Journey]:
     return scope.filter(Journey.objects.select_related("person", "custodian", "pending_unit", "port", "jurisdiction"))
+
+
+def destination_unit(j: Journey) -> Unit | None:
+    """Where a transfer is going: named when the port decided, kept on the offer events."""
+    pk = j.facts.get("destination")
+    if not pk and j.state in (State.IN_TRANSIT, State.HANDOVER_OFFERED):
+        for e in j.events.filter(kind__in=(EventKind.HANDOVER_OFFERED, EventKind.DISPOSED)).order_by("-seq")[:4]:
+            pk = e.data.get("destination") or (e.data.get("to_unit") if e.data.get("via_unit") else None)
+            if pk:
+                break
+    return Unit.objects.filter(pk=pk).first() if pk else None
 
 
 def journey_get(scope: Scope, code: str) -> Journey:

@@ -2,7 +2,8 @@
 
 Each kind calls the same service as the pages and the API; the sync rules they follow are in
 those services (``checks``: a late check, a check after the person moved on; ``handover``: an
-accept of a withdrawn or redirected offer)."""
+accept of a withdrawn or redirected offer, a transfer team's handover at arrival timed before it
+took the person or sent twice)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from pydantic import Field
 
 from guomen.lib import clock
 from guomen.lib.localtime import local_day, zone
+from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction, Level
 from guomen.places.queries import my_villages
 
 from . import projection, queries, services
-from .models import Journey
+from .models import Journey, State
 from .services.inputs import SYMPTOMS
 
 
@@ -44,6 +46,11 @@ class AcceptPayload(Schema):
     code: str = Field(min_length=1, max_length=16, description="the loop card's code, scanned or typed")
     room: str = Field("", max_length=20)
     without_card_reason: str = Field("", max_length=300)
+
+
+class OfferPayload(Schema):
+    journey: str = Field(min_length=1, max_length=16, description="the loop card's code")
+    to_unit: str = Field(min_length=1, max_length=40, description="the receiving unit's code (the transfer's destination)")
 
 
 def _check(*, actor: Any, payload: CheckPayload, occurred_at: datetime, key: str) -> dict[str, Any]:
@@ -92,12 +99,23 @@ def _accept(*, actor: Any, payload: AcceptPayload, occurred_at: datetime, key: s
     return {"journey": j.code, "state": j.state, "custodian": j.custodian.code}
 
 
+def _handover(*, actor: Any, payload: OfferPayload, occurred_at: datetime, key: str) -> dict[str, Any]:
+    scope = Scope.of(actor)
+    j = queries.journey_get(scope, payload.journey.strip().upper())
+    to_unit = Unit.objects.filter(code=payload.to_unit, active=True).first()
+    if to_unit is None:
+        raise Http404
+    e = services.handover_offer(actor=actor, journey=j, to_unit=to_unit, occurred_at=occurred_at)
+    return {"journey": j.code, "to_unit": to_unit.code, "occurred_at": e.occurred_at}
+
+
 def register() -> None:
     from guomen.core import registry
 
     registry.sync_kind("health_check", CheckPayload, _check, "A health check (facility or home)")
     registry.sync_kind("returnee", ReturneePayload, _returnee, "A returnee found locally")
     registry.sync_kind("handover_accept", AcceptPayload, _accept, "Accept a handover with the loop card's code")
+    registry.sync_kind("handover_offer", OfferPayload, _handover, "Hand over at arrival (a transfer team to the destination)")
     registry.hook("core.field_pack", field_pack)
 
 
@@ -105,6 +123,8 @@ PACK_LIMIT = 500
 
 
 def _row(j: Journey, now: datetime) -> dict[str, Any]:
+    on_road = j.state == State.IN_TRANSIT or (j.pending_unit is not None and j.pending_unit.kind == UnitKind.TRANSFER_TEAM)
+    dest = queries.destination_unit(j) if on_road else None
     return {
         "code": j.code,
         "name": j.person.name_native,
@@ -115,12 +135,14 @@ def _row(j: Journey, now: datetime) -> dict[str, Any]:
         "room": j.room,
         "unit": j.custodian.code,
         "flags": projection.flags(j.facts),
+        "destination": {"code": dest.code, "name": dest.name} if dest else None,
     }
 
 
 def field_pack(*, user: Any) -> dict[str, Any]:
     """The people in the custody of the user's own units (not a command's subtree), what is due
-    for them by the end of today, those offered to these units, and the user's villages."""
+    for them by the end of today (and, in transit, where they are going), those offered to these
+    units, whether accepting needs a room (a quarantine facility), and the user's villages."""
     scope = Scope.of(user)
     units = sorted(scope.unit_ids)
     if not units:
@@ -132,6 +154,18 @@ def field_pack(*, user: Any) -> dict[str, Any]:
     return {
         "custody": [_row(j, now) for j in held],
         "due_today": [j.code for j in held if j.due_at and j.due_at <= end_of_day],
-        "offered": [{**_row(j, now), "to_unit": j.pending_unit.code} for j in offered],
+        # to_state: where an accept made offline puts the person, so the phone can go on with the
+        # next step (a transfer team's handover at arrival, a facility's first check) before it syncs
+        "offered": [
+            {
+                **_row(j, now),
+                "to_unit": j.pending_unit.code,
+                "to_state": services.RECEIVER_STATE.get(j.pending_unit.kind),
+                "expected_at": j.expected_at,
+                "from_unit": j.custodian.name,
+            }
+            for j in offered
+        ],
+        "needs_room": Unit.objects.filter(pk__in=units, kind=UnitKind.QUARANTINE_FACILITY).exists(),
         "villages": [{"code": v.code, "name": v.name_zh} for v in my_villages(user)[:50]],
     }

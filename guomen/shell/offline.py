@@ -29,6 +29,9 @@ PRECACHE = (
     "shell/favicon.svg",
     "shell/icons/icon-192.png",
     "vendor/htmx/htmx.min.js",
+    # the loop card's scanner, so accepting a handover by its QR code works with no network
+    "vendor/jsqr/jsQR.js",
+    "loop/scan.js",
 )
 # A release name that changes the worker's bytes (and so installs a new worker) even when no
 # cached file changed; the worker's version is also a hash of every cached file.

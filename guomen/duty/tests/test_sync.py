@@ -115,3 +115,82 @@ def test_an_incident_and_an_interception_made_offline_keep_their_time_and_arrive
     assert inc.found_at == found
     codes = out["items"][1]["result"]["journeys"]
     assert len(codes) == 1 and Journey.objects.get(code=codes[0]).opened_at == found + timedelta(minutes=20)
+
+
+# --- conflict rules for incidents and interceptions sent late ----------------------------------------
+def interception(key, at, persons, unit_code="c533102-patrol", **extra):
+    payload = {"unit": unit_code, "place": "界碑 7 号", "persons": persons, **extra}
+    return {"key": key, "kind": "interception", "occurred_at": at.isoformat(), "payload": payload}
+
+
+def test_an_interception_older_than_the_field_window_is_refused_and_nobody_enters_the_loop(world, api_as):
+    from guomen.people.models import Person
+
+    before = (Incident.objects.count(), Journey.objects.count(), Person.objects.count())
+    out = send(
+        api_as("ruili_patrol"),
+        [interception("old-1", timezone.now() - timedelta(days=5), [{"name_native": "Mya Mya", "nationality": "MMR"}])],
+    )
+    assert out["items"][0]["outcome"] == "refused" and out["items"][0]["code"] == "time_too_old"
+    assert (Incident.objects.count(), Journey.objects.count(), Person.objects.count()) == before
+
+
+def test_an_interception_with_one_bad_person_is_refused_whole(world, api_as):
+    from guomen.people.models import Person
+
+    before = (Incident.objects.count(), Journey.objects.count(), Person.objects.count())
+    persons = [{"name_native": "Aung Ko", "nationality": "MMR"}, {"name_native": "Hla", "nationality": "MMR", "sex": "Q"}]
+    out = send(api_as("ruili_patrol"), [interception("bad-1", timezone.now() - timedelta(minutes=30), persons)])
+    assert out["items"][0]["outcome"] == "refused", out
+    assert (Incident.objects.count(), Journey.objects.count(), Person.objects.count()) == before  # not the first person either
+
+
+def test_a_report_from_someone_who_left_the_unit_meanwhile_is_refused(world, api_as):
+    from guomen.org.models import Membership
+
+    from .helpers import members
+
+    (member,) = members(1)
+    client = api_as(member.username)
+    Membership.objects.filter(user=member).delete()  # moved to another post before the phone found signal
+    incidents = Incident.objects.count()
+    item = {
+        "key": "left-1",
+        "kind": "incident",
+        "occurred_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "payload": {"unit": "c533102-patrol", "kind": "smuggling", "description": "走私"},
+    }
+    out = send(client, [item])
+    assert out["items"][0]["outcome"] == "refused" and out["items"][0]["code"] in ("not_found", "forbidden")
+    assert Incident.objects.count() == incidents
+
+
+def test_an_interception_on_a_patrol_ended_meanwhile_keeps_its_time_and_its_patrol(world, api_as):
+    p = started(straight_segment(km=3), hours_ago=3)
+    found = timezone.now() - timedelta(hours=1)
+    services.patrol_end(actor=who("ruili_patrol"), patrol=p)  # ended at the post before the phone synced
+    out = send(
+        api_as("ruili_patrol"), [interception("int-p", found, [{"name_native": "Zaw", "nationality": "MMR"}], patrol=str(p.public_id))]
+    )
+    assert out["items"][0]["outcome"] == "applied", out
+    inc = Incident.objects.get(code=out["items"][0]["result"]["incident"])
+    assert inc.patrol_id == p.pk and inc.found_at == found
+
+
+def test_an_interception_sent_as_a_plain_incident_is_refused(world, api_as):
+    item = {
+        "key": "inc-x",
+        "kind": "incident",
+        "occurred_at": timezone.now().isoformat(),
+        "payload": {"unit": "c533102-patrol", "kind": "illegal_crossing_intercepted"},
+    }
+    out = send(api_as("ruili_patrol"), [item])
+    assert out["items"][0]["code"] == "use_interceptions"
+
+
+def test_a_patrols_pack_names_its_units_and_the_kinds_of_incident(world, api_as):
+    r = api_as("ruili_patrol").get("/api/sync/pack", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    pack = r.json()
+    assert {"code": "c533102-patrol", "name": unit().name} in pack["duty_units"]
+    kinds = {k["code"]: k["name"] for k in pack["incident_kinds"]}
+    assert kinds["damaged_fence"] == "围网损坏" and "illegal_crossing_intercepted" not in kinds

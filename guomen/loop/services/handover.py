@@ -48,6 +48,7 @@ def _offer(
     override_reason: str = "",
     kind: str = EventKind.HANDOVER_OFFERED,
     extra: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> CustodyEvent:
     """Every offer of custody goes through here, so the moving rule (``loop.rules``) holds for all."""
     if to_unit.pk == j.custodian_id:
@@ -64,7 +65,7 @@ def _offer(
         data["reason"] = reason
     data.update(extra or {})
     data.update(destination_check(j, actor=actor, to_unit=destination or to_unit, override_reason=override_reason))
-    return _append(j, kind, unit=j.custodian, actor=actor, at=_now(), data=data)
+    return _append(j, kind, unit=j.custodian, actor=actor, at=at or _now(), data=data)
 
 
 def _holder_or_override(actor: Any, j: Journey, override_reason: str) -> None:
@@ -75,16 +76,33 @@ def _holder_or_override(actor: Any, j: Journey, override_reason: str) -> None:
 
 @transaction.atomic
 def handover_offer(
-    *, actor: Any, journey: Journey, to_unit: Unit, expected_at: datetime | None = None, override_reason: str = ""
+    *,
+    actor: Any,
+    journey: Journey,
+    to_unit: Unit,
+    expected_at: datetime | None = None,
+    override_reason: str = "",
+    occurred_at: datetime | None = None,
 ) -> CustodyEvent:
+    """The holder offers custody to ``to_unit`` — a transfer team at arrival, perhaps offline and sent
+    later with the time it happened (``occurred_at``). Sync rules: an offer timed before the holder
+    took the person is refused (``before_custody``); one already offered to the same unit is refused
+    (``already_offered``) and changes nothing; a holder who no longer holds the person is refused."""
     j = _locked(journey)
     override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True, label=_("the reason for the override"))
     _holder_or_override(actor, j, override_reason)
+    if j.state == State.HANDOVER_OFFERED and j.pending_unit_id == to_unit.pk:
+        raise Conflict(
+            "already_offered", _("This person is already handed over to %(unit)s.") % {"unit": to_unit}, details={"journey": j.code}
+        )
+    at = _when(occurred_at) if occurred_at is not None else _now()
+    if occurred_at is not None and j.state_since and at < j.state_since:
+        raise DomainError("before_custody", _("The time of the handover is before your unit took the person."), status=422)
     require_state(j, State.AT_GATE, State.INTERCEPTED, State.IN_TRANSIT, State.IN_FACILITY, State.IN_HOSPITAL)
     if j.state == State.IN_FACILITY and not j.facts.get("released_at") and to_unit.kind != UnitKind.HOSPITAL:
         raise DomainError("not_released", _("Release the person from quarantine before handing them over."), status=422)
-    expected_at = expected_at or _now() + rules_of(j).hours("transfer_hours")
-    return _offer(j, actor, to_unit, expected_at, override_reason=override_reason)
+    expected_at = expected_at or at + rules_of(j).hours("transfer_hours")
+    return _offer(j, actor, to_unit, expected_at, override_reason=override_reason, at=at)
 
 
 def _offered_unit(journey: Journey, unit: Unit | None) -> Unit:

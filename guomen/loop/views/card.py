@@ -22,9 +22,15 @@ def _first_document(j: Journey) -> IdentityDocument | None:
     return IdentityDocument.objects.filter(person=j.person).order_by("created_at").first()
 
 
+def qr_code(text: str) -> segno.QRCode:
+    """The card's QR code: always a full QR symbol, never a Micro QR (which segno would pick for a
+    code this short, and which phone scanners and jsQR cannot read)."""
+    return segno.make(text, error="m", micro=False)
+
+
 def qr_svg(text: str, scale: int = 4) -> str:
     """The QR code as inline SVG markup (no style attributes; allowed by the strict CSP)."""
-    return segno.make(text, error="m").svg_inline(scale=scale, title=text, omitsize=True)
+    return qr_code(text).svg_inline(scale=scale, title=text, omitsize=True)
 
 
 @loop_page

@@ -18,8 +18,8 @@ from guomen.org.scoping import Scope
 from guomen.people.models import IdentityDocument
 
 from .. import forms as f
+from .. import queries, steps
 from .. import services as s
-from .. import steps
 from ..models import CustodyEvent, Disposition, EventKind, Journey, State
 from ..projection import flags, monitoring_served, quarantine_served, tests_satisfied
 from ..rules import flag_labels
@@ -173,15 +173,7 @@ def _journey_context(
     }
 
 
-def _destination_unit(j: Journey) -> Unit | None:
-    """Where a transfer is going: named when the port decided, kept on the offer events."""
-    pk = j.facts.get("destination")
-    if not pk and j.state in (State.IN_TRANSIT, State.HANDOVER_OFFERED):
-        for e in j.events.filter(kind__in=(EventKind.HANDOVER_OFFERED, EventKind.DISPOSED)).order_by("-seq")[:4]:
-            pk = e.data.get("destination") or (e.data.get("to_unit") if e.data.get("via_unit") else None)
-            if pk:
-                break
-    return Unit.objects.filter(pk=pk).first() if pk else None
+_destination_unit = queries.destination_unit
 
 
 def _offer_units(j: Journey) -> QuerySet[Unit]:

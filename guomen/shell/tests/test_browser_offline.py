@@ -53,7 +53,7 @@ def queued(page):
 def check(page, code, temperature):
     row = page.locator(f'#people-list li[data-code="{code}"]')
     row.locator("input[name=temperature]").fill(temperature)
-    row.locator("button[type=submit]").click()
+    row.locator(".check-form button[type=submit]").click()
 
 
 def test_a_grid_worker_offline_does_three_checks_and_records_a_returnee_and_each_arrives_once_with_its_time(page, sign_in):

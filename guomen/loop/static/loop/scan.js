@@ -1,10 +1,20 @@
 // Read a loop card's QR code with the phone camera (getUserMedia + jsQR on a <canvas>), put the
-// code in the form and submit it. Typing the code always works: this only helps.
+// code in the form and submit it. Typing the code always works: this only helps. The form is the
+// loop's accept page (#scan-form) or any form marked data-scan (the offline field page); it works
+// without a network (the field page's service worker keeps this file and jsQR).
 (function () {
   "use strict";
   const CODE = /^GM[A-Z0-9]{8}$/;
+  // The loop card's code in a frame (ImageData), or "": the camera's path and the only decoder.
+  function codeIn(image) {
+    if (typeof window.jsQR !== "function") return "";
+    const found = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+    const text = found && found.data ? found.data.trim().toUpperCase() : "";
+    return CODE.test(text) ? text : "";
+  }
+  window.guomenScan = { codeIn: codeIn };
   function init() {
-    const form = document.getElementById("scan-form");
+    const form = document.getElementById("scan-form") || document.querySelector("form[data-scan]");
     const button = document.getElementById("scan-start");
     const box = document.getElementById("scanner");
     const video = document.getElementById("scan-video");
@@ -36,10 +46,8 @@
         canvas.width = w;
         canvas.height = h;
         ctx.drawImage(video, 0, 0, w, h);
-        const image = ctx.getImageData(0, 0, w, h);
-        const found = window.jsQR(image.data, w, h, { inversionAttempts: "dontInvert" });
-        const text = found && found.data ? found.data.trim().toUpperCase() : "";
-        if (CODE.test(text)) {
+        const text = codeIn(ctx.getImageData(0, 0, w, h));
+        if (text) {
           input.value = text;
           status.textContent = (button.dataset.found || "") + " " + text;
           stop();

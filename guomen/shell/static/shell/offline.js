@@ -1,9 +1,12 @@
 // Work without a network: the queue of records made offline (IndexedDB), the sync bar, the data
 // the user's role keeps, and the service worker's registration. Plain JS, no inline handlers.
+// Where the platform has WebCrypto (a secure context), what is kept is sealed at rest: each record
+// encrypted with AES-GCM under the user's own key, a non-extractable CryptoKey that lives in the
+// same IndexedDB and is deleted with the data at sign-out (see the README for what this protects).
 (function () {
   "use strict";
   const DB_NAME = "guomen-field";
-  const DB_VERSION = 1;
+  const DB_VERSION = 2;
   const BATCH = 200;
   const bar = document.getElementById("syncbar");
   const user = bar ? bar.dataset.user : "";
@@ -19,6 +22,7 @@
         const db = req.result;
         if (!db.objectStoreNames.contains("queue")) db.createObjectStore("queue", { keyPath: "key" });
         if (!db.objectStoreNames.contains("kept")) db.createObjectStore("kept", { keyPath: "name" });
+        if (!db.objectStoreNames.contains("keys")) db.createObjectStore("keys", { keyPath: "user" });
       };
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
@@ -41,10 +45,73 @@
     return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   }
 
+  // --- sealed at rest ------------------------------------------------------------------------
+  const subtle = self.isSecureContext && self.crypto && crypto.subtle ? crypto.subtle : null;
+  const utf8 = new TextEncoder();
+  let keyFor = null;
+
+  async function userKey() {  // made once per user and device; the browser never lets it out
+    if (!subtle || !user) return null;
+    if (!keyFor) {
+      keyFor = (async () => {
+        const row = await run("keys", "readonly", (s) => s.get(user));
+        if (row) return row.key;
+        const key = await subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+        try {
+          await run("keys", "readwrite", (s) => s.add({ user: user, key: key }));
+          return key;
+        } catch (e) {  // another tab made it first: use that one
+          return (await run("keys", "readonly", (s) => s.get(user))).key;
+        }
+      })();
+      keyFor.catch(() => { keyFor = null; });
+    }
+    return keyFor;
+  }
+
+  // The record's name and user are bound to its ciphertext, so a sealed record cannot be moved
+  // to another name or user.
+  async function seal(id, value) {
+    const key = await userKey();
+    if (!key) return { plain: value };
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const ct = await subtle.encrypt({ name: "AES-GCM", iv: iv, additionalData: utf8.encode(user + "\n" + id) }, key, utf8.encode(JSON.stringify(value)));
+    return { iv: iv, ct: ct };
+  }
+
+  async function unseal(id, box) {
+    if (!box) return null;
+    if ("plain" in box) return box.plain;
+    const key = await userKey();
+    if (!key) return null;
+    try {
+      const pt = await subtle.decrypt({ name: "AES-GCM", iv: box.iv, additionalData: utf8.encode(user + "\n" + id) }, key, box.ct);
+      return JSON.parse(new TextDecoder().decode(pt));
+    } catch (e) {
+      return null;  // sealed under a key that is gone, or altered: unreadable, never shown
+    }
+  }
+
   // --- the queue -----------------------------------------------------------------------------
+  const OPEN = ["key", "user", "made", "n", "status"];  // what the store sees; the rest is sealed
+
+  async function stored(item) {
+    const rec = {};
+    const inner = {};
+    for (const [k, v] of Object.entries(item)) (OPEN.includes(k) ? rec : inner)[k] = v;
+    rec.sealed = await seal("queue:" + item.key, inner);
+    return rec;
+  }
+
   async function items() {
-    const all = await run("queue", "readonly", (s) => s.getAll());
-    return all.filter((i) => i.user === user).sort((a, b) => a.made - b.made || a.n - b.n);
+    const all = (await run("queue", "readonly", (s) => s.getAll())).filter((i) => i.user === user);
+    const out = [];
+    for (const rec of all) {
+      if (!rec.sealed) { out.push(rec); continue; }  // kept before sealing existed
+      const inner = await unseal("queue:" + rec.key, rec.sealed);
+      if (inner) out.push(Object.assign(inner, { key: rec.key, user: rec.user, made: rec.made, n: rec.n, status: rec.status }));
+    }
+    return out.sort((a, b) => a.made - b.made || a.n - b.n);
   }
 
   let counter = 0;
@@ -53,14 +120,16 @@
       key: newKey(), kind: kind, payload: payload, label: label || kind, user: user,
       occurred_at: new Date().toISOString(), made: Date.now(), n: counter++, status: "waiting",
     };
-    await run("queue", "readwrite", (s) => s.put(item));
+    const rec = await stored(item);
+    await run("queue", "readwrite", (s) => s.put(rec));
     await render();
     if (navigator.onLine) sync();
     return item;
   }
 
   async function put(item) {  // a raw item (a replay from another device, or a test)
-    await run("queue", "readwrite", (s) => s.put(item));
+    const rec = await stored(item);
+    await run("queue", "readwrite", (s) => s.put(rec));
     await render();
   }
 
@@ -126,11 +195,12 @@
   // --- what the role keeps -------------------------------------------------------------------
   async function kept(name) {
     const row = await run("kept", "readonly", (s) => s.get(name));
-    return row && row.user === user ? row.data : null;
+    return row && row.user === user ? unseal("kept:" + name, row.sealed) : null;
   }
 
   async function keep(name, data) {
-    await run("kept", "readwrite", (s) => s.put({ name: name, user: user, at: Date.now(), data: data }));
+    const box = await seal("kept:" + name, data);
+    await run("kept", "readwrite", (s) => s.put({ name: name, user: user, at: Date.now(), sealed: box }));
   }
 
   async function refreshPack() {
@@ -142,8 +212,15 @@
     return kept("pack");
   }
 
-  async function forget() {  // sign-out: the role's data and the cached pages go; the queue stays, by user
+  // Sign-out: the role's data, the cached pages and the keys go. Records still waiting stay (sealed,
+  // by user) with their user's key, to be sent at that user's next sign-in; nothing else is kept.
+  async function forget() {
+    if (navigator.onLine) await sync();
     await run("kept", "readwrite", (s) => s.clear());
+    const waiting = new Set((await run("queue", "readonly", (s) => s.getAll())).map((i) => i.user));
+    const keys = await run("keys", "readonly", (s) => s.getAllKeys());
+    await run("keys", "readwrite", (s) => keys.filter((u) => !waiting.has(u)).forEach((u) => s.delete(u)));
+    keyFor = null;
     if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage("forget-pages");
   }
 
@@ -215,5 +292,5 @@
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
   }
 
-  window.guomenOffline = { enqueue, put, items, sync, dismiss, kept, refreshPack, render, word };
+  window.guomenOffline = { enqueue, put, items, sync, dismiss, kept, refreshPack, render, word, sealed: () => Boolean(subtle) };
 })();
