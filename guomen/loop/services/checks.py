@@ -16,8 +16,8 @@ from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 
+from .. import alerting, queries
 from .. import projection as proj
-from .. import queries
 from ..models import (
     CustodyEvent,
     EventKind,
@@ -26,7 +26,7 @@ from ..models import (
 )
 from .authority import _act_for, _custodian, require_state
 from .care import _to_hospital
-from .engine import CHECK_FIELDS, _advance, _append, _close_overdue_alert, _locked, _when, rules_of
+from .engine import CHECK_FIELDS, _advance, _append, _close_overdue_alert, _locked, _now, _when, rules_of
 from .inputs import _symptoms, _temperature
 
 
@@ -306,8 +306,7 @@ def health_checks_batch(*, actor: Any, unit: Unit, items: Iterable[dict[str, Any
                 answered.append((j, event.seq))
             out.append({"index": n, "journey": code, "ok": True, "seq": event.seq, "state": j.state})
         _write_checks(events, list(touched.values()))
-        for j, seq in answered:
-            _close_overdue_alert(j, seq)
+        alerting.overdue_answered_many([(j.pk, seq) for j, seq in answered], _now())
         for n, j, check in feverish:
             try:
                 with transaction.atomic():
