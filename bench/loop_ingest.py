@@ -6,11 +6,14 @@ DATABASE_URL), migrates it, loads the reference data and the demo units and user
 journeys in quarantine at one facility, starts the real server (gunicorn, sync workers, DEBUG
 off) on a free port and drives it from this machine with a fixed concurrency: wrk if it is
 installed (a fixed duration), else a pool of Python threads with http.client (a fixed number of
-requests). The database is dropped at the end, also on failure.
+requests). Batches are measured alternately with the same rows written through raw SQL (the
+database's own driver, one transaction per batch: lock and read the journeys, one multi-row INSERT
+of the events, one UPDATE of the projections), the reference for the batch path's ratio. The
+database is dropped at the end, also on failure.
 
     .venv/bin/python bench/loop_ingest.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/loop_ingest.py
-    .venv/bin/python bench/loop_ingest.py --profile     # also cProfile the single-check path in process
+    .venv/bin/python bench/loop_ingest.py --profile     # also cProfile the single-check and batch paths in process
 """
 
 from __future__ import annotations
@@ -331,7 +334,7 @@ def raw_reference(url: str, chunks: list[list[tuple[int, float]]], total: int, c
                     events.append("(%s, %s, 'health_check', %s, %s, %s, %s, %s::jsonb)")
                     params += [i, seq + 1, now, now, actor_id, unit_id, json.dumps({"temperature": t, "symptoms": [], "fever": False})]
                 cur.execute(
-                    "INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data) VALUES "
+                    "INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data) VALUES "  # noqa: S608 - fixed names
                     + ", ".join(events),
                     params,
                 )
@@ -340,7 +343,7 @@ def raw_reference(url: str, chunks: list[list[tuple[int, float]]], total: int, c
                     rows.append("(%s::bigint, %s::timestamptz, %s, %s::integer, %s::jsonb, %s::timestamptz)")
                     params += [i, due, "health_check", seq, json.dumps(facts), now]
                 cur.execute(
-                    "UPDATE loop_journey AS j SET due_at = v.due_at, awaiting = v.awaiting, last_seq = v.last_seq, facts = v.facts, "
+                    "UPDATE loop_journey AS j SET due_at = v.due_at, awaiting = v.awaiting, last_seq = v.last_seq, facts = v.facts, "  # noqa: S608 - fixed names
                     "alert_open = false, updated_at = v.updated_at FROM (VALUES " + ", ".join(rows) + ") "
                     "AS v(id, due_at, awaiting, last_seq, facts, updated_at) WHERE j.id = v.id",
                     params,
@@ -351,15 +354,15 @@ def raw_reference(url: str, chunks: list[list[tuple[int, float]]], total: int, c
         marks = ",".join("?" * len(ids))
         seqs = {
             i: (seq, json.loads(facts))
-            for i, seq, facts in conn.execute(f"SELECT id, last_seq, facts FROM loop_journey WHERE id IN ({marks})", ids)
-        }  # noqa: S608
+            for i, seq, facts in conn.execute(f"SELECT id, last_seq, facts FROM loop_journey WHERE id IN ({marks})", ids)  # noqa: S608 - fixed names
+        }
         events = []
         for i, t in chunk:
             seq, facts = seqs[i]
             seqs[i] = (seq + 1, {**facts, "last_check_at": now.isoformat()})
             events += [i, seq + 1, iso(now), iso(now), actor_id, unit_id, json.dumps({"temperature": t, "symptoms": [], "fever": False})]
         conn.execute(
-            "INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data) VALUES "
+            "INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data) VALUES "  # noqa: S608 - fixed names
             + ", ".join(["(?, ?, 'health_check', ?, ?, ?, ?, ?)"] * len(chunk)),
             events,
         )

@@ -2,16 +2,20 @@
 
 A benchmark, not a test: it prints figures. It creates its own throwaway database (a SQLite file
 in a temporary folder, or ``guomen_bench_<random>`` on the PostgreSQL server named by
-DATABASE_URL), migrates it, loads the reference data and the demo units and users, then writes
-open journeys in bulk SQL straight into loop_journey (one person each, the current policy, a
-quarantine facility as custodian), all due in the future except 1,000 past due. No custody events
-are written: the sweep reads only the journey rows. It then times ``loop.services.sweep`` (which
-opens the 1,000 alerts) three times per size, closing the alerts and resetting ``alert_open``
-between runs, and shows the plan of the sweep's selection query. The database is dropped at the
-end, also on failure.
+DATABASE_URL), migrates it, loads the reference data and the demo units and users, copies it once
+per further size, then writes into each database its number of open journeys in bulk SQL straight
+into loop_journey (one person each, the current policy, a quarantine facility as custodian), all
+due in the future except 1,000 past due. No custody events are written: the sweep reads only the
+journey rows. For each size it shows the plan of the sweep's selection query and one sweep with
+every statement timed; then, five rounds, each size in turn (so that other load on the machine
+hits every size alike), it times the selection query alone and ``loop.services.sweep`` (which
+opens the 1,000 alerts), closing the alerts and resetting ``alert_open`` after each. It prints the
+growth of the sweep and of the selection query from the smallest size to the largest. The
+databases are dropped at the end, also on failure.
 
     .venv/bin/python bench/loop_sweep.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/loop_sweep.py --sizes 100000,1000000
+    .venv/bin/python bench/loop_sweep.py --profile   # also a cProfile of one sweep at each size
 """
 
 from __future__ import annotations
@@ -230,6 +234,19 @@ def profile(now: dt.datetime) -> None:
     stats.sort_stats("tottime").print_stats(15)
 
 
+def explain_claim(now: dt.datetime) -> str:
+    from django.db import connection
+
+    from guomen.loop.models import Journey
+    from guomen.loop.services.sweep import _claim_sql
+
+    sql, _fields = _claim_sql()
+    params = [True, Journey._meta.get_field("due_at").get_db_prep_save(now, connection), 500]
+    with connection.cursor() as c:
+        c.execute(("EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN ") + sql, params)
+        return "\n".join(" ".join(str(x) for x in r) for r in c.fetchall())
+
+
 def explain(now: dt.datetime) -> str:
     from django.db import connection
 
@@ -246,7 +263,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100000,1000000", help="open journeys, comma separated, ascending (default 100000,1000000)")
     ap.add_argument("--overdue", type=int, default=1000, help="journeys past due (default 1000)")
-    ap.add_argument("--runs", type=int, default=3, help="rounds: timed sweeps per size, the sizes in turn (default 3)")
+    ap.add_argument("--runs", type=int, default=5, help="rounds: timed sweeps per size, the sizes in turn (default 5)")
     ap.add_argument("--profile", action="store_true", help="also cProfile one sweep at each size")
     args = ap.parse_args()
     sizes = sorted(int(x.replace("_", "")) for x in args.sizes.split(",") if x.strip())
@@ -310,6 +327,8 @@ def main() -> None:
                 print("plan of the sweep's selection query:")
                 print("\n".join("    " + line for line in plan.splitlines()))
                 print(f"    journey_sweep_idx used: {'yes' if 'journey_sweep_idx' in plan else 'NO'}")
+                print("plan of the sweep's claim (the UPDATE that marks a batch, not run):")
+                print("\n".join("    " + line for line in explain_claim(now).splitlines()))
                 statements(now)
                 reset(now)
                 if args.profile:
