@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Value, When
 from django.utils.translation import gettext as _
 
 from guomen.core.registry import call
@@ -183,6 +184,17 @@ def alerts_answered(*, ref_type: str, ref: int, kind: str, seq: int | None = Non
     """Close the open alerts of ``kind`` about ``ref`` because what they waited for arrived (the caller's transaction)."""
     return Alert.objects.filter(ref_type=ref_type, ref=ref, kind=kind, closed_at__isnull=True).update(
         closed_at=now or clock.now(), closed_by_seq=seq
+    )
+
+
+def alerts_answered_many(*, ref_type: str, kind: str, answered: Sequence[tuple[int, int]], now: datetime | None = None) -> int:
+    """``alerts_answered`` for many (ref, seq) pairs at once — one statement, each alert closed by
+    the sequence number of what answered it (the caller's transaction)."""
+    if not answered:
+        return 0
+    seqs = Case(*(When(ref=ref, then=Value(seq)) for ref, seq in answered), output_field=Alert._meta.get_field("closed_by_seq"))
+    return Alert.objects.filter(ref_type=ref_type, ref__in=[ref for ref, _seq in answered], kind=kind, closed_at__isnull=True).update(
+        closed_at=now or clock.now(), closed_by_seq=seqs
     )
 
 

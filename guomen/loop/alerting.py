@@ -83,6 +83,11 @@ def overdue_answered(j: Any, seq: int, now: datetime) -> None:
     alerts.alerts_answered(ref_type=REF, ref=j.pk, kind=AlertKind.OVERDUE, seq=seq, now=now)
 
 
+def overdue_answered_many(answered: list[tuple[int, int]], now: datetime) -> None:
+    """``overdue_answered`` for many (journey id, seq) pairs in one statement (a batch of checks)."""
+    alerts.alerts_answered_many(ref_type=REF, kind=AlertKind.OVERDUE, answered=answered, now=now)
+
+
 def command_unit(unit: Unit) -> Unit | None:
     """The command office of the county (or nearest level up) holding ``unit``."""
     codes = unit.jurisdiction.path.strip("/").split("/")

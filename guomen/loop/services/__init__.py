@@ -53,13 +53,11 @@ from .care import (  # noqa: F401
 )
 from .checks import (  # noqa: F401
     _EVENT_COLUMNS,
-    _ROWS_PER_STATEMENT,
     _check,
     _fever,
     _guarded_check_sql,
     _insert_events_sql,
     _stored,
-    _update_journeys_sql_pg,
     _write_check_unless_changed,
     _write_checks,
     health_check,

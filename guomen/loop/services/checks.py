@@ -16,8 +16,8 @@ from guomen.lib.errors import DomainError
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 
+from .. import alerting, queries
 from .. import projection as proj
-from .. import queries
 from ..models import (
     CustodyEvent,
     EventKind,
@@ -26,7 +26,7 @@ from ..models import (
 )
 from .authority import _act_for, _custodian, require_state
 from .care import _to_hospital
-from .engine import CHECK_FIELDS, _advance, _append, _close_overdue_alert, _locked, _when, rules_of
+from .engine import CHECK_FIELDS, _advance, _append, _close_overdue_alert, _locked, _now, _when, rules_of
 from .inputs import _symptoms, _temperature
 
 
@@ -162,31 +162,52 @@ def _check(j: Journey, actor: Any, temperature: float, symptoms: Sequence[str], 
 
 
 _EVENT_COLUMNS = ("journey", "seq", "kind", "occurred_at", "recorded_at", "actor", "unit", "data")
-_ROWS_PER_STATEMENT = 500
+
+
+@functools.cache
+def _checks_sql_pg() -> str:
+    """PostgreSQL: the events' INSERT and the journeys' UPDATE of ``_write_checks`` as one
+    statement, each fed by one JSON array of rows (``json_to_recordset``) — two parameters and the
+    same short text whatever the number of rows, so the driver neither builds nor quotes a
+    statement of thousands of placeholders (or arrays element by element)."""
+    event_fields = [CustodyEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
+    journey_fields = [Journey._meta.pk, *(Journey._meta.get_field(name) for name in CHECK_FIELDS)]
+    columns = ", ".join(f'"{f.column}"' for f in event_fields)
+    sets = ", ".join(f'"{f.column}" = v."{f.column}"' for f in journey_fields[1:])
+
+    def record(fields: list[Any]) -> str:
+        return ", ".join(f'"{f.column}" {f.db_type(connection)}' for f in fields)
+
+    return (
+        f'WITH e AS (INSERT INTO "{CustodyEvent._meta.db_table}" ({columns}) SELECT {columns} '  # noqa: S608 - fixed names
+        f"FROM json_to_recordset(%s::json) AS r({record(event_fields)}) RETURNING id, journey_id, seq), "
+        f'u AS (UPDATE "{Journey._meta.db_table}" AS j SET {sets} FROM json_to_recordset(%s::json) AS v({record(journey_fields)}) '
+        f"WHERE j.id = v.id) SELECT id, journey_id, seq FROM e"
+    )
+
+
+def _json_rows(objs: list[Any], fields: list[Any]) -> str:
+    """The values ``objs`` hold for ``fields``, as a JSON array of objects keyed by column (times
+    in ISO 8601 with their offset; JSON fields as nested values)."""
+    names = [(f.column, f.attname) for f in fields]
+    rows = []
+    for o in objs:
+        row = {}
+        for column, attname in names:
+            v = getattr(o, attname)
+            row[column] = v.isoformat() if isinstance(v, datetime) else v
+        rows.append(row)
+    return json.dumps(rows)
 
 
 def _insert_events_sql(events: list[CustodyEvent]) -> tuple[str, list[Any]]:
-    now = timezone.now()
     fields = [CustodyEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
     params: list[Any] = []
     for e in events:
-        e.recorded_at = now
         params += [f.get_db_prep_save(getattr(e, f.attname), connection) for f in fields]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     columns = ", ".join(f'"{f.column}"' for f in fields)
     return f'INSERT INTO "{CustodyEvent._meta.db_table}" ({columns}) VALUES {", ".join([row] * len(events))}', params  # noqa: S608 - fixed names
-
-
-def _update_journeys_sql_pg(journeys: list[Journey]) -> tuple[str, list[Any]]:
-    rows = ", ".join(["(%s, %s::timestamptz, %s, %s, %s::jsonb, %s, %s::timestamptz)"] * len(journeys))
-    params: list[Any] = []
-    for j in journeys:
-        params += [j.pk, j.due_at, j.awaiting, j.last_seq, json.dumps(j.facts), j.alert_open, j.updated_at]
-    return (
-        f'UPDATE "{Journey._meta.db_table}" AS j SET due_at = v.due_at, awaiting = v.awaiting, last_seq = v.last_seq, '  # noqa: S608 - fixed names
-        f"facts = v.facts, alert_open = v.alert_open, updated_at = v.updated_at FROM (VALUES {rows}) "
-        "AS v(id, due_at, awaiting, last_seq, facts, alert_open, updated_at) WHERE j.id = v.id"
-    ), params
 
 
 def _stored(events: list[CustodyEvent], rows: list[tuple[int, int, int]]) -> None:
@@ -197,42 +218,43 @@ def _stored(events: list[CustodyEvent], rows: list[tuple[int, int, int]]) -> Non
         e._state.adding, e._state.db = False, connection.alias
 
 
+_SQLITE_ROWS_PER_STATEMENT = 100  # under SQLite's limit of host parameters in one statement
+
+
 def _write_checks(events: list[CustodyEvent], journeys: list[Journey]) -> None:
     """Store normal health checks — events that leave state, custody and room alone — with plain
     SQL. Checks are the loop's busiest write, and building the ORM's statements costs several
     times what the database spends on them. On PostgreSQL the events' INSERT and the journeys'
-    UPDATE … FROM VALUES go in one statement (a data-modifying WITH); on SQLite, which answers in
-    process, one INSERT and an UPDATE per journey. Values go through each field's own conversion."""
-    pg = connection.vendor == "postgresql"
-    returning = " RETURNING id, journey_id, seq" if connection.features.can_return_rows_from_bulk_insert else ""
-    if pg and 0 < len(events) <= _ROWS_PER_STATEMENT and 0 < len(journeys) <= _ROWS_PER_STATEMENT:
-        insert, params = _insert_events_sql(events)
-        update, more = _update_journeys_sql_pg(journeys)
+    UPDATE go in one statement, whatever the number of rows (``_checks_sql_pg``); on SQLite, which
+    answers in process, multi-row INSERTs and one prepared UPDATE for all the journeys."""
+    now = timezone.now()
+    for e in events:
+        e.recorded_at = now
+    if not events and not journeys:
+        return
+    if connection.vendor == "postgresql":
+        event_fields = [CustodyEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
+        journey_fields = [Journey._meta.pk, *(Journey._meta.get_field(name) for name in CHECK_FIELDS)]
+        params = [_json_rows(events, event_fields), _json_rows(journeys, journey_fields)]
         with connection.cursor() as cur:
-            cur.execute(f"WITH e AS ({insert}{returning}), u AS ({update}) SELECT id, journey_id, seq FROM e", params + more)  # noqa: S608 - fixed names
+            cur.execute(_checks_sql_pg(), params)
             _stored(events, cur.fetchall())
         return
-    for start in range(0, len(events), _ROWS_PER_STATEMENT):
-        chunk = events[start : start + _ROWS_PER_STATEMENT]
+    returning = " RETURNING id, journey_id, seq" if connection.features.can_return_rows_from_bulk_insert else ""
+    for start in range(0, len(events), _SQLITE_ROWS_PER_STATEMENT):
+        chunk = events[start : start + _SQLITE_ROWS_PER_STATEMENT]
         insert, params = _insert_events_sql(chunk)
         with connection.cursor() as cur:
             cur.execute(insert + returning, params)
             if returning:
                 _stored(chunk, cur.fetchall())
-    if pg:
-        for start in range(0, len(journeys), _ROWS_PER_STATEMENT):
-            update, params = _update_journeys_sql_pg(journeys[start : start + _ROWS_PER_STATEMENT])
-            with connection.cursor() as cur:
-                cur.execute(update, params)
-        return
     fields = [Journey._meta.get_field(name) for name in CHECK_FIELDS]
     sets = ", ".join(f'"{f.column}" = %s' for f in fields)
     with connection.cursor() as cur:
-        for j in journeys:
-            cur.execute(
-                f'UPDATE "{Journey._meta.db_table}" SET {sets} WHERE id = %s',  # noqa: S608 - fixed names
-                [f.get_db_prep_save(getattr(j, f.attname), connection) for f in fields] + [j.pk],
-            )
+        cur.executemany(
+            f'UPDATE "{Journey._meta.db_table}" SET {sets} WHERE id = %s',  # noqa: S608 - fixed names
+            [[f.get_db_prep_save(getattr(j, f.attname), connection) for f in fields] + [j.pk] for j in journeys],
+        )
 
 
 def health_checks_batch(*, actor: Any, unit: Unit, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -243,14 +265,7 @@ def health_checks_batch(*, actor: Any, unit: Unit, items: Iterable[dict[str, Any
     items = list(items)
     out: list[dict[str, Any]] = []
     with transaction.atomic():
-        codes = sorted({str(i.get("journey", "")) for i in items})
-        journeys = {
-            j.code: j
-            for j in Journey.objects.select_for_update(of=("self",))
-            .select_related("policy")
-            .filter(code__in=codes, custodian=unit)
-            .order_by("pk")
-        }
+        journeys = queries.journeys_for_checks(unit, (str(i.get("journey", "")) for i in items))
         events: list[CustodyEvent] = []
         touched: dict[int, Journey] = {}
         answered: list[tuple[Journey, int]] = []
@@ -291,8 +306,7 @@ def health_checks_batch(*, actor: Any, unit: Unit, items: Iterable[dict[str, Any
                 answered.append((j, event.seq))
             out.append({"index": n, "journey": code, "ok": True, "seq": event.seq, "state": j.state})
         _write_checks(events, list(touched.values()))
-        for j, seq in answered:
-            _close_overdue_alert(j, seq)
+        alerting.overdue_answered_many([(j.pk, seq) for j, seq in answered], _now())
         for n, j, check in feverish:
             try:
                 with transaction.atomic():
