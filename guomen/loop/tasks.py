@@ -17,3 +17,13 @@ def sweep_and_escalate() -> dict[str, int]:
 def apply_retention() -> dict[str, int]:
     """Anonymise the people whose journeys all closed longer ago than the retention period."""
     return {"anonymised": len(services.retention_apply())}
+
+
+@task()
+def event_partitions_ahead() -> dict[str, int]:
+    """PostgreSQL: create the month partitions of custody events ahead of the clock (nothing on SQLite)."""
+    from guomen.lib import clock
+
+    from . import partitions
+
+    return {"created": len(partitions.create_ahead(clock.now()))}

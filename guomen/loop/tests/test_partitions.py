@@ -1,0 +1,149 @@
+"""Custody events partitioned by the month of their journey's opening (PostgreSQL; SQLite keeps one
+table): where events land, the append-only rule on every partition, partitions made ahead of the
+clock, and a month of closed journeys archived to a file and detached."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError, SystemCheckError
+from django.db import DatabaseError, connection, transaction
+
+from guomen.core import append_only, registry
+from guomen.lib import clock
+from guomen.loop import partitions
+from guomen.loop import services as s
+from guomen.loop.models import CustodyEvent, Disposition, Journey
+from guomen.loop.tests.factories import person, u, who
+
+pytestmark = pytest.mark.django_db
+pg = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only: SQLite keeps custody events in one table")
+
+
+def closed_journey() -> Journey:
+    j = s.journey_arrive(actor=who("ruili_port"), unit=u("port-ruili"), person=person(), origin_country="MMR")
+    s.journey_screen(actor=who("ruili_port"), journey=j, temperature=36.5)
+    s.journey_dispose(actor=who("ruili_port"), journey=j, disposition=Disposition.RELEASE)
+    j.refresh_from_db()
+    assert j.closed_at is not None
+    return j
+
+
+def open_journey() -> Journey:
+    return s.journey_arrive(actor=who("ruili_port"), unit=u("port-ruili"), person=person(), origin_country="MMR")
+
+
+def refused(sql: str) -> None:
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(sql)
+
+
+def test_every_event_carries_its_journeys_opening_time(world):
+    j = closed_journey()
+    assert set(CustodyEvent.objects.filter(journey=j).values_list("journey_opened_at", flat=True)) == {j.opened_at}
+
+
+@pg
+def test_a_journeys_events_land_in_the_partition_of_its_opening_month(world):
+    j = closed_journey()
+    with connection.cursor() as cur:
+        cur.execute("SELECT DISTINCT tableoid::regclass::text FROM loop_custodyevent WHERE journey_id = %s", [j.pk])
+        assert [r[0] for r in cur.fetchall()] == [f"loop_custodyevent_p{j.opened_at.astimezone(dt.UTC):%Y_%m}"]
+    names = [p.name for p in partitions.listing()]
+    assert names[-1] == partitions.DEFAULT  # takes whatever no month does: an insert never fails
+    assert f"loop_custodyevent_p{partitions.add_months(partitions.month_of(clock.now()), partitions.AHEAD):%Y_%m}" in names
+
+
+@pg
+def test_update_delete_and_truncate_are_refused_on_every_partition(world):
+    for name in [p.name for p in partitions.listing()]:  # first: TRUNCATE waits for no pending foreign-key check
+        refused(f"TRUNCATE {name}")
+    j = closed_journey()
+    n = CustodyEvent.objects.filter(journey=j).count()
+    part = f"loop_custodyevent_p{j.opened_at.astimezone(dt.UTC):%Y_%m}"
+    refused(f"UPDATE {part} SET seq = seq")  # noqa: S608 - a partition's name
+    refused(f"DELETE FROM {part}")  # noqa: S608
+    assert CustodyEvent.objects.filter(journey=j).count() == n > 0
+
+
+@pg
+def test_a_partition_made_ahead_has_the_rule_and_the_check_fails_on_a_partition_without_it(db):
+    later = clock.now() + dt.timedelta(days=3 * 366)
+    with transaction.atomic():
+        made = partitions.create_ahead(later, ahead=0, behind=0)
+        assert made == [f"loop_custodyevent_p{later.astimezone(dt.UTC):%Y_%m}"]
+        assert partitions.create_ahead(later, ahead=0, behind=0) == []  # already there
+        assert append_only.missing(connection, "loop_custodyevent") == []
+        refused(f"TRUNCATE {made[0]}")
+        call_command("check")
+        for sql in (
+            f"DROP TRIGGER loop_custodyevent_no_truncate ON {made[0]}",
+            f"ALTER TABLE {made[0]} DISABLE TRIGGER loop_custodyevent_no_change",
+        ):
+            with connection.cursor() as cur:
+                cur.execute(sql)
+            with pytest.raises(SystemCheckError) as caught:
+                call_command("check")
+            assert "core.E001" in str(caught.value) and made[0] in str(caught.value)
+            assert append_only.install(connection, "loop_custodyevent")
+            assert append_only.missing(connection, "loop_custodyevent") == []
+        refused(f"TRUNCATE {made[0]}")
+        # A row of that month (pointing nowhere: foreign keys are checked at commit, and this rolls back).
+        CustodyEvent.objects.create(journey_id=10**9, seq=1, kind="arrived", occurred_at=later, unit_id=10**9, journey_opened_at=later)
+        refused(f"UPDATE {made[0]} SET seq = seq")  # noqa: S608
+        refused(f"DELETE FROM {made[0]}")  # noqa: S608
+        transaction.set_rollback(True)
+
+
+def test_the_clock_makes_partitions_ahead():
+    assert any(p.name == "loop.event_partitions" for p in registry.PERIODIC)
+
+
+@pg
+def test_a_month_of_closed_journeys_is_archived_to_a_file_and_detached(world, tmp_path, settings):
+    settings.GUOMEN_RETENTION_DAYS = 30
+    then = clock.now() - dt.timedelta(days=2 * 366)
+    other = then + dt.timedelta(days=62)
+    with transaction.atomic():
+        assert len(partitions.create_ahead(then, ahead=2, behind=0)) == 3
+        with clock.at(lambda: then):
+            old = [closed_journey(), closed_journey()]
+        with clock.at(lambda: other):
+            still_open = open_journey()
+        archived_part = f"loop_custodyevent_p{then.astimezone(dt.UTC):%Y_%m}"
+        open_part = f"loop_custodyevent_p{other.astimezone(dt.UTC):%Y_%m}"
+        events = list(CustodyEvent.objects.filter(journey__in=old).order_by("journey_id", "seq").values_list("id", "seq", "kind"))
+        assert len(events) > 2
+
+        out = StringIO()
+        call_command("event_partitions", "--archive", str(tmp_path), "--dry-run", stdout=out)
+        assert f"{archived_part}: would be archived (2 journey(s), all closed)" in out.getvalue()
+        assert f"{open_part}: kept (1 journey(s) open" in out.getvalue()
+        assert list(tmp_path.iterdir()) == [] and archived_part in [p.name for p in partitions.listing()]
+
+        call_command("event_partitions", "--archive", str(tmp_path), stdout=out)
+        manifest = json.loads((tmp_path / f"{archived_part}.manifest.json").read_text())
+        data = (tmp_path / f"{archived_part}.jsonl").read_bytes()
+        assert manifest["events"] == len(events) and manifest["journeys"] == 2 and manifest["sha256"] == hashlib.sha256(data).hexdigest()
+        lines = [json.loads(line) for line in data.decode().splitlines()]
+        assert [(e["id"], e["seq"], e["kind"]) for e in lines] == events
+        attached = [p.name for p in partitions.listing()]
+        assert archived_part not in attached and open_part in attached
+        assert not CustodyEvent.objects.filter(journey__in=old).exists()
+        assert Journey.objects.filter(pk__in=[j.pk for j in old]).count() == 2  # journeys and counts stay
+        assert CustodyEvent.objects.filter(journey=still_open).count() == 1
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM loop_custodyevent_archived_{then.astimezone(dt.UTC):%Y_%m}")  # noqa: S608
+            assert cur.fetchone()[0] == len(events)  # kept until the owner drops it (or --drop)
+        transaction.set_rollback(True)
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite only: PostgreSQL partitions the events")
+def test_on_sqlite_the_command_says_events_stay_in_one_table(db):
+    with pytest.raises(CommandError, match="PostgreSQL only"):
+        call_command("event_partitions")
