@@ -164,8 +164,8 @@ def generate(n: int, vendor: str) -> float:
             journeys(state, "c", f"JOIN b_cust c ON c.state = '{state}' AND c.i = b_k.k % {len(by_kind[kind])}", f"k >= {lo} AND k < {hi}")
         # One arrival event per journey, at its port, when it opened.
         cur.execute(
-            f"""INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data)
-               SELECT {start_id} + k, 1, 'arrived', {ago}, {now}, NULL, p.unit_id, '{{}}' FROM b_k {port_join}"""
+            f"""INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data, journey_opened_at)
+               SELECT {start_id} + k, 1, 'arrived', {ago}, {now}, NULL, p.unit_id, '{{}}', {ago} FROM b_k {port_join}"""
         )
         # The counters, as the services keep them.
         cur.execute("DELETE FROM loop_journeycount")
@@ -189,9 +189,11 @@ def generate(n: int, vendor: str) -> float:
         )
         # A few hundred open alerts, at every level.
         cur.execute(
-            f"""INSERT INTO loop_alert (public_id, kind, journey_id, unit_id, subject, details, state, awaiting, due_at, opened_at, level,
-                 jurisdiction_id, next_escalation_at, history, acknowledged_at, acknowledged_by_id, closed_at, closed_by_seq, closed_by_id, close_note)
-               SELECT {uuid_expr}, 'other', NULL, unit_id, 'bench', '{{}}', '', '', NULL, {now}, i % 4, jur_id, NULL, '[]', NULL, NULL, NULL, NULL, NULL, ''
+            f"""INSERT INTO alerts_alert (public_id, kind, unit_id, ref_type, ref, ref_code, key, subject, details, state, awaiting, due_at,
+                 opened_at, level, next_escalation_at, escalation_hours, history, acknowledged_at, acknowledged_by_id, assigned_to_id,
+                 closed_at, closed_by_seq, closed_by_id, close_note)
+               SELECT {uuid_expr}, 'other', unit_id, '', NULL, '', '', 'bench', '{{}}', '', '', NULL,
+                 {now}, i % 4, NULL, '[]', '[]', NULL, NULL, NULL, NULL, NULL, NULL, ''
                FROM b_port, (SELECT k FROM b_k WHERE k < 20) AS t"""
         )
         for t in ("b_k", "b_port", "b_cust"):

@@ -147,3 +147,79 @@ def test_a_month_of_closed_journeys_is_archived_to_a_file_and_detached(world, tm
 def test_on_sqlite_the_command_says_events_stay_in_one_table(db):
     with pytest.raises(CommandError, match="PostgreSQL only"):
         call_command("event_partitions")
+
+
+@pg
+def test_an_existing_table_with_rows_is_converted_and_keeps_every_row(tmp_path, django_db_blocker):
+    from django.db import IntegrityError, connections
+
+    from guomen.core.tests.test_append_only import assert_refused, scratch_database
+
+    with scratch_database(tmp_path, django_db_blocker) as alias:
+        call_command("migrate", "loop", "0010", database=alias, verbosity=0)
+        db = connections[alias]
+        with db.cursor() as cur:
+            cur.execute(
+                "INSERT INTO places_jurisdiction (name_zh, name_en, code, level, path, borders, coord_approximate, is_demo) "
+                "VALUES ('县', 'County', 'c1', 'county', 'c1', '{}', false, false) RETURNING id"
+            )
+            jur = cur.fetchone()[0]
+            cur.execute(
+                "INSERT INTO org_unit (name_zh, name_en, code, kind, phone, address, active, is_demo, jurisdiction_id) "
+                "VALUES ('口岸', 'Port', 'p1', 'port_health_station', '', '', true, false, %s) RETURNING id",
+                [jur],
+            )
+            unit = cur.fetchone()[0]
+            cur.execute(
+                "INSERT INTO loop_policy (code, version, name_zh, name_en, effective_from, rules, created_at) "
+                "VALUES ('p', 1, 'p', 'p', now(), '{}', now()) RETURNING id"
+            )
+            policy = cur.fetchone()[0]
+            opened = {}
+            for n, at in enumerate(("2025-03-10T08:00:00+00:00", "2026-01-31T23:30:00+00:00")):
+                cur.execute(
+                    "INSERT INTO people_person (public_id, name_native, name_latin, name_search, sex, nationality, phone, category, "
+                    "created_at, registered_by_id) VALUES (gen_random_uuid(), '甲', '', '', 'X', 'MMR', '', 'traveller', now(), %s) RETURNING id",
+                    [unit],
+                )
+                person = cur.fetchone()[0]
+                cur.execute(
+                    """INSERT INTO loop_journey (public_id, code, person_id, origin, origin_country, origin_place, risk, policy_id,
+                         opened_at, state, custodian_id, jurisdiction_id, awaiting, last_seq, room, facts, alert_open, updated_at)
+                       VALUES (gen_random_uuid(), %s, %s, 'port_arrival', 'MMR', '', 'medium', %s, %s, 'at_gate', %s, %s, '', 3, '',
+                         '{}', false, now()) RETURNING id""",
+                    [f"J{n}", person, policy, at, unit, jur],
+                )
+                opened[cur.fetchone()[0]] = dt.datetime.fromisoformat(at)
+            for journey in opened:
+                for seq in (1, 2, 3):
+                    cur.execute(
+                        "INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, unit_id, data) "
+                        "VALUES (%s, %s, 'screened', now(), now(), %s, '{\"n\": 1}')",
+                        [journey, seq, unit],
+                    )
+            cur.execute("SELECT id, journey_id, seq, kind, data::text FROM loop_custodyevent ORDER BY id")
+            before = cur.fetchall()
+
+        call_command("migrate", database=alias, verbosity=0)
+        with db.cursor() as cur:
+            cur.execute("SELECT id, journey_id, seq, kind, data::text FROM loop_custodyevent ORDER BY id")
+            assert cur.fetchall() == before
+            cur.execute("SELECT journey_id, journey_opened_at, tableoid::regclass::text FROM loop_custodyevent")
+            for journey, at, part in cur.fetchall():
+                assert at == opened[journey] and part == f"loop_custodyevent_p{at:%Y_%m}"
+            cur.execute("SELECT relkind FROM pg_class WHERE oid = 'loop_custodyevent'::regclass")
+            assert cur.fetchone()[0] == "p"
+        assert append_only.missing(db, "loop_custodyevent") == []
+        journey = next(iter(opened))
+        with pytest.raises(IntegrityError), transaction.atomic(using=alias):  # the sequence stays unique
+            CustodyEvent.objects.using(alias).create(
+                journey_id=journey, seq=2, kind="screened", occurred_at=opened[journey], unit_id=unit, journey_opened_at=opened[journey]
+            )
+        with transaction.atomic(using=alias):
+            e = CustodyEvent.objects.using(alias).create(
+                journey_id=journey, seq=4, kind="screened", occurred_at=opened[journey], unit_id=unit, journey_opened_at=opened[journey]
+            )
+            assert e.pk > before[-1][0]  # the id sequence carried on
+            transaction.set_rollback(True, using=alias)
+        assert_refused(alias)
