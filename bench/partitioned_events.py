@@ -58,14 +58,26 @@ def quantiles(ms: list[float]) -> str:
 def ingest(n_single: int, batches: int) -> None:
     from django.contrib.auth import get_user_model
     from django.db import transaction
-    from loop_ingest import FACILITY, STAFF, build_world
+    from loop_ingest import FACILITY, STAFF
 
     from guomen.loop import services as s
+    from guomen.loop.models import Disposition
     from guomen.org.models import Unit
+    from guomen.people.models import Person
 
-    codes, _token = build_world(n_single + 100)
-    staff = get_user_model().objects.get(username=STAFF)
+    # Journeys put in quarantine through the services, as loop_ingest.build_world does (the facility
+    # without a room limit: the generated journeys already fill it).
+    users = get_user_model().objects
+    officer, staff = users.get(username="ruili_port"), users.get(username=STAFF)
+    port = Unit.objects.get(code="port-ruili")
+    Unit.objects.filter(code=FACILITY).update(capacity=None)
     hotel = Unit.objects.get(code=FACILITY)
+    codes = []
+    for i in range(n_single + 100):
+        person = Person.objects.create(name_native=f"压测旅客{i}（示例）", nationality="MMR", registered_by=port)
+        j = s.journey_arrive(actor=officer, unit=port, person=person, origin_country="MMR", risk="low")
+        s.journey_dispose(actor=officer, journey=j, disposition=Disposition.QUARANTINE, to_unit=hotel)
+        codes.append(s.handover_accept(actor=staff, journey=j, unit=hotel, room=f"X{i:04d}", card_code=j.code).code)
     single = []
     for code in codes[:n_single]:
         t0 = time.perf_counter()
