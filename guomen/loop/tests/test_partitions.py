@@ -223,3 +223,33 @@ def test_an_existing_table_with_rows_is_converted_and_keeps_every_row(tmp_path, 
             assert e.pk > before[-1][0]  # the id sequence carried on
             transaction.set_rollback(True, using=alias)
         assert_refused(alias)
+
+
+@pg
+def test_the_application_role_makes_partitions_ahead_but_cannot_unguard_one(db):
+    """The README's grants for a role made in this transaction (rolled back with it): the clock's task,
+    connected as that role, creates partitions through the owner's function and nothing else."""
+    import re
+
+    from guomen.core.tests.test_append_only import README
+
+    grants = next(b for b in re.findall(r"```sql\n(.*?)```", README.read_text(), re.S) if "ALTER DEFAULT PRIVILEGES" in b)
+    grants = re.sub(r"--[^\n]*", "", grants).replace("guomen_app", "guomen_app_test_parts").replace("guomen_owner", "CURRENT_USER")
+    later = clock.now() + dt.timedelta(days=4 * 366)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("CREATE ROLE guomen_app_test_parts NOLOGIN")
+        for statement in filter(str.strip, grants.split(";")):
+            cur.execute(statement)
+        cur.execute("SET LOCAL ROLE guomen_app_test_parts")
+        made = partitions.create_ahead(later, ahead=0, behind=0)
+        assert made == [f"loop_custodyevent_p{later.astimezone(dt.UTC):%Y_%m}"]
+        for sql in (
+            "CREATE TABLE loop_custodyevent_p2099_01 PARTITION OF loop_custodyevent FOR VALUES FROM ('2099-01-01') TO ('2099-02-01')",
+            f"TRUNCATE {made[0]}",
+            f"ALTER TABLE {made[0]} DISABLE TRIGGER loop_custodyevent_no_change",
+            f"DROP TRIGGER loop_custodyevent_no_truncate ON {made[0]}",
+            f"ALTER TABLE loop_custodyevent DETACH PARTITION {made[0]}",
+        ):
+            with pytest.raises(DatabaseError, match=r"permission denied|must be owner|append-only"), transaction.atomic():
+                cur.execute(sql)
+        transaction.set_rollback(True)
