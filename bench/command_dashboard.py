@@ -179,8 +179,8 @@ def generate(n: int, vendor: str) -> float:
             journeys(state, "c", f"JOIN b_cust c ON c.state = '{state}' AND c.i = b_k.k % {len(by_kind[kind])}", f"k >= {lo} AND k < {hi}")
         # One arrival event per journey, at its port, when it opened.
         cur.execute(
-            f"""INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data)
-               SELECT {start_id} + k, 1, 'arrived', {ago}, {now}, NULL, p.unit_id, '{{}}' FROM b_k {port_join}"""
+            f"""INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data, journey_opened_at)
+               SELECT {start_id} + k, 1, 'arrived', {ago}, {now}, NULL, p.unit_id, '{{}}', {ago} FROM b_k {port_join}"""
         )
         # The counters, as the services keep them.
         cur.execute("DELETE FROM loop_journeycount")

@@ -38,16 +38,27 @@ def raw_reference(url: str, chunks: list[list[tuple[int, float]]], total: int, c
         due = now + dt.timedelta(hours=12)
         if pg:
             with conn.transaction(), conn.cursor() as cur:
-                cur.execute("SELECT id, last_seq, facts FROM loop_journey WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids])
-                seqs = {i: (seq, facts) for i, seq, facts in cur.fetchall()}
+                cur.execute("SELECT id, last_seq, facts, opened_at FROM loop_journey WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids])
+                rows = cur.fetchall()
+                seqs = {i: (seq, facts) for i, seq, facts, _opened in rows}
+                opened = {i: o for i, _seq, _facts, o in rows}  # the events' partition key
                 events, params = [], []
                 for i, t in chunk:
                     seq, facts = seqs[i]
                     seqs[i] = (seq + 1, {**facts, "last_check_at": now.isoformat()})
-                    events.append("(%s, %s, 'health_check', %s, %s, %s, %s, %s::jsonb)")
-                    params += [i, seq + 1, now, now, actor_id, unit_id, json.dumps({"temperature": t, "symptoms": [], "fever": False})]
+                    events.append("(%s, %s, 'health_check', %s, %s, %s, %s, %s::jsonb, %s)")
+                    params += [
+                        i,
+                        seq + 1,
+                        now,
+                        now,
+                        actor_id,
+                        unit_id,
+                        json.dumps({"temperature": t, "symptoms": [], "fever": False}),
+                        opened[i],
+                    ]
                 cur.execute(
-                    "INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data) VALUES "  # noqa: S608 - fixed names
+                    "INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data, journey_opened_at) VALUES "  # noqa: S608 - fixed names
                     + ", ".join(events),
                     params,
                 )
@@ -65,18 +76,26 @@ def raw_reference(url: str, chunks: list[list[tuple[int, float]]], total: int, c
         iso = lambda d: d.strftime("%Y-%m-%d %H:%M:%S.%f")  # noqa: E731 - as Django stores it on SQLite
         conn.execute("BEGIN IMMEDIATE")
         marks = ",".join("?" * len(ids))
-        seqs = {
-            i: (seq, json.loads(facts))
-            for i, seq, facts in conn.execute(f"SELECT id, last_seq, facts FROM loop_journey WHERE id IN ({marks})", ids)  # noqa: S608 - fixed names
-        }
+        rows = conn.execute(f"SELECT id, last_seq, facts, opened_at FROM loop_journey WHERE id IN ({marks})", ids).fetchall()  # noqa: S608 - fixed names
+        seqs = {i: (seq, json.loads(facts)) for i, seq, facts, _opened in rows}
+        opened = {i: o for i, _seq, _facts, o in rows}
         events = []
         for i, t in chunk:
             seq, facts = seqs[i]
             seqs[i] = (seq + 1, {**facts, "last_check_at": now.isoformat()})
-            events += [i, seq + 1, iso(now), iso(now), actor_id, unit_id, json.dumps({"temperature": t, "symptoms": [], "fever": False})]
+            events += [
+                i,
+                seq + 1,
+                iso(now),
+                iso(now),
+                actor_id,
+                unit_id,
+                json.dumps({"temperature": t, "symptoms": [], "fever": False}),
+                opened[i],
+            ]
         conn.execute(
-            "INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data) VALUES "  # noqa: S608 - fixed names
-            + ", ".join(["(?, ?, 'health_check', ?, ?, ?, ?, ?)"] * len(chunk)),
+            "INSERT INTO loop_custodyevent (journey_id, seq, kind, occurred_at, recorded_at, actor_id, unit_id, data, journey_opened_at) VALUES "  # noqa: S608 - fixed names
+            + ", ".join(["(?, ?, 'health_check', ?, ?, ?, ?, ?, ?)"] * len(chunk)),
             events,
         )
         conn.executemany(

@@ -6,7 +6,8 @@ app from which on the table carries the rule. From then on three things keep it:
 - **the migrations** install it (``install`` from a ``RunPython``), on SQLite as two triggers
   (``<table>_no_update``, ``<table>_no_delete``), on PostgreSQL as a row trigger refusing UPDATE
   and DELETE (``<table>_no_change``) and a statement trigger refusing TRUNCATE
-  (``<table>_no_truncate``), both calling ``<table>_append_only()``;
+  (``<table>_no_truncate``), both calling ``<table>_append_only()``; on a partitioned table the row
+  trigger is cloned onto every partition and each partition has its own TRUNCATE trigger;
 - **every migrate puts it back** (``restore``, connected to ``post_migrate``): Django rebuilds a
   table on SQLite to alter it, and the rebuilt table has no triggers — a later migration can no
   longer leave the table without its rule;
@@ -91,14 +92,38 @@ def present(connection: Any, table: str) -> set[str]:
         return {row[0] for row in cur.fetchall()}
 
 
+def partitions(connection: Any, table: str) -> list[str]:
+    """The partitions of a partitioned table (PostgreSQL), at any depth; none for a plain table."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT relid::regclass::text FROM pg_partition_tree(to_regclass(%s)) WHERE relid <> to_regclass(%s) ORDER BY 1",
+            [table, table],
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def gaps(connection: Any, table: str) -> list[tuple[str, str]]:
+    """(table or partition, trigger) for each part of the rule that is absent or disabled. A partition
+    carries the row trigger cloned from its parent and a TRUNCATE trigger of its own (truncating a
+    partition does not fire the parent's statement trigger)."""
+    wanted = list(triggers(connection.vendor, table))
+    out = [(table, name) for name in wanted if name not in present(connection, table)]
+    for part in partitions(connection, table):
+        have = present(connection, part)
+        out += [(part, name) for name in wanted if name not in have]
+    return out
+
+
 def missing(connection: Any, table: str) -> list[str]:
-    """The rule's triggers that are absent or disabled."""
-    have = present(connection, table)
-    return [name for name in triggers(connection.vendor, table) if name not in have]
+    """The rule's triggers that are absent or disabled ("<trigger> on <partition>" for a partition's)."""
+    return [name if on == table else f"{name} on {on}" for on, name in gaps(connection, table)]
 
 
 def install(connection: Any, table: str) -> list[str]:
-    """Create whatever part of the rule is missing (a disabled trigger is re-created); returns its names."""
+    """Create whatever part of the rule is missing (a disabled trigger is re-created or re-enabled),
+    on the table and on each of its partitions; returns what was missing."""
     todo = missing(connection, table)
     if not todo:
         return []
@@ -106,19 +131,33 @@ def install(connection: Any, table: str) -> list[str]:
     with transaction.atomic(using=connection.alias), connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute(_postgres_function(table))
-        for name in todo:
+        for _on, name in [g for g in gaps(connection, table) if g[0] == table]:
             if connection.vendor == "postgresql":
                 cur.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            cur.execute(sql[name])
+            cur.execute(sql[name])  # a row trigger on a partitioned table is cloned onto every partition
+        for on, name in gaps(connection, table):  # partitions, after the parent's triggers exist
+            cur.execute("SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = %s", [on, name])
+            if cur.fetchone():
+                cur.execute(f"ALTER TABLE {on} ENABLE TRIGGER {name}")  # a clone cannot be dropped alone
+            else:
+                cur.execute(sql[name].replace(f" ON {table} ", f" ON {on} ", 1))
     return todo
 
 
 def drop(connection: Any, table: str, names: list[str] | None = None) -> None:
-    """Remove the rule's triggers (all, or the named ones). Only for a migration going backwards and
-    the test suite's flush (conftest.py); ``restore`` puts them back after every migrate and flush."""
+    """Remove the rule's triggers (all, or the named ones), from the table and its partitions. Only
+    for a migration going backwards and the test suite's flush (conftest.py); ``restore`` puts them
+    back after every migrate and flush."""
     with connection.cursor() as cur:
         for name in names if names is not None else triggers(connection.vendor, table):
-            cur.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if connection.vendor == "postgresql" else ""))
+            if connection.vendor == "postgresql":
+                cur.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")  # takes the partitions' clones along
+                for part in partitions(connection, table):
+                    cur.execute("SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = %s AND tgparentid = 0", [part, name])
+                    if cur.fetchone():
+                        cur.execute(f"DROP TRIGGER {name} ON {part}")
+            else:
+                cur.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
 def _applied(connection: Any) -> set[tuple[str, str]]:

@@ -19,6 +19,7 @@ class LoopConfig(AppConfig):
         registry.hook("places.village_page", queries.village_monitored)
         registry.hook("people.person_export", services.person_export_journeys)
         registry.periodic("loop.retention", tasks.apply_retention, every_seconds=6 * 3600)
+        registry.periodic("loop.event_partitions", tasks.event_partitions_ahead, every_seconds=6 * 3600)
         registry.periodic("loop.sweep_and_escalate", tasks.sweep_and_escalate, every_seconds=60)
         registry.demo_step("demo journeys in every state", demo.generate_demo_journeys, order=40)
         # --- end of the sweep and the demo journeys ---

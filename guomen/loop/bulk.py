@@ -184,6 +184,7 @@ def declare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]
                         "actor_id": actor.pk if getattr(actor, "pk", None) else None,
                         "unit_id": port_unit.pk,
                         "data": data,
+                        "journey_opened_at": now,
                     }
                 )
             journey_ids = insert_rows(Journey, journeys)

@@ -187,10 +187,15 @@ class CustodyEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="events")
     data = models.JSONField(default=dict, blank=True)
+    # The journey's opening time, copied onto each of its events when written: the same for every
+    # event of a journey. On PostgreSQL the table is partitioned by its month (``loop.partitions``),
+    # so a journey's events share one partition and (journey, seq, journey_opened_at) is as unique
+    # as (journey, seq); the primary key there is (id, journey_opened_at).
+    journey_opened_at = models.DateTimeField()
 
     class Meta:
         ordering = ["journey", "seq"]
-        constraints = [models.UniqueConstraint(fields=["journey", "seq"], name="event_seq_unique")]
+        constraints = [models.UniqueConstraint(fields=["journey", "seq", "journey_opened_at"], name="event_seq_unique")]
         indexes = [models.Index(fields=["kind", "occurred_at"], name="event_kind_time_idx")]
 
     def __str__(self) -> str:

@@ -47,6 +47,7 @@ def journey_for_update(scope: Scope, code: str) -> Journey:
 _CUSTODY_FIELDS = (
     "id", "code", "person_id", "risk", "policy_id", "state", "custodian_id", "jurisdiction_id", "state_since", "due_at",
     "awaiting", "last_seq", "pending_unit_id", "expected_at", "room", "facts", "closed_at", "alert_open", "updated_at",
+    "opened_at",  # each event carries it (the partition key of the events on PostgreSQL)
 )  # fmt: skip
 
 

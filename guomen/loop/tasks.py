@@ -25,3 +25,13 @@ def manifest_job_run(job_id: int) -> str:
     from .manifest_jobs import job_run
 
     return job_run(job_id)
+
+
+@task()
+def event_partitions_ahead() -> dict[str, int]:
+    """PostgreSQL: create the month partitions of custody events ahead of the clock (nothing on SQLite)."""
+    from guomen.lib import clock
+
+    from . import partitions
+
+    return {"created": len(partitions.create_ahead(clock.now()))}

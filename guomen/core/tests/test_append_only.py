@@ -39,7 +39,9 @@ def assert_refused(alias: str) -> None:
         for rule in append_only.rules():
             refused(f"TRUNCATE {rule.table}")
     with transaction.atomic(using=alias):
-        CustodyEvent.objects.using(alias).create(journey_id=10**9, seq=1, kind="arrived", occurred_at=timezone.now(), unit_id=10**9)
+        CustodyEvent.objects.using(alias).create(
+            journey_id=10**9, seq=1, kind="arrived", occurred_at=timezone.now(), unit_id=10**9, journey_opened_at=timezone.now()
+        )
         AccessLog.objects.using(alias).create(user_id=10**9, action="export", object_type="test", object_id="1")
         for rule in append_only.rules():
             refused(f"UPDATE {rule.table} SET id = id")  # noqa: S608 (table names of the models)

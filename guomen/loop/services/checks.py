@@ -161,7 +161,7 @@ def _check(j: Journey, actor: Any, temperature: float, symptoms: Sequence[str], 
     return event
 
 
-_EVENT_COLUMNS = ("journey", "seq", "kind", "occurred_at", "recorded_at", "actor", "unit", "data")
+_EVENT_COLUMNS = ("journey", "seq", "kind", "occurred_at", "recorded_at", "actor", "unit", "data", "journey_opened_at")
 
 
 @functools.cache

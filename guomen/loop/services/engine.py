@@ -187,6 +187,7 @@ def _advance(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, dat
     event = CustodyEvent(
         journey=j, seq=p.last_seq, kind=kind, occurred_at=at, actor=actor if getattr(actor, "pk", None) else None, unit=unit, data=data
     )
+    event.journey_opened_at = j.opened_at  # the partition key on PostgreSQL (loop.partitions)
     if p.custodian_id != j.custodian_id:
         custodian = unit if unit.pk == p.custodian_id else Unit.objects.get(pk=p.custodian_id)
         j.custodian = custodian
