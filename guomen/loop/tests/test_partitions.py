@@ -156,7 +156,7 @@ def test_an_existing_table_with_rows_is_converted_and_keeps_every_row(tmp_path, 
     from guomen.core.tests.test_append_only import assert_refused, scratch_database
 
     with scratch_database(tmp_path, django_db_blocker) as alias:
-        call_command("migrate", "loop", "0010", database=alias, verbosity=0)
+        call_command("migrate", "loop", "0011", database=alias, verbosity=0)
         db = connections[alias]
         with db.cursor() as cur:
             cur.execute(
