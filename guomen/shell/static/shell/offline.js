@@ -198,8 +198,14 @@
     return row && row.user === user ? unseal("kept:" + name, row.sealed) : null;
   }
 
+  // Once sign-out has begun nothing more is kept: a pack still on its way (a refresh after the
+  // last sync, or when the network came back) must not land after the data was deleted.
+  let forgetting = false;
+
   async function keep(name, data) {
+    if (forgetting) return;
     const box = await seal("kept:" + name, data);
+    if (forgetting) return;
     await run("kept", "readwrite", (s) => s.put({ name: name, user: user, at: Date.now(), sealed: box }));
   }
 
@@ -215,6 +221,7 @@
   // Sign-out: the role's data, the cached pages and the keys go. Records still waiting stay (sealed,
   // by user) with their user's key, to be sent at that user's next sign-in; nothing else is kept.
   async function forget() {
+    forgetting = true;
     if (navigator.onLine) await sync();
     await run("kept", "readwrite", (s) => s.clear());
     const waiting = new Set((await run("queue", "readonly", (s) => s.getAll())).map((i) => i.user));
