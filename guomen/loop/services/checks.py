@@ -259,17 +259,19 @@ def _write_checks(events: list[CustodyEvent], journeys: list[Journey]) -> None:
 
 def health_checks_batch(*, actor: Any, unit: Unit, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Many checks from one facility or village at once, in one transaction: the journeys are locked
-    in one query and the events written in bulk. A bad item is reported and spoils no other; an item
-    with fever takes the full path (the offer to hospital)."""
+    in one query and the normal checks written in bulk. A bad item is reported and spoils no other.
+
+    Items are applied in the order sent, as if sent one at a time: an item with fever takes the
+    full path (the offer to hospital) in its place — the normal checks before it are written first
+    — and every later item of that journey takes the full path too, so a fever followed by a normal
+    check ends where the two sent one by one end (the person offered to hospital)."""
     _act_for(actor, unit)
     items = list(items)
     out: list[dict[str, Any]] = []
     with transaction.atomic():
         journeys = queries.journeys_for_checks(unit, (str(i.get("journey", "")) for i in items))
-        events: list[CustodyEvent] = []
-        touched: dict[int, Journey] = {}
-        answered: list[tuple[Journey, int]] = []
-        feverish: list[tuple[int, Journey, dict[str, Any]]] = []
+        pending = _PendingChecks()
+        full_path: set[int] = set()
         for n, item in enumerate(items):
             code = str(item.get("journey", ""))
             j = journeys.get(code)
@@ -285,33 +287,51 @@ def health_checks_batch(*, actor: Any, unit: Unit, items: Iterable[dict[str, Any
                 )
                 continue
             try:
-                require_state(j, State.IN_FACILITY, State.HOME_MONITORING)
+                if j.pk not in full_path:
+                    require_state(j, State.IN_FACILITY, State.HOME_MONITORING)
                 t = _temperature(item.get("temperature"))
                 syms = _symptoms(item.get("symptoms") or ())
                 at = _when(item.get("occurred_at"))
             except DomainError as e:
                 out.append({"index": n, "journey": code, "ok": False, "code": e.code, "message": e.message})
                 continue
-            if _fever(j, t, syms):
-                feverish.append((n, j, {"temperature": t, "symptoms": syms, "at": at}))
-                out.append({"index": n, "journey": code, "ok": True})
+            if j.pk in full_path or _fever(j, t, syms):
+                full_path.add(j.pk)
+                pending.write()  # what came before this item is stored before it
+                try:
+                    with transaction.atomic():
+                        event = health_check(actor=actor, journey=j, temperature=t, symptoms=syms, occurred_at=at)
+                    out.append({"index": n, "journey": code, "ok": True, "seq": event.seq, "state": j.state})
+                except DomainError as e:
+                    out.append({"index": n, "journey": code, "ok": False, "code": e.code, "message": e.message})
                 continue
             j.custodian = unit
             event, closes = _advance(
                 j, EventKind.HEALTH_CHECK, unit=unit, actor=actor, at=at, data={"temperature": t, "symptoms": syms, "fever": False}
             )
-            events.append(event)
-            touched[j.pk] = j
-            if closes:
-                answered.append((j, event.seq))
+            pending.add(j, event, closes)
             out.append({"index": n, "journey": code, "ok": True, "seq": event.seq, "state": j.state})
-        _write_checks(events, list(touched.values()))
-        alerting.overdue_answered_many([(j.pk, seq) for j, seq in answered], _now())
-        for n, j, check in feverish:
-            try:
-                with transaction.atomic():
-                    event = _check(j, actor, check["temperature"], check["symptoms"], check["at"])
-                out[n] = {"index": n, "journey": j.code, "ok": True, "seq": event.seq, "state": j.state}
-            except DomainError as e:
-                out[n] = {"index": n, "journey": j.code, "ok": False, "code": e.code, "message": e.message}
+        pending.write()
     return out
+
+
+class _PendingChecks:
+    """Normal checks of a batch computed and not yet stored, written together."""
+
+    def __init__(self) -> None:
+        self.events: list[CustodyEvent] = []
+        self.touched: dict[int, Journey] = {}
+        self.answered: list[tuple[int, int]] = []
+
+    def add(self, j: Journey, event: CustodyEvent, closes: bool) -> None:
+        self.events.append(event)
+        self.touched[j.pk] = j
+        if closes:
+            self.answered.append((j.pk, event.seq))
+
+    def write(self) -> None:
+        if not self.events:
+            return
+        _write_checks(self.events, list(self.touched.values()))
+        alerting.overdue_answered_many(self.answered, _now())
+        self.events, self.touched, self.answered = [], {}, []
