@@ -165,8 +165,10 @@ def _apply(p: Projection, e: Ev, rules: Rules, risk: str) -> Projection:
                 f.pop(key, None)
         return _timed(n, rules, risk)
     if k == EventKind.RELEASED:
+        # Released from quarantine: the room is free for the next person, though the facility
+        # keeps custody until the onward handover is accepted.
         f["released_at"] = _iso(t)
-        return replace(n, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_HANDOVER)
+        return replace(n, due_at=t + rules.hours("gate_hours"), awaiting=AWAIT_HANDOVER, room="")
     if k == EventKind.UNDONE:  # the journey as it stood before the undone step (``services.undo``)
         r = d["restore"]
         return replace(

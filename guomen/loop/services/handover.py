@@ -141,7 +141,8 @@ def handover_accept(
     if to_state == State.IN_FACILITY:
         if not room:
             raise DomainError("room_required", _("Give the room number."), status=422)
-        occupied = Journey.objects.filter(custodian=unit, state=State.IN_FACILITY).select_for_update()
+        # The rooms held: a person released from quarantine and waiting for the onward handover holds none.
+        occupied = Journey.objects.filter(custodian=unit, state=State.IN_FACILITY).exclude(room="").select_for_update()
         if unit.capacity is not None and occupied.count() >= unit.capacity:
             raise Conflict("facility_full", _("%(unit)s is full: %(n)d of %(n)d rooms are taken.") % {"unit": unit, "n": unit.capacity})
         if occupied.filter(room=room).exists():

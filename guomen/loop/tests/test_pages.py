@@ -15,6 +15,7 @@ from guomen.core.models import AccessLog
 from guomen.loop import services as s
 from guomen.loop.models import CustodyEvent, Disposition, Journey, State
 from guomen.loop.tests.factories import person, u, who
+from guomen.loop.tests.test_single_check import assert_consistent
 from guomen.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -332,6 +333,31 @@ def test_the_certificate_exists_after_release_and_every_download_is_audited(clie
     assert AccessLog.objects.filter(action=AccessLog.Action.PRINT).count() == before + 1
     assert log.user == who("ruili_hotel") and log.subject == str(j.person.public_id)
     assert client_as("mengla_hotel").get(reverse("loop:certificate", args=[j.code])).status_code == 404
+
+
+def test_a_released_person_holds_no_room_and_their_row_shows_none(client_as):
+    """Released from quarantine, waiting for the onward handover: the room is no longer theirs —
+    no room badge on the desk or the journey, the room free for the next person, replay agreeing."""
+    j, staying = in_facility(room="777"), in_facility(room="778")
+    s.journey_release(actor=who("ruili"), journey=j, override_reason="专家组评估 expert assessment")
+    j.refresh_from_db()
+    assert j.state == State.IN_FACILITY and j.room == "" and j.facts.get("released_at")
+    c = client_as("ruili_hotel")
+    page = c.get(reverse("loop:facility")).content.decode()
+    released = page.split('id="released-c533102-hotel1"')[1].split("</section>")[0]
+    assert j.code in released and "777" not in released
+    assert "777" not in page and "778" in page.split('id="rooms-c533102-hotel1"')[1]
+    journey = c.get(reverse("loop:journey", args=[j.code])).content.decode()
+    custody = re.search(r"<dd>(" + re.escape(u("c533102-hotel1").name) + r"[^<]*)</dd>", journey).group(1)
+    assert "777" not in custody  # the timeline keeps the room the person was given on arrival
+    newcomer = offered_to_transfer()
+    s.handover_accept(actor=who("ruili_transfer"), journey=newcomer, unit=u("c533102-transfer"), card_code=newcomer.code)
+    s.handover_offer(actor=who("ruili_transfer"), journey=newcomer, to_unit=u("c533102-hotel1"))
+    s.handover_accept(actor=who("ruili_hotel"), journey=newcomer, unit=u("c533102-hotel1"), room="777", card_code=newcomer.code)
+    newcomer.refresh_from_db()
+    assert newcomer.room == "777"
+    for each in (j, staying, newcomer):
+        assert_consistent(each)
 
 
 # --- the home panel and the shell ----------------------------------------------------------------------

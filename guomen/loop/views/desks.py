@@ -280,9 +280,9 @@ def facility_desk(request: HttpRequest) -> HttpResponse:
         blocks.append(
             {
                 "unit": unit,
-                "occupied": len(rows),
-                "free": (unit.capacity - len(rows)) if unit.capacity is not None else None,
-                "rows": rows,
+                "occupied": len(staying),
+                "free": (unit.capacity - len(staying)) if unit.capacity is not None else None,
+                "rows": staying,
                 "due": sorted(staying, key=lambda j: j.due_at or now),
                 "due_today": sum(1 for j in staying if j.due_today),
                 "releases": [j for j in staying if j.release_due],
