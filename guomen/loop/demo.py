@@ -37,6 +37,14 @@ NAMES = {
         ["Nguyen Van An", "Tran Thi Hoa", "Le Van Minh", "Pham Thi Lan"],
     ),
 }
+# The pinyin of the characters above, as Chinese passports print names (no tone marks).
+PINYIN = {
+    **{"王": "wang", "李": "li", "张": "zhang", "刘": "liu", "陈": "chen", "杨": "yang", "赵": "zhao"},
+    **{"黄": "huang", "周": "zhou", "吴": "wu", "岩": "yan", "玉": "yu", "刀": "dao", "段": "duan"},
+    **{"伟": "wei", "芳": "fang", "娜": "na", "敏": "min", "静": "jing", "强": "qiang", "磊": "lei", "军": "jun"},
+    **{"洋": "yang", "勇": "yong", "艳": "yan", "杰": "jie", "娟": "juan", "涛": "tao", "明": "ming", "香": "xiang"},
+    **{"罕": "han", "温": "wen"},
+}
 # How far each demo journey gets; weights give every state a real share.
 TARGETS = [
     ("declared", 3),
@@ -84,15 +92,23 @@ def _in_county(county_path: str, kind: str) -> list[Unit]:
     return list(Unit.objects.filter(kind=kind, jurisdiction__path__startswith=county_path, active=True).order_by("code"))
 
 
-def _person(rng: random.Random, port_unit: Unit, actor: Any, n: int) -> Any:
-    nat = rng.choices(["CHN", "MMR", "LAO", "VNM"], weights=[6, 3, 1, 1])[0]
+def demo_names(rng: random.Random, nat: str) -> tuple[str, str]:
+    """A person's name in the script of their nationality and in Latin letters as in the passport:
+    Chinese characters and their pinyin (surname, then the given name in one word) for a Chinese
+    citizen; the native name and its passport spelling for a neighbour's."""
     if nat == "CHN":
         sur, giv = NAMES["CHN"]
-        native = rng.choice(sur) + rng.choice(giv) + (rng.choice(giv) if rng.random() < 0.5 else "")
-        latin = ""
-    else:
-        i = rng.randrange(len(NAMES[nat][0]))
-        native, latin = NAMES[nat][0][i], NAMES[nat][1][i]
+        chars = [rng.choice(sur), rng.choice(giv)]
+        chars += [rng.choice(giv)] if rng.random() < 0.5 else []
+        given = "".join(PINYIN[c] for c in chars[1:])
+        return "".join(chars), f"{PINYIN[chars[0]].capitalize()} {given.capitalize()}"
+    i = rng.randrange(len(NAMES[nat][0]))
+    return NAMES[nat][0][i], NAMES[nat][1][i]
+
+
+def _person(rng: random.Random, port_unit: Unit, actor: Any, n: int) -> Any:
+    nat = rng.choices(["CHN", "MMR", "LAO", "VNM"], weights=[6, 3, 1, 1])[0]
+    native, latin = demo_names(rng, nat)
     number = f"{'EG' if nat == 'CHN' else nat[0] + 'P'}{port_unit.pk:03d}{n:05d}"
     return person_register(
         actor=actor,
