@@ -12,6 +12,7 @@ from guomen.lib.errors import DomainError
 from guomen.people.models import Category, DocumentKind, Sex
 from guomen.places.forms import ReturneeForm
 
+from .destinations import use_picker
 from .models import Disposition, Risk
 from .services import SYMPTOMS
 
@@ -209,7 +210,9 @@ class DisposeForm(forms.Form):
     note = _text(300, _("Note"))
     override_reason = _text(300, _("Reason for sending a flagged person elsewhere than hospital (command only)"))
 
-    def __init__(self, *args: Any, destinations: Any = (), teams: Any = (), picker: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, destinations: Any = (), teams: Any = (), picker: bool = False, sender: Any = None, kinds: Any = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         groups: dict[str, list[tuple[str, str]]] = {}
         for u in destinations:
@@ -219,6 +222,8 @@ class DisposeForm(forms.Form):
         if picker:
             self.fields["to_unit"].choices = [("", "—"), *[(u.code, f"{u.name} ({u.get_kind_display()})") for u in destinations]]
             _pickers(self, "to_unit", "via_unit")
+        if sender is not None:  # hundreds of villages: searched by name, or chosen by county and township
+            use_picker(self, "to_unit", destinations, sender, kinds)
 
 
 class HomeHereForm(forms.Form):
@@ -241,7 +246,7 @@ class OfferForm(forms.Form):
     to_unit = forms.ChoiceField(label=_("Hand over to"))
     override_reason = _text(300, _("Reason for sending a flagged person elsewhere than hospital (command only)"))
 
-    def __init__(self, *args: Any, units: Any = (), picker: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any = (), picker: bool = False, sender: Any = None, kinds: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         groups: dict[str, list[tuple[str, str]]] = {}
         for u in units:
@@ -250,6 +255,8 @@ class OfferForm(forms.Form):
         if picker:
             self.fields["to_unit"].choices = [("", "—"), *[(u.code, f"{u.name} ({u.get_kind_display()})") for u in units]]
             _pickers(self, "to_unit")
+        if sender is not None:
+            use_picker(self, "to_unit", units, sender, kinds)
 
 
 class AcceptForm(forms.Form):

@@ -24,6 +24,7 @@ urlpatterns = [
     path("village/", views.village_desk, name="village"),
     path("accept/", views.scan, name="scan"),
     path("find/", views.find, name="find"),
+    path("destinations/", views.destinations, name="destinations"),
     path("alerts/", alert_views.legacy_inbox, name="alerts"),  # moved to /alerts/
     path("alerts/<uuid:public_id>/<str:action>/", alert_views.act, name="alert_act"),
     path("j/<str:code>/", views.journey_detail, name="journey"),

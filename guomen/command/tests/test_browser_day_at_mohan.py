@@ -118,13 +118,13 @@ def test_a_whole_day_at_mohan_port_from_the_lao_manifest_to_a_closed_dispatch_ta
         # --- fever: to the county's designated hospital; the others: to the hotel via the transfer team ---
         page.goto(base + f"/loop/j/{fever}/")
         page.select_option("#dispose select[name=disposition]", "hospital")
-        page.fill("#dispose input[name=to_unit]", "c532823-hospital")
+        page.select_option("#dispose select[name=to_unit]", "c532823-hospital")
         page.locator("#dispose button[type=submit]").click()
         expect(page.locator("#status")).to_contain_text(u("c532823-hospital").name_zh)
         for code in hotel_bound:
             page.goto(base + f"/loop/j/{code}/")
             page.select_option("#dispose select[name=disposition]", "quarantine")
-            page.fill("#dispose input[name=to_unit]", "c532823-hotel1")
+            page.select_option("#dispose select[name=to_unit]", "c532823-hotel1")
             page.fill("#dispose input[name=via_unit]", "c532823-transfer")
             page.locator("#dispose button[type=submit]").click()
             expect(page.locator("#status")).to_contain_text(u("c532823-transfer").name_zh)

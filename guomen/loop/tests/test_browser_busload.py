@@ -105,8 +105,8 @@ def test_a_40_person_bus_from_arrival_to_handover_in_at_most_three_actions_per_h
     expect(page.locator("#split")).to_contain_text(codes[FEVER])
 
     # --- one decision for the group, to the hotel through one transfer team ---
-    officer.count("type", keys=len("c533102-hotel1"))
-    page.fill("#dispose input[name=to_unit]", "c533102-hotel1")
+    officer.count("choose")  # the county's hotels head the destination list
+    page.select_option("#dispose select[name=to_unit]", "c533102-hotel1")
     officer.count("type", keys=len("c533102-transfer"))
     page.fill("#dispose input[name=via_unit]", "c533102-transfer")
     officer.count("click")

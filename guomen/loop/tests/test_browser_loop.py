@@ -63,8 +63,9 @@ def test_a_person_goes_from_the_port_to_quarantine_to_the_village_to_closure_in_
     page.locator("#screen button[type=submit]").click()
     expect(page.locator("#timeline li")).to_have_count(3)
     page.select_option("#dispose select[name=disposition]", "quarantine")
-    page.fill("#dispose input[name=to_unit]", "c533102-hotel1")  # type-ahead picker: the unit's code
-    expect(page.locator("#dispose input[name=to_unit] + .unit-picked")).to_contain_text(u("c533102-hotel1").name_zh)  # named beside it
+    page.fill("#dispose input[name=to_unit-q]", "1号酒店")  # the destination searched by name
+    expect(page.locator("#dispose select[name=to_unit] option[value='c533102-hotel1']")).to_have_text(u("c533102-hotel1").name_zh)
+    page.select_option("#dispose select[name=to_unit]", "c533102-hotel1")
     page.fill("#dispose input[name=via_unit]", "c533102-transfer")
     page.locator("#dispose button[type=submit]").click()
     expect(page.locator("#status")).to_contain_text(u("c533102-transfer").name_zh)  # the browser reads Chinese

@@ -127,7 +127,7 @@ def test_the_likely_next_step_comes_first_and_open_the_rest_folded(client_as):
 def test_the_unit_picker_lists_the_same_countys_receivers_of_the_needed_kind_first(client_as):
     j = arrive()
     html = client_as("ruili_port").get(reverse("loop:journey", args=[j.code])).content.decode()
-    picker = html.split('id="id_to_unit-units"')[1].split("</datalist>")[0]
+    picker = html.split('select name="to_unit"')[1].split("</select>")[0]
     codes = re.findall(r'<option value="([^"]+)"', picker)
     county = [c for c in codes if c.startswith("c533102-")]
     assert county and codes[: len(county)] == county  # Ruili's own units first, then the rest of the prefecture

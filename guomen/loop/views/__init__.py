@@ -41,6 +41,7 @@ from .desks import (  # noqa: F401
     transfer_desk,
     village_desk,
 )
+from .destinations import destinations  # noqa: F401
 from .journey import (  # noqa: F401
     FINDING_LABELS,
     _accepted_message,

@@ -32,6 +32,7 @@ from ..handover import handover_redirect, handover_withdraw
 from ..models import Disposition, Journey
 from ..projection import flags
 from .journey import _accepted_message, _finding_label, _journey_context, _offer_default, _offer_units, _room_or_none
+from .journey import _offer_form as _offer_form_of
 from .plumbing import _journey, _next, _status, _unit_by_code, likely_units, loop_page
 
 Result = tuple[str, str | None]  # the message, and "warning" when it should read as one
@@ -105,7 +106,7 @@ def _check(user: Any, j: Journey, form: forms.Form) -> Result:
 def _dispose_form(j: Journey, data: Any) -> forms.Form:
     destinations = likely_units(j.custodian, DESTINATION_KINDS)
     teams = likely_units(j.custodian, (UnitKind.TRANSFER_TEAM,))
-    return f.DisposeForm(data, destinations=destinations, teams=teams, picker=True)
+    return f.DisposeForm(data, destinations=destinations, teams=teams, picker=True, sender=j.custodian, kinds=DESTINATION_KINDS)
 
 
 def _dispose(user: Any, j: Journey, form: forms.Form) -> Result:
@@ -135,7 +136,7 @@ def _home_here(user: Any, j: Journey, form: forms.Form) -> Result:
 
 
 def _offer_form(j: Journey, data: Any) -> forms.Form:
-    return f.OfferForm(data, units=_offer_units(j), initial={"to_unit": _offer_default(j)}, picker=True)
+    return _offer_form_of(j, data, initial={"to_unit": _offer_default(j)})
 
 
 def _offer(user: Any, j: Journey, form: forms.Form) -> Result:
@@ -152,7 +153,7 @@ def _withdraw(user: Any, j: Journey, form: forms.Form) -> Result:
 
 
 def _redirect_form(j: Journey, data: Any) -> forms.Form:
-    return f.RedirectForm(data, units=_offer_units(j), picker=True)
+    return _offer_form_of(j, data, form=f.RedirectForm)
 
 
 def _redirect(user: Any, j: Journey, form: forms.Form) -> Result:

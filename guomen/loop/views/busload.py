@@ -101,6 +101,8 @@ def busload(request: HttpRequest) -> HttpResponse:
         request.POST if request.POST.get("do") == "dispose" else None,
         destinations=likely_units(unit, DESTINATIONS),
         teams=likely_units(unit, (UnitKind.TRANSFER_TEAM,)),
+        sender=unit,
+        kinds=DESTINATIONS,
     )
     if request.method == "POST":
         scope.require_write()

@@ -28,7 +28,7 @@ from .. import forms as f
 from .. import services as s
 from ..models import EventKind, Journey, State
 from ..projection import monitoring_served, quarantine_served, tests_satisfied
-from .journey import _destination_unit, _offer_default, _offer_units
+from .journey import _destination_unit, _offer_default, _offer_form
 from .plumbing import (
     GATE_STATES,
     _decorate,
@@ -242,7 +242,7 @@ def transfer_desk(request: HttpRequest) -> HttpResponse:
     transit = _decorate(_journeys(scope).filter(custodian__in=units, state=State.IN_TRANSIT).order_by("due_at"))
     for j in transit:
         j.destination_unit = _destination_unit(j)
-        j.offer_form = f.OfferForm(units=_offer_units(j), initial={"to_unit": _offer_default(j)})
+        j.offer_form = _offer_form(j, initial={"to_unit": _offer_default(j)})
     handed = _decorate(_journeys(scope).filter(custodian__in=units, state=State.HANDOVER_OFFERED).order_by("due_at"))
     ctx = {"units": units, "offered": _offered_to(scope, units), "transit": transit, "handed": handed, "custody": _custody(scope, units)}
     return render(request, "loop/transfer.html", ctx)
@@ -276,7 +276,7 @@ def facility_desk(request: HttpRequest) -> HttpResponse:
         staying = [j for j in rows if not j.released]
         for j in rows:
             if j.released:
-                j.offer_form = f.OfferForm(units=_offer_units(j), initial={"to_unit": _offer_default(j)})
+                j.offer_form = _offer_form(j, initial={"to_unit": _offer_default(j)})
         blocks.append(
             {
                 "unit": unit,
@@ -305,7 +305,7 @@ def hospital_desk(request: HttpRequest) -> HttpResponse:
         j.condition = dict(f.CONDITION_CHOICES).get(last.data.get("condition")) if last else None
         j.recovered = bool(last and last.data.get("condition") == "recovered")
         j.reported_today = bool(last and last.occurred_at >= _start_of_today())
-        j.offer_form = f.OfferForm(units=_offer_units(j), initial={"to_unit": _offer_default(j)})
+        j.offer_form = _offer_form(j, initial={"to_unit": _offer_default(j)})
     ctx = {
         "units": units,
         "offered": _offered_to(scope, units),

@@ -177,6 +177,17 @@ _destination_unit = queries.destination_unit
 
 
 def _offer_units(j: Journey) -> QuerySet[Unit]:
+    return likely_units(j.custodian, _offer_kinds(j))
+
+
+def _offer_form(j: Journey, data: Any = None, *, form: Any = None, **kwargs: Any) -> Any:
+    """The form to hand the person over, its destination picked by name or by county and township."""
+    form = form or f.OfferForm
+    return form(data, units=_offer_units(j), sender=j.custodian, kinds=_offer_kinds(j), **kwargs)
+
+
+def _offer_kinds(j: Journey) -> tuple[str, ...]:
+    """The kinds of unit the custodian may hand the person over to, the likely ones first."""
     if j.state == State.HANDOVER_OFFERED:  # redirecting: where the sender could have offered
         j = Journey(state=j.facts.get("offer_from", State.AT_GATE), custodian=j.custodian)
     if j.state == State.IN_TRANSIT:
@@ -187,7 +198,7 @@ def _offer_units(j: Journey) -> QuerySet[Unit]:
         kinds = (UnitKind.VILLAGE_COMMITTEE, UnitKind.QUARANTINE_FACILITY, UnitKind.TRANSFER_TEAM)
     else:
         kinds = RECEIVING_KINDS
-    return likely_units(j.custodian, kinds)
+    return kinds
 
 
 def _offer_default(j: Journey) -> str:
