@@ -158,3 +158,77 @@ def test_every_call_of_the_text_cleaner_names_its_field():
                 unknown.append(where)
     assert not unlabelled, unlabelled
     assert not unknown, unknown
+
+
+def test_the_apis_validation_errors_name_fields_by_their_label_and_keep_the_path(api_as):
+    """A value of the wrong type or a missing field (django-ninja's validation, before any service):
+    the message names each field by its label in the reader's language — "Items › no. 1 ›
+    Temperature" — and ``details`` keep the machine-readable ``loc`` for clients."""
+    hotel = api_as("ruili_hotel")
+    cases = [
+        ("/api/loop/journeys/GMXXXXXXXX/checks", {"temperature": "hot", "symptoms": "cough"}, ["temperature"], ["symptoms"]),
+        (
+            "/api/loop/checks/batch",
+            {"unit": "c533102-hotel1", "items": [{"journey": "GMX", "temperature": "x"}, {}]},
+            ["items", 0, "temperature"],
+            ["items", 1, "journey"],
+        ),
+    ]
+    labels = {"zh-hans": ("体温", "症状", "条目", "第 1 项", "闭环码"), "en": ("Temperature", "Symptoms", "Items", "no. 1", "Journey")}
+    answers = []
+    for lang in LANGS:
+        for path, body, *locs in cases:
+            r = hotel.post(path, data=json.dumps(body), content_type="application/json", HTTP_ACCEPT_LANGUAGE=lang)
+            assert r.status_code == 422, r.content
+            error = r.json()["error"]
+            assert [d["loc"][-len(loc) :] for d, loc in zip(error["details"], locs, strict=False)] == locs
+            assert all(d["message"] in error["message"] for d in error["details"])
+            answers.append((path, lang, [error["message"], *(d["message"] for d in error["details"])]))
+        r = hotel.get("/api/loop/journeys?limit=many", HTTP_ACCEPT_LANGUAGE=lang)
+        assert r.status_code == 422 and r.json()["error"]["details"][0]["loc"] == ["query", "limit"]
+        answers.append(("journeys limit", lang, [r.json()["error"]["message"]]))
+        r = hotel.post("/api/loop/checks/batch", data="{not json", content_type="application/json", HTTP_ACCEPT_LANGUAGE=lang)
+        assert r.status_code == 400 and "Cannot parse" not in r.json()["error"]["message"]
+        answers.append(("unreadable body", lang, [r.json()["error"]["message"]]))
+        messages = " ".join(m for _w, language, ms in answers if language == lang for m in ms)
+        assert all(label in messages for label in labels[lang]), (lang, messages)
+    check(answers)
+
+
+def test_every_input_field_of_the_api_has_a_label_in_both_languages():
+    from django.utils import translation
+
+    from guomen.api import api
+    from guomen.core.apifields import field_label
+
+    spec = api.get_openapi_schema()
+    schemas = spec["components"]["schemas"]
+    names: set[str] = set()
+
+    def walk(schema, seen):
+        if not isinstance(schema, dict):
+            return
+        if "$ref" in schema:
+            ref = schema["$ref"].rsplit("/", 1)[-1]
+            if ref not in seen:
+                walk(schemas[ref], seen | {ref})
+            return
+        for key, sub in schema.get("properties", {}).items():
+            names.add(key)
+            walk(sub, seen)
+        for key in ("items", "additionalProperties"):
+            walk(schema.get(key), seen)
+        for key in ("anyOf", "oneOf", "allOf"):
+            for sub in schema.get(key, []):
+                walk(sub, seen)
+
+    for operations in spec["paths"].values():
+        for op in operations.values():
+            names |= {p["name"] for p in op.get("parameters", [])}
+            for content in (op.get("requestBody") or {}).get("content", {}).values():
+                walk(content["schema"], frozenset())
+    assert len(names) > 100
+    assert not sorted(n for n in names if field_label(n) is None)
+    with translation.override("zh-hans"):
+        untranslated = sorted(n for n in names if re.search(r"[A-Za-z]{3,}", re.sub(r"[A-Z]{2,}", "", field_label(n))))
+    assert not untranslated
