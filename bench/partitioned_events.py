@@ -50,6 +50,40 @@ def more_events(per_journey: int) -> float:
     return time.perf_counter() - t0
 
 
+def count_events() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM loop_custodyevent")
+        return cur.fetchone()[0]
+
+
+def sizes() -> None:
+    """Each partition's rows (the planner's estimate) and size, and the database's."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname, c.reltuples::bigint, pg_size_pretty(pg_total_relation_size(c.oid)) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'loop_custodyevent'::regclass ORDER BY 1"
+        )
+        parts = cur.fetchall()
+        cur.execute(
+            "SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))), pg_size_pretty(pg_database_size(current_database())) "
+            "FROM pg_inherits WHERE inhparent = 'loop_custodyevent'::regclass"
+        )
+        size, db = cur.fetchone()
+        cur.execute("SELECT count(*) FROM loop_journey")
+        journeys = cur.fetchone()[0]
+    print(f"{journeys:,} journeys; events: {len(parts)} partitions, {size} with indexes; database {db}")
+    for name, rows, sz in parts:
+        print(f"  {name}: ~{rows:,} rows, {sz}")
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def quantiles(ms: list[float]) -> str:
     q = statistics.quantiles(ms, n=100)
     return f"p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {max(ms):.1f} ms"
@@ -115,47 +149,43 @@ def main() -> None:
     p.add_argument("--per-journey", type=int, default=10)
     p.add_argument("--requests", type=int, default=100)
     p.add_argument("--keep", action="store_true", help="do not drop the throwaway database")
+    p.add_argument(
+        "--no-generate",
+        action="store_true",
+        help="measure the events already in DATABASE_URL (one kept with --keep): no generation, no first sweep",
+    )
     args = p.parse_args()
     args.postgres = True
     vendor, drop = dash.setup(args)
     assert vendor == "postgresql", "partitioning is PostgreSQL's"
     try:
-        from django.db import connection
-
         from guomen.lib import clock
         from guomen.loop import partitions
         from guomen.loop import services as s
 
         dash.prepare()
-        partitions.create_ahead(clock.now(), behind=13)
-        journeys = max(1, args.events // args.per_journey)
-        t_j = dash.generate(journeys, vendor)
-        t_e = more_events(args.per_journey)
-        with connection.cursor() as cur:
-            cur.execute("SELECT count(*) FROM loop_custodyevent")
-            n = cur.fetchone()[0]
-            print(f"generated {journeys:,} journeys in {t_j:.0f} s and events to {n:,} in {t_e:.0f} s more")
-            cur.execute(
-                "SELECT c.relname, c.reltuples::bigint, pg_size_pretty(pg_total_relation_size(c.oid)) FROM pg_inherits i "
-                "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'loop_custodyevent'::regclass ORDER BY 1"
-            )
-            parts = cur.fetchall()
-            cur.execute(
-                "SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))), pg_size_pretty(pg_database_size(current_database())) "
-                "FROM pg_inherits WHERE inhparent = 'loop_custodyevent'::regclass"
-            )
-            size, db = cur.fetchone()
-        print(f"events: {len(parts)} partitions, {size} with indexes; database {db}")
-        for name, rows, sz in parts:
-            print(f"  {name}: ~{rows:,} rows, {sz}")
-        t0 = time.perf_counter()
-        opened = s.sweep()
-        print(f"sweep: {time.perf_counter() - t0:.2f} s ({opened} alerts opened)")
+        if args.no_generate:
+            print(f"measuring the database as it is: {os.environ.get('DATABASE_URL')}")
+        else:
+            partitions.create_ahead(clock.now(), behind=13)
+            journeys = max(1, args.events // args.per_journey)
+            t_j = dash.generate(journeys, vendor)
+            t_e = more_events(args.per_journey)
+            print(f"generated {journeys:,} journeys in {t_j:.0f} s and events to {count_events():,} in {t_e:.0f} s more")
+        sizes()
+        if not args.no_generate:
+            t0 = time.perf_counter()
+            opened = s.sweep()
+            print(f"sweep: {time.perf_counter() - t0:.2f} s ({opened} alerts opened)")
         t0 = time.perf_counter()
         again = s.sweep()
-        print(f"sweep again: {time.perf_counter() - t0:.2f} s ({again} opened)")
-        times = dash.measure(args.requests)
-        print(f"GET /command/ as the province command, {args.requests} requests: {quantiles(times)}")
+        print(f"sweep with nothing newly due: {time.perf_counter() - t0:.2f} s ({again} opened)")
+        times, cpu = dash.measure(args.requests)
+        print(f"as the province command, {args.requests} requests of each, alternately (load average {load()}):")
+        for path, ms in times.items():
+            print(f"  GET {path}: {quantiles(ms)} (CPU of this process {cpu[path]:.1f} ms)")
+        ratio = statistics.median(times["/command/"]) / statistics.median(times[dash.REFERENCE])
+        print(f"dashboard / trivial signed-in request: p50 {ratio:.1f}x")
         replay_one()
         ingest(200, 20)
     finally:
