@@ -293,6 +293,13 @@ def manifest_import(
     one transaction: a manifest of thousands of rows would hold SQLite's write lock for its whole
     length. Should a batch collide with a concurrent write of the same person, its rows are taken
     again one at a time."""
+    from guomen.lib.bulkinsert import old_objects_frozen
+
+    with old_objects_frozen():
+        return _import(actor, port_unit, file_name, content, source, report)
+
+
+def _import(actor: Any, port_unit: Unit, file_name: str, content: bytes | Path, source: str, report: ImportReport | None) -> ImportReport:
     from .bulk import Row
 
     report = report if report is not None else ImportReport()
