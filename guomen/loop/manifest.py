@@ -366,7 +366,7 @@ class _Batches:
         self.actor, self.port_unit, self.label, self.report = actor, port_unit, label, report
         self.pending: tuple[list[Any], Any] | None = None
         self.pool: Any = None
-        if writer_thread():
+        if report.rows > BATCH_ROWS and writer_thread():  # a file of one batch has nothing to overlap
             from concurrent.futures import ThreadPoolExecutor
 
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="manifest-writer")
