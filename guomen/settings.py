@@ -58,6 +58,9 @@ GUOMEN_MANIFEST_BACKGROUND_BYTES = env.int("GUOMEN_MANIFEST_BACKGROUND_BYTES", 5
 # Worker processes that check a manifest batch's rows and seal their documents (0 or 1: none, the
 # importing process does it). Worth it where cores are free: each takes one.
 GUOMEN_MANIFEST_PROCESSES = env.int("GUOMEN_MANIFEST_PROCESSES", 0, minimum=0)
+# On PostgreSQL, a manifest batch is written by a second connection in a thread while the next
+# batch is checked (``loop.manifest.writer_thread``).
+GUOMEN_MANIFEST_WRITER_THREAD = env.bool("GUOMEN_MANIFEST_WRITER_THREAD", True)
 
 ALLOWED_HOSTS = env.list("GUOMEN_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:

@@ -60,25 +60,36 @@ def clean_text(value: Any, field: str, *, max_length: int, required: bool = Fals
     names the field in the message; without it the message speaks of "the text".
     """
     text = "" if value is None else str(value)
-    label = capfirst(str(label)) if label else label  # it begins the sentence: "The note is longer…"
     hidden = hidden_character(text)
     if hidden is not None:
-        args = {"field": label, "char": code_point(hidden)}
+        name = _named(label)
+        args = {"field": name, "char": code_point(hidden)}
         message = (
             _("%(field)s contains an invisible control or formatting character (%(char)s); type it again without it.")
-            if label
+            if name
             else _("The text contains an invisible control or formatting character (%(char)s); type it again without it.")
         )
         raise _refuse("control_characters", message % args, field, character=f"U+{ord(hidden):04X}")
     text = text.strip() if multiline else " ".join(text.split())
     if required and not text:
-        message = _("%(field)s is required.") % {"field": label} if label else _("This field is required.")
+        name = _named(label)
+        message = _("%(field)s is required.") % {"field": name} if name else _("This field is required.")
         raise _refuse("required", message, field)
     if len(text) > max_length:
+        name = _named(label)
         message = (
-            _("%(field)s is longer than %(n)d characters.") % {"field": label, "n": max_length}
-            if label
+            _("%(field)s is longer than %(n)d characters.") % {"field": name, "n": max_length}
+            if name
             else _("The text is longer than %(n)d characters.") % {"n": max_length}
         )
         raise _refuse("too_long", message, field)
     return text
+
+
+def _named(label: Any) -> str | None:
+    """The field's name beginning a refusal ("The note is longer…"), or None (the message then
+    speaks of "the text"). Only a refusal translates a lazy label: testing a lazy label's truth
+    would look its translation up too, on every call."""
+    if label is None:
+        return None
+    return capfirst(str(label)) or None

@@ -11,7 +11,7 @@ engine computes it, and the per-jurisdiction count rises by the number of journe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -43,15 +43,33 @@ def outcome_refused(n: int, e: DomainError) -> tuple[str, dict[str, Any]]:
     return "rejected", {"row": n, "code": e.code, "reason": e.message, **({"field": field_name} if field_name else {})}
 
 
+@dataclass
+class Prepared:
+    """A batch checked and its rows made ready (``prepare_rows``): what ``write_rows`` writes in one
+    transaction, and the outcome of every row once it is written."""
+
+    outcomes: list[tuple[str, dict[str, Any]]]
+    persons: Any = None  # people.bulk.NewPersons
+    journeys: list[dict[str, Any]] = field(default_factory=list)  # "person_id" is ("new", k) for the k-th new person
+    events: list[dict[str, Any]] = field(default_factory=list)
+    jurisdiction_id: Any = None
+
+
 def declare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]) -> list[tuple[str, dict[str, Any]]]:
     """The outcome of every row, in order: ("taken" | "unchanged" | "rejected", report entry).
     The batch's writes are one transaction; nothing is written for a refused row."""
-    from guomen.people.bulk import persons_insert, persons_of_documents
+    return write_rows(prepare_rows(actor=actor, port_unit=port_unit, label=label, rows=rows))
+
+
+def prepare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]) -> Prepared:
+    """Every row checked, and the rows of the batch's new persons, documents, audit entries, journeys
+    and events computed; the database is only read. ``write_rows`` writes them."""
+    from guomen.people.bulk import persons_of_documents, persons_rows
 
     from .manifest import check_row
     from .services.authority import _act_for, _port_unit
     from .services.beginnings import expected_window
-    from .services.engine import _counts, _new_code, _now, policy_current
+    from .services.engine import _new_code, _now, policy_current
 
     codes = {str(r.rec.get("destination")) for r in rows if r.refused is None and r.rec.get("destination")}
     destinations = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)} if codes else {}
@@ -72,7 +90,7 @@ def declare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]
         except DomainError as e:
             outcomes[i] = outcome_refused(rows[i].n, e)
     if not checked:
-        return [o for o in outcomes if o is not None]
+        return Prepared([o for o in outcomes if o is not None])
 
     known = persons_of_documents(c["lookup"] for _i, c in checked)
     open_by_person: dict[Any, str] = {}  # person → code of the open journey declared here (taken or found)
@@ -131,65 +149,82 @@ def declare_rows(*, actor: Any, port_unit: Unit, label: str, rows: Sequence[Row]
         to_open.append((i, c, person))
         outcomes[i] = ("taken", {"row": n, "journey": code})
 
-    if to_open:
-        policy = policy_current()
-        rules = Rules.model_validate(policy.rules)
+    out = Prepared([o for o in outcomes if o is not None])
+    if not to_open:
+        return out
+    out.persons = persons_rows(actor=actor, unit=port_unit, items=new_items)
+    out.jurisdiction_id = port_unit.jurisdiction_id
+    policy = policy_current()
+    rules = Rules.model_validate(policy.rules)
+    # One time for the batch (one transaction), so the projection of a "declared" event depends
+    # only on the expected arrival and the risk: computed once for each pair in the batch.
+    now, updated = _now(), timezone.now()
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    projected: dict[tuple[str, str], proj.Projection] = {}
+    for i, c, person in to_open:
+        data = {"expected_at": c["expected_at"].isoformat(), "source": f"{label} #{rows[i].n}"[:200]}
+        p = projected.get((data["expected_at"], c["risk"]))
+        if p is None:
+            p = proj.apply(proj.Projection(), proj.Ev(1, EventKind.DECLARED, now, port_unit.pk, data), rules, c["risk"])
+            projected[(data["expected_at"], c["risk"])] = p
+        out.journeys.append(
+            {
+                "code": outcomes[i][1]["journey"],  # type: ignore[index]
+                "person_id": person,
+                "origin": Origin.DECLARATION,
+                "port_id": port_unit.passage_id,
+                "origin_country": c["origin_country"][:3].upper(),
+                "origin_place": c["origin_place"][:120],
+                "destination_id": c["destination"].pk if c["destination"] is not None else None,
+                "risk": c["risk"],
+                "policy_id": policy.pk,
+                "opened_at": now,
+                "state": p.state,
+                "custodian_id": p.custodian_id,
+                "jurisdiction_id": port_unit.jurisdiction_id,
+                "state_since": p.state_since,
+                "due_at": p.due_at,
+                "awaiting": p.awaiting,
+                "last_seq": p.last_seq,
+                "pending_unit_id": p.pending_unit_id,
+                "expected_at": p.expected_at,
+                "room": p.room,
+                "facts": p.facts,
+                "closed_at": p.closed_at,
+                "alert_open": False,
+                "updated_at": updated,
+            }
+        )
+        out.events.append(
+            {
+                "seq": p.last_seq,
+                "kind": EventKind.DECLARED,
+                "occurred_at": now,
+                "actor_id": actor_id,
+                "unit_id": port_unit.pk,
+                "data": data,
+                "journey_opened_at": now,
+            }
+        )
+    return out
+
+
+def write_rows(prepared: Prepared) -> list[tuple[str, dict[str, Any]]]:
+    """Write a prepared batch in one transaction (all of it or, on an error, none); its outcomes.
+    Only writes: it may run on another connection while the next batch is prepared."""
+    from guomen.people.bulk import persons_write
+
+    from .services.engine import _counts
+
+    if prepared.journeys:
         with transaction.atomic():
-            new_ids = persons_insert(actor=actor, unit=port_unit, items=new_items)
-            journeys, events = [], []
-            # One time for the batch (one transaction), so the projection of a "declared" event depends
-            # only on the expected arrival and the risk: computed once for each pair in the batch.
-            now, updated = _now(), timezone.now()
-            projected: dict[tuple[str, str], proj.Projection] = {}
-            for i, c, person in to_open:
-                pid = new_ids[person[1]] if isinstance(person, tuple) else person
-                data = {"expected_at": c["expected_at"].isoformat(), "source": f"{label} #{rows[i].n}"[:200]}
-                p = projected.get((data["expected_at"], c["risk"]))
-                if p is None:
-                    p = proj.apply(proj.Projection(), proj.Ev(1, EventKind.DECLARED, now, port_unit.pk, data), rules, c["risk"])
-                    projected[(data["expected_at"], c["risk"])] = p
-                journeys.append(
-                    {
-                        "code": outcomes[i][1]["journey"],  # type: ignore[index]
-                        "person_id": pid,
-                        "origin": Origin.DECLARATION,
-                        "port_id": port_unit.passage_id,
-                        "origin_country": c["origin_country"][:3].upper(),
-                        "origin_place": c["origin_place"][:120],
-                        "destination_id": c["destination"].pk if c["destination"] is not None else None,
-                        "risk": c["risk"],
-                        "policy_id": policy.pk,
-                        "opened_at": now,
-                        "state": p.state,
-                        "custodian_id": p.custodian_id,
-                        "jurisdiction_id": port_unit.jurisdiction_id,
-                        "state_since": p.state_since,
-                        "due_at": p.due_at,
-                        "awaiting": p.awaiting,
-                        "last_seq": p.last_seq,
-                        "pending_unit_id": p.pending_unit_id,
-                        "expected_at": p.expected_at,
-                        "room": p.room,
-                        "facts": p.facts,
-                        "closed_at": p.closed_at,
-                        "alert_open": False,
-                        "updated_at": updated,
-                    }
-                )
-                events.append(
-                    {
-                        "seq": p.last_seq,
-                        "kind": EventKind.DECLARED,
-                        "occurred_at": now,
-                        "actor_id": actor.pk if getattr(actor, "pk", None) else None,
-                        "unit_id": port_unit.pk,
-                        "data": data,
-                        "journey_opened_at": now,
-                    }
-                )
-            journey_ids = insert_rows(Journey, journeys)
-            for e, jid in zip(events, journey_ids, strict=True):
+            new_ids = persons_write(prepared.persons)
+            for j in prepared.journeys:
+                if isinstance(j["person_id"], tuple):
+                    j["person_id"] = new_ids[j["person_id"][1]]
+            journey_ids = insert_rows(Journey, prepared.journeys)
+            for e, jid in zip(prepared.events, journey_ids, strict=True):
                 e["journey_id"] = jid
-            insert_rows(CustodyEvent, events)
-            _counts(port_unit.jurisdiction_id, State.DECLARED, len(journeys))
-    return [o for o in outcomes if o is not None]
+            insert_rows(CustodyEvent, prepared.events)
+            _counts(prepared.jurisdiction_id, State.DECLARED, len(prepared.journeys))
+    return prepared.outcomes

@@ -3,6 +3,7 @@ with their row number and reason, and importing the same file again changes noth
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -293,40 +294,127 @@ def manifest_import(
     one transaction: a manifest of thousands of rows would hold SQLite's write lock for its whole
     length. Should a batch collide with a concurrent write of the same person, its rows are taken
     again one at a time."""
+    from guomen.lib.bulkinsert import old_objects_frozen
+
+    with old_objects_frozen():
+        return _import(actor, port_unit, file_name, content, source, report)
+
+
+def _import(actor: Any, port_unit: Unit, file_name: str, content: bytes | Path, source: str, report: ImportReport | None) -> ImportReport:
     from .bulk import Row
 
     report = report if report is not None else ImportReport()
     report.rows = _count(file_name, content)
     report.counted()
-    label = (source or file_name)[:120]
     first_row: dict[bytes, int] = {}
     batch: list[Row] = []
-    for n, rec in _records(file_name, content):
-        key = _duplicate_key(rec)
-        refused = None
-        if key is not None and key in first_row:
-            refused = DomainError(
-                "duplicate_row",
-                _("The same document as row %(row)d of this file.") % {"row": first_row[key]},
-                details={"field": "document_number"},
-            )
-        elif key is not None:
-            first_row[key] = n
-        batch.append(Row(n, rec, refused))
-        if len(batch) == BATCH_ROWS:
-            _declare(actor, port_unit, label, batch, report)
-            batch = []
-    if batch:
-        _declare(actor, port_unit, label, batch, report)
+    with _Batches(actor, port_unit, (source or file_name)[:120], report) as batches:
+        for n, rec in _records(file_name, content):
+            key = _duplicate_key(rec)
+            refused = None
+            if key is not None and key in first_row:
+                refused = DomainError(
+                    "duplicate_row",
+                    _("The same document as row %(row)d of this file.") % {"row": first_row[key]},
+                    details={"field": "document_number"},
+                )
+            elif key is not None:
+                first_row[key] = n
+            batch.append(Row(n, rec, refused))
+            if len(batch) == BATCH_ROWS:
+                batches.declare(batch)
+                batch = []
+        if batch:
+            batches.declare(batch)
     return report
 
 
-def _declare(actor: Any, port_unit: Unit, label: str, batch: list[Any], report: ImportReport) -> None:
-    from .bulk import declare_rows, outcome_refused
+def writer_thread() -> bool:
+    """Whether a manifest's batches are written by a second connection in a thread while the next
+    batch is checked: on PostgreSQL (psycopg lets go of the GIL while it waits for the server),
+    outside a transaction (a batch is committed on its own connection, which sees only what is
+    committed), and not with the worker processes (``bulk_pool``, forked: no thread may run then).
+    ``GUOMEN_MANIFEST_WRITER_THREAD`` (on by default) turns it off."""
+    from django.conf import settings
+    from django.db import connection
 
-    try:
-        outcomes = declare_rows(actor=actor, port_unit=port_unit, label=label, rows=batch)
-    except IntegrityError:
+    from . import bulk_pool
+
+    return (
+        settings.GUOMEN_MANIFEST_WRITER_THREAD
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and bulk_pool.processes() < 2
+    )
+
+
+class _Batches:
+    """The batches of one file, declared in order, their outcomes reported in order.
+
+    Without the writer thread each batch is checked then written here. With it, a batch is checked
+    and its rows made ready here (``bulk.prepare_rows``, which only reads), then written in one
+    transaction by the thread on its own connection (``bulk.write_rows``) while the next batch is
+    checked; its outcomes are reported once its transaction has committed, before the next batch
+    goes to the thread. No batch depends on the writes of the one before: a document seen earlier
+    in the file is refused as a duplicate before any check, and a same document the checks tell
+    apart only after normalising (a country's ICAO code) meets the unique keyed hash — the batch
+    fails whole (nothing of it is written) and its rows are taken again one at a time, here, as
+    after any collision. On an error the batch being written is waited for: it is committed
+    whole or not at all."""
+
+    def __init__(self, actor: Any, port_unit: Unit, label: str, report: ImportReport) -> None:
+        self.actor, self.port_unit, self.label, self.report = actor, port_unit, label, report
+        self.pending: tuple[list[Any], Any] | None = None
+        self.pool: Any = None
+        if report.rows > BATCH_ROWS and writer_thread():  # a file of one batch has nothing to overlap
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="manifest-writer")
+
+    def __enter__(self) -> _Batches:
+        return self
+
+    def __exit__(self, exc_type: Any, *_exc: Any) -> None:
+        try:
+            if exc_type is None:
+                self._written()
+            else:  # the batch being written is waited for and, if committed, counted (a background job's progress)
+                with contextlib.suppress(Exception):
+                    self._written()
+        finally:
+            if self.pool is not None:
+                self.pool.submit(_close_connection).result()
+                self.pool.shutdown()
+
+    def declare(self, batch: list[Any]) -> None:
+        from .bulk import declare_rows, prepare_rows, write_rows
+
+        if self.pool is None:
+            try:
+                outcomes = declare_rows(actor=self.actor, port_unit=self.port_unit, label=self.label, rows=batch)
+            except IntegrityError:
+                outcomes = self._one_at_a_time(batch)
+            self._report(batch, outcomes)
+            return
+        prepared = prepare_rows(actor=self.actor, port_unit=self.port_unit, label=self.label, rows=batch)
+        self._written()
+        self.pending = (batch, self.pool.submit(write_rows, prepared))
+
+    def _written(self) -> None:
+        """The outcomes of the batch being written, once it is (or its rows one at a time, after a collision)."""
+        if self.pending is None:
+            return
+        batch, future = self.pending
+        self.pending = None
+        try:
+            outcomes = future.result()
+        except IntegrityError:
+            outcomes = self._one_at_a_time(batch)
+        self._report(batch, outcomes)
+
+    def _one_at_a_time(self, batch: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+        from .bulk import outcome_refused
+
         outcomes = []
         for r in batch:
             if r.refused is not None:
@@ -334,13 +422,24 @@ def _declare(actor: Any, port_unit: Unit, label: str, batch: list[Any], report: 
                 continue
             try:
                 with transaction.atomic():
-                    outcomes.append(import_row(actor, port_unit, r.rec, f"{label} #{r.n}", r.n))
+                    outcomes.append(import_row(self.actor, self.port_unit, r.rec, f"{self.label} #{r.n}", r.n))
             except DomainError as e:
                 outcomes.append(outcome_refused(r.n, e))
-    recs = {r.n: r.rec for r in batch}
-    for outcome, entry in outcomes:
-        report.add(outcome, entry, recs.get(entry.get("row")) if outcome == "rejected" else None)  # as sent, for the correction file
-    report.batch_done()
+        return outcomes
+
+    def _report(self, batch: list[Any], outcomes: list[tuple[str, dict[str, Any]]]) -> None:
+        recs = {r.n: r.rec for r in batch}
+        for outcome, entry in outcomes:
+            # the row as sent, for the correction file
+            self.report.add(outcome, entry, recs.get(entry.get("row")) if outcome == "rejected" else None)
+        self.report.batch_done()
+
+
+def _close_connection() -> None:
+    """In the writer thread, at the end of a file: its own connection (Django's connections are per thread)."""
+    from django.db import connection
+
+    connection.close()
 
 
 def check_row(rec: dict[str, Any], destination_of: Callable[[str], Any], window: tuple[datetime, datetime] | None = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ their audit entries.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -46,23 +47,56 @@ def persons_of_documents(lookups: Iterable[str]) -> dict[str, int]:
 def persons_insert(*, actor: Any, unit: Any, items: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]]) -> list[int]:
     """New persons with their documents, from ``(values, docs)`` checked by ``person_values`` and
     whose documents are not yet registered. Their ids, in order. Call inside a transaction."""
+    return persons_write(persons_rows(actor=actor, unit=unit, items=items))
+
+
+@dataclass
+class NewPersons:
+    """The rows of new persons, their documents and audit entries, made ready before any is written
+    (``persons_rows``); only the ids are missing (``persons_write``)."""
+
+    actor_id: Any = None
+    persons: list[dict[str, Any]] = field(default_factory=list)
+    docs: list[list[dict[str, Any]]] = field(default_factory=list)  # each person's documents
+    person_changes: list[dict[str, Any]] = field(default_factory=list)
+    doc_changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def persons_rows(*, actor: Any, unit: Any, items: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]]) -> NewPersons:
+    """What ``persons_insert`` writes, computed (search text, numbers sealed and hashed, audit changes)
+    without writing anything: the permission is checked here, before any write."""
+    out = NewPersons(actor_id=getattr(actor, "pk", None))
     if not items:
-        return []
+        return out
     Scope.of(actor).require_act_for(unit)
-    persons = [
-        {
+    for values, ds in items:
+        person = {
             **values,
             "registered_by_id": unit.pk,
             # computed already where the checks ran in worker processes (``loop.bulk_pool``)
             "name_search": values.get("name_search") or search_text(values["name_native"], values["name_latin"]),
         }
-        for values, _docs in items
-    ]
-    ids = insert_rows(Person, persons)
-    docs = [document_row(pid, d) for pid, (_values, ds) in zip(ids, items, strict=True) for d in ds]
+        out.persons.append(person)
+        out.person_changes.append(_person_changes(person))
+        docs = [document_row(None, d) for d in ds]
+        out.docs.append(docs)
+        out.doc_changes.extend(_document_changes(d) for d in docs)
+    return out
+
+
+def persons_write(new: NewPersons) -> list[int]:
+    """Write what ``persons_rows`` made ready; the persons' ids, in order. Call inside a transaction."""
+    if not new.persons:
+        return []
+    ids = insert_rows(Person, new.persons)
+    docs = []
+    for pid, ds in zip(ids, new.docs, strict=True):
+        for d in ds:
+            d["person_id"] = pid
+            docs.append(d)
     doc_ids = insert_rows(IdentityDocument, docs)
-    _audit(actor, Person, ids, [_person_changes(p) for p in persons], [p["name_native"] for p in persons])
-    _audit(actor, IdentityDocument, doc_ids, [_document_changes(d) for d in docs], [f"••••{d['last4']}" for d in docs])
+    _audit(new.actor_id, Person, ids, new.person_changes, [p["name_native"] for p in new.persons])
+    _audit(new.actor_id, IdentityDocument, doc_ids, new.doc_changes, [f"••••{d['last4']}" for d in docs])
     return ids
 
 
@@ -74,12 +108,11 @@ def _document_changes(d: dict[str, Any]) -> dict[str, list[str]]:
     return {f: ["None", str(d[f])] for f in ("kind", "issuing_country", "last4", "valid_until") if d.get(f) not in (None, "")}
 
 
-def _audit(actor: Any, model: type, ids: list[int], changes: list[dict[str, Any]], reprs: list[str]) -> None:
+def _audit(actor_id: Any, model: type, ids: list[int], changes: list[dict[str, Any]], reprs: list[str]) -> None:
     """One "create" entry of the audit log per new row, as a save would have written."""
     from auditlog.models import LogEntry
 
     ct = ContentType.objects.get_for_model(model)
-    actor_id = getattr(actor, "pk", None)
     insert_rows(
         LogEntry,
         [

@@ -10,7 +10,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
+from pypinyin.converter import UltimateConverter
+from pypinyin.core import Pinyin
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -29,10 +30,22 @@ def has_han(text: str) -> bool:
     return bool(_HAN.search(text))
 
 
+# What ``pypinyin.lazy_pinyin`` builds on each call (no "ü", no tone sandhi), built once.
+_PINYIN = Pinyin(UltimateConverter())
+
+
+@lru_cache(maxsize=65536)
+def _piece_syllables(piece: str) -> tuple[str, ...]:
+    """The syllables of one piece of a name as pypinyin cuts it (a word of its dictionary, or one
+    character): converted alone, a piece gives what it gives inside the name — pypinyin converts
+    each piece on its own, and cuts a piece alone into itself. Pieces repeat far more than names."""
+    return tuple(_PINYIN.lazy_pinyin(piece, errors="ignore"))
+
+
 @lru_cache(maxsize=65536)
 def _pinyin_forms(name_native: str) -> tuple[str, ...]:
     """Full pinyin and initials of a name in Han characters (names repeat: each is converted once)."""
-    syllables = [fold(s) for s in lazy_pinyin(name_native, errors="ignore")]
+    syllables = [fold(s) for piece in _PINYIN.seg(name_native) for s in _piece_syllables(piece)]
     syllables = [s for s in syllables if s]
     if not syllables:
         return ()

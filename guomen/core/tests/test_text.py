@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 
 from guomen.duty.models import IncidentKind
 from guomen.lib.errors import DomainError
@@ -41,6 +43,34 @@ def test_required_and_too_long_name_the_field():
     e = _refusal(clean_text, "abcdef", "title", max_length=5)
     assert (e.code, e.details) == ("too_long", {"field": "title"})
     assert clean_text("abcde", "title", max_length=5) == "abcde"
+
+
+def test_a_lazy_label_is_translated_only_when_a_refusal_names_it():
+    # A manifest of 100,000 rows cleans a million values: looking the label's translation up for
+    # each fine value cost a fifth of the import.
+    looked_up: list[str] = []
+
+    def note() -> str:
+        looked_up.append(translation.get_language())
+        return gettext("the note")
+
+    label = lazy(note, str)()
+    with translation.override("zh-hans"):
+        assert clean_text("  路过 瑞丽 ", "note", max_length=20, required=True, label=label) == "路过 瑞丽"
+        assert clean_text("", "note", max_length=20, label=label) == ""
+        assert looked_up == []
+        e = _refusal(clean_text, "", "note", max_length=20, required=True, label=label)
+    assert looked_up == ["zh-hans"]
+    assert e.message == gettext_in("zh-hans", "%(field)s is required.") % {"field": gettext_in("zh-hans", "the note")}
+    with translation.override("en"):
+        assert _refusal(clean_text, "x" * 21, "note", max_length=20, label=label).message == "The note is longer than 20 characters."
+        assert _refusal(clean_text, "a\u202e", "note", max_length=20, label=label).message.startswith("The note contains an invisible")
+        assert _refusal(clean_text, "", "note", max_length=20, required=True, label="").message == "This field is required."
+
+
+def gettext_in(language: str, message: str) -> str:
+    with translation.override(language):
+        return gettext(message)
 
 
 def test_the_messages_are_in_the_users_language():

@@ -211,3 +211,31 @@ def test_a_row_colliding_with_a_stored_one_is_refused_by_the_database_as_by_the_
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows(IdentityDocument, [values])
     assert IdentityDocument.objects.filter(lookup=doc.lookup).count() == 1
+
+
+def test_rows_that_give_different_fields_get_the_defaults_of_those_they_leave_out():
+    """``insert_rows`` takes a batch whose rows give the same fields in one go; a row that gives
+    more or fewer gets the defaults of the others, as a save would."""
+    import datetime as dt
+
+    from guomen.lib.bulkinsert import insert_rows
+    from guomen.people.models import Person
+
+    unit = u("port-mohan")
+    given = {"name_latin": "", "phone": "", "registered_by_id": unit.pk}
+    with transaction.atomic():
+        ids = insert_rows(
+            Person,
+            [
+                {**given, "name_native": "甲", "name_search": "甲 jia", "nationality": "CHN"},
+                {**given, "name_native": "乙", "name_search": "乙 yi", "nationality": "LAO", "sex": "F", "birth_date": dt.date(1990, 1, 2)},
+                {**given, "name_native": "丙", "name_search": "丙 bing", "nationality": "MMR"},
+            ],
+        )
+    people = [Person.objects.get(pk=i) for i in ids]
+    assert [(p.name_native, p.sex, p.birth_date, p.category) for p in people] == [
+        ("甲", "X", None, "traveller"),
+        ("乙", "F", dt.date(1990, 1, 2), "traveller"),
+        ("丙", "X", None, "traveller"),
+    ]
+    assert len({p.public_id for p in people}) == 3 and all(p.created_at is not None for p in people)
