@@ -1,0 +1,156 @@
+"""Querysets built and compiled once, run many times with the values that change per call.
+
+A page that reads the same figures on every request (the command dashboard) spends most of its
+time building and compiling the querysets — the database answers in a fraction of that. Here a
+queryset is built once for a key (what fixes its shape and every value baked into it: a
+jurisdiction path, the units a user reaches), with a :class:`Slot` wherever a value changes from
+call to call (now, today, an id); its SQL is kept and each call only binds the slots' values.
+
+Only SQL text is kept, never a row read: what a call returns is read at that call. The key must
+name everything the builder reads to make its queryset — a builder that reads rows from the
+database while building would bake data into the SQL and must not be used here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import BigIntegerField, Expression, Field, IntegerField, QuerySet, Subquery, Value
+
+LIMIT = 512  # statements kept per process (one per jurisdiction and reach looked at, a few each)
+
+
+@dataclass(frozen=True)
+class _Marker:
+    name: str
+    field: Field
+
+
+class Slot(Expression):
+    """A value given when the statement runs (``Statement.rows(name=value)``), not when it is built."""
+
+    def __init__(self, name: str, output_field: Field) -> None:
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return "%s", [_Marker(self.name, self.output_field)]
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        return (type(self), self.name, type(self.output_field))
+
+    def __repr__(self) -> str:
+        return f"Slot({self.name!r})"
+
+
+@dataclass(frozen=True)
+class Statement:
+    model: Any
+    sql: str
+    params: tuple[Any, ...]
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+    extra: Any = None  # what the builder gave beside its queryset (e.g. what each column means)
+
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows, read now from the database a read of ``model`` goes to, with the slots bound to ``values``."""
+        connection = connections[router.db_for_read(self.model)]
+        params = [p.field.get_db_prep_value(values[p.name], connection) if isinstance(p, _Marker) else p for p in self.params]
+        with connection.cursor() as cur:
+            cur.execute(self.sql, params)
+            rows = cur.fetchall()
+        if not self.converters:
+            return rows
+        out = []
+        for row in rows:
+            row = list(row)
+            for pos, funcs, expression in self.converters:
+                for convert in funcs:
+                    row[pos] = convert(row[pos], expression, connection)
+            out.append(tuple(row))
+        return out
+
+    def dicts(self, columns: list[str], **values: Any) -> list[dict[str, Any]]:
+        return [dict(zip(columns, r, strict=True)) for r in self.rows(**values)]
+
+
+_kept: OrderedDict[Hashable, Statement] = OrderedDict()
+_lock = threading.Lock()
+
+
+def compile_queryset(qs: QuerySet, extra: Any = None) -> Statement:
+    """The SQL of ``qs`` (a ``values()``/``values_list()`` queryset), its parameters and the
+    converters Django applies to its columns on this database."""
+    compiler = qs.query.get_compiler(using=qs.db)
+    sql, params = compiler.as_sql()
+    fields = [s[0] for s in compiler.select[: compiler.col_count]]
+    converters = compiler.get_converters(fields)
+    return Statement(
+        model=qs.model,
+        sql=sql,
+        params=tuple(params),
+        converters=tuple((pos, tuple(funcs), expression) for pos, (funcs, expression) in converters.items()),
+        extra=extra,
+    )
+
+
+def statement(key: Hashable, build: Callable[[], QuerySet | tuple[QuerySet, Any]]) -> Statement:
+    """The statement kept for ``key`` on this kind of database, built with ``build`` the first time
+    (a queryset, or a queryset and whatever the caller wants kept beside it as ``extra``)."""
+    full = (connections["default"].vendor, key)
+    with _lock:
+        found = _kept.get(full)
+        if found is not None:
+            _kept.move_to_end(full)
+            return found
+    built = build()
+    made = compile_queryset(*built) if isinstance(built, tuple) else compile_queryset(built)
+    with _lock:
+        _kept[full] = made
+        while len(_kept) > LIMIT:
+            _kept.popitem(last=False)
+    return made
+
+
+# --- several aggregates of several querysets in one statement ------------------------------------
+Part = tuple[QuerySet, dict[str, Any]]  # rows, and the aggregates to read of them
+
+
+def together(anchor_model: Any, parts: dict[str, Part]) -> tuple[QuerySet, list[tuple[str, str]]]:
+    """One row holding every part's aggregates, and the (part, aggregate) that each column is: each
+    aggregate is a scalar subquery of one row (a constant group), selected from the row of
+    ``anchor_model`` whose id is given as the slot ``anchor``. The same values as ``qs.aggregate(**aggregates)``
+    of each part, without a round trip per figure — but a part with several aggregates is
+    scanned once for each: for small tables only."""
+    columns: dict[str, Subquery] = {}
+    names: list[tuple[str, str]] = []
+    for name, (qs, aggregates) in parts.items():
+        for key, agg in aggregates.items():
+            one_group = qs.order_by().annotate(_one=Value(1, IntegerField())).values("_one")
+            columns[f"c{len(names)}"] = Subquery(one_group.annotate(v=agg).values("v"))
+            names.append((name, key))
+    anchor = anchor_model.objects.filter(pk=Slot("anchor", BigIntegerField())).order_by()
+    return anchor.annotate(**columns).values_list(*columns), names
+
+
+def read_together(key: Hashable, anchor_model: Any, parts: Callable[[], dict[str, Part]], **values: Any) -> dict[str, dict[str, Any]]:
+    """``{part: {aggregate: value}}`` of the ``parts`` in one statement, built and compiled once for
+    ``key`` (which names everything the parts' querysets are built from, but the slots), read with
+    the slots bound to ``values``."""
+    made = statement(key, lambda: together(anchor_model, parts()))
+    (row,) = made.rows(**values)
+    out: dict[str, dict[str, Any]] = {}
+    for (name, agg), value in zip(made.extra, row, strict=True):
+        out.setdefault(name, {})[agg] = value
+    return out
+
+
+def forget() -> None:
+    """Drop every kept statement (tests that change what a builder's constants mean)."""
+    with _lock:
+        _kept.clear()
