@@ -60,6 +60,9 @@ def arrivals_by_unit(ids: QuerySet[Jurisdiction], day: date) -> dict[int, int]:
     return {r["unit_id"]: r["total"] for r in rows if r["total"]}
 
 
+_PORT_COLUMNS = ("id", "code", "name_zh", "name_en")
+
+
 def arrivals_by_port(node: Jurisdiction, day: date) -> list[dict[str, Any]]:
     """Arrivals on the local ``day`` at each port of ``node``'s subtree (those at no port summed
     apart): the rows of ``arrivals_by_unit``, summed by the receiving unit's passage in one read."""
@@ -74,7 +77,7 @@ def arrivals_by_port(node: Jurisdiction, day: date) -> list[dict[str, Any]]:
         )
 
     def ports() -> QuerySet:
-        return _ports(node).values_list("id", "code", "name_zh", "name_en")
+        return _ports(node).values_list(*_PORT_COLUMNS)
 
     per_port: dict[int | None, int] = {
         pk: total for pk, total in statement(("command.arrivals", node.path), arrived).rows(day=day) if total
@@ -83,7 +86,8 @@ def arrivals_by_port(node: Jurisdiction, day: date) -> list[dict[str, Any]]:
         Passage(id=pk, code=code, name_zh=zh, name_en=en) for pk, code, zh, en in statement(("command.ports", node.path), ports).rows()
     ]
     out = [{"port": p, "code": p.code, "name": p.name, "n": per_port.get(p.pk, 0)} for p in found]
-    other = sum(n for pk, n in per_port.items() if pk not in {p.pk for p in found})
+    at_ports = {p.pk for p in found}
+    other = sum(n for pk, n in per_port.items() if pk not in at_ports)
     if other:
         out.append({"port": None, "code": "", "name": _("Other units"), "n": other})
     return out
@@ -267,13 +271,14 @@ def _reach(scope: Scope) -> tuple[Any, ...]:
     return (scope.user_id is None, scope.everything, scope.subtree_paths, tuple(sorted(scope.unit_ids)))
 
 
-def _open_alerts(scope: Scope, node: Jurisdiction) -> Part:
-    """The open alerts of ``alerts_by_level`` (the list's own query), counted by level in one part."""
+def _alerts_by_level(scope: Scope, node: Jurisdiction) -> dict[int, int]:
+    """``alerts_by_level``, its statement built once per jurisdiction and reach."""
     from guomen.alerts import queries as alert_queries
-    from guomen.alerts.models import AlertLevel
 
-    qs = alert_queries.within(scope, node.path)
-    return qs, {str(lvl): Count("id", filter=Q(level=lvl)) for lvl in AlertLevel.values}
+    made = statement(
+        ("command.alerts", node.path, _reach(scope)), lambda: alert_queries.level_counts(alert_queries.within(scope, node.path))
+    )
+    return alert_queries.by_level(None, made.rows())
 
 
 def _single_figures(scope: Scope, node: Jurisdiction) -> dict[str, Part]:
@@ -286,7 +291,6 @@ def _single_figures(scope: Scope, node: Jurisdiction) -> dict[str, Part]:
         "positives": _positives(ids, day),
         "segments": _segments(node),
         "dispatch": _dispatch(ids, now),
-        "alerts": _open_alerts(scope, node),
         **_duty_open(node),
         **_reports(node, day),
     }
@@ -325,7 +329,7 @@ def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) 
     read = prepared.read_together(
         ("command.figures", node.path, _reach(scope)), Jurisdiction, lambda: _single_figures(scope, node), anchor=node.pk, now=now, day=day
     )
-    alerts = {int(lvl): n or 0 for lvl, n in read["alerts"].items()}
+    alerts = _alerts_by_level(scope, node)
     # Apart: its two aggregates share one pass over the waiting journeys, which can be many.
     ages = _waiting_handovers(node, now)
     children = [
