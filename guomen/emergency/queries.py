@@ -158,7 +158,9 @@ def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | No
         ("emergency.readiness", *key), get_user_model(), lambda: _readiness_counts(scope, node), anchor=scope.user_id, today=today
     )
     since_slot = Slot("since", DateTimeField())
-    drilled = prepared.statement(("emergency.drills", *key), lambda: _drills(scope, node, since_slot).values_list("jurisdiction__path"))
+    drilled = prepared.statement(
+        ("emergency.drills", *key), lambda: _drills(scope, node, since_slot).order_by().values_list("jurisdiction__path")
+    )
     drill_paths = [path for (path,) in drilled.rows(since=since)]
     per_county: dict[str, int] = {}
     if drill_paths:
@@ -174,7 +176,7 @@ def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | No
     def steps_done() -> QuerySet:
         drills = _drills(scope, node, since_slot) if node is not None else activations(scope).filter(exercise=True)
         done = ActivationStep.objects.filter(activation__in=drills.values("pk"), done_at__isnull=False)
-        return done.values_list("step__kind", "done_at", "activation__started_at", "step__target_minutes")
+        return done.order_by().values_list("step__kind", "done_at", "activation__started_at", "step__target_minutes")
 
     taken: dict[str, list[float]] = {}
     targets: dict[str, list[int]] = {}
@@ -259,7 +261,11 @@ def plan_states(scope: Scope, node: Jurisdiction | None = None, now: datetime | 
     versions: dict[int, list[tuple[int, Any, Any]]] = {}
     in_reach = prepared.statement(
         ("emergency.plan_versions", *key),
-        lambda: PlanVersion.objects.filter(plan__in=of_plan().values("pk")).values_list("plan_id", "number", "approved_at", "review_due"),
+        lambda: (
+            PlanVersion.objects.filter(plan__in=of_plan().values("pk"))
+            .order_by()
+            .values_list("plan_id", "number", "approved_at", "review_due")
+        ),
     )
     for plan_id, number, approved_at, review_due in in_reach.rows():
         versions.setdefault(plan_id, []).append((number, approved_at, review_due))

@@ -117,6 +117,20 @@ def statement(key: Hashable, build: Callable[[], QuerySet | tuple[QuerySet, Any]
     return made
 
 
+def instances(key: Hashable, build: Callable[[], QuerySet]) -> list[Any]:
+    """The model instances of the queryset ``build`` gives (every concrete field read, as a plain
+    queryset would), its statement built once for ``key``."""
+    made = statement(key, lambda: _all_columns(build()))
+    model, columns = made.model, made.extra
+    alias = router.db_for_read(model)
+    return [model.from_db(alias, columns, row) for row in made.rows()]
+
+
+def _all_columns(qs: QuerySet) -> tuple[QuerySet, list[str]]:
+    columns = [f.attname for f in qs.model._meta.concrete_fields]
+    return qs.values_list(*columns), columns
+
+
 # --- several aggregates of several querysets in one statement ------------------------------------
 Part = tuple[QuerySet, dict[str, Any]]  # rows, and the aggregates to read of them
 

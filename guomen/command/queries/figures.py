@@ -112,7 +112,7 @@ def _handovers(ids: QuerySet[Jurisdiction], now: datetime) -> Part:
     from guomen.loop.models import Journey, State
 
     waiting = Journey.objects.filter(state=State.HANDOVER_OFFERED, jurisdiction_id__in=ids)
-    return waiting, {"oldest": Min("state_since"), "overdue": Count("id", filter=Q(due_at__lt=now))}
+    return waiting, {"oldest": Min("state_since"), "overdue": Count("due_at", filter=Q(due_at__lt=now))}
 
 
 def handover_ages(ids: QuerySet[Jurisdiction], now: datetime) -> dict[str, Any]:
