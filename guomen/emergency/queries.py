@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import router
 from django.db.models import Count, DateField, DateTimeField, F, OuterRef, Q, QuerySet, Subquery
 
@@ -154,9 +153,7 @@ def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | No
     if scope.user_id is None:
         return {**dict.fromkeys(("plans_review_overdue", "drills_quarter", "improvements_open"), 0), **_NO_DRILLS}
     key = _reach_key(scope, node)
-    counts = prepared.read_together(
-        ("emergency.readiness", *key), get_user_model(), lambda: _readiness_counts(scope, node), anchor=scope.user_id, today=today
-    )
+    counts = prepared.read_together(("emergency.readiness", *key), lambda: _readiness_counts(scope, node), today=today)
     since_slot = Slot("since", DateTimeField())
     drilled = prepared.statement(
         ("emergency.drills", *key), lambda: _drills(scope, node, since_slot).order_by().values_list("jurisdiction__path")

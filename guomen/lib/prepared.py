@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import BigIntegerField, Expression, Field, IntegerField, QuerySet, Subquery, Value
+from django.db.models import Expression, Field, QuerySet
 
 LIMIT = 512  # statements kept per process (one per jurisdiction and reach looked at, a few each)
 
@@ -99,7 +99,7 @@ def compile_queryset(qs: QuerySet, extra: Any = None) -> Statement:
     )
 
 
-def statement(key: Hashable, build: Callable[[], QuerySet | tuple[QuerySet, Any]]) -> Statement:
+def statement(key: Hashable, build: Callable[[], QuerySet | tuple[QuerySet, Any] | Statement]) -> Statement:
     """The statement kept for ``key`` on this kind of database, built with ``build`` the first time
     (a queryset, or a queryset and whatever the caller wants kept beside it as ``extra``)."""
     full = (connections["default"].vendor, key)
@@ -109,7 +109,7 @@ def statement(key: Hashable, build: Callable[[], QuerySet | tuple[QuerySet, Any]
             _kept.move_to_end(full)
             return found
     built = build()
-    made = compile_queryset(*built) if isinstance(built, tuple) else compile_queryset(built)
+    made = built if isinstance(built, Statement) else compile_queryset(*built) if isinstance(built, tuple) else compile_queryset(built)
     with _lock:
         _kept[full] = made
         while len(_kept) > LIMIT:
@@ -135,28 +135,52 @@ def _all_columns(qs: QuerySet) -> tuple[QuerySet, list[str]]:
 Part = tuple[QuerySet, dict[str, Any]]  # rows, and the aggregates to read of them
 
 
-def together(anchor_model: Any, parts: dict[str, Part]) -> tuple[QuerySet, list[tuple[str, str]]]:
-    """One row holding every part's aggregates, and the (part, aggregate) that each column is: each
-    aggregate is a scalar subquery of one row (a constant group), selected from the row of
-    ``anchor_model`` whose id is given as the slot ``anchor``. The same values as ``qs.aggregate(**aggregates)``
-    of each part, without a round trip per figure — but a part with several aggregates is
-    scanned once for each: for small tables only."""
-    columns: dict[str, Subquery] = {}
+def _aggregate(qs: QuerySet, aggregates: dict[str, Any]) -> tuple[str, list[Any], list[Any], list[Any]]:
+    """The SQL of ``qs.aggregate(**aggregates)`` — one row, whatever the rows — not run: its
+    parameters, and the converters and expression of each column."""
+    query = qs.query.chain()
+    query.clear_ordering(force=True)
+    query.default_cols = False
+    query.select_related = False
+    query.select = ()
+    query.group_by = None
+    query.set_annotation_mask(())
+    for alias, agg in aggregates.items():
+        query.add_annotation(agg, alias, select=True)
+    compiler = query.get_compiler(using=qs.db)
+    sql, params = compiler.as_sql()
+    fields = [s[0] for s in compiler.select[: compiler.col_count]]
+    converters = compiler.get_converters(fields)
+    return sql, list(params), [converters.get(i, ((), None)) for i in range(len(fields))], fields
+
+
+def together(parts: dict[str, Part]) -> Statement:
+    """One row holding every part's aggregates (``extra``: the (part, aggregate) each column is):
+    each part's ``aggregate()`` as a one-row derived table, all of them joined. The same values as
+    ``qs.aggregate(**aggregates)`` of each part, each part scanned once, in one round trip."""
+    sqls: list[str] = []
+    params: list[Any] = []
+    converters: list[tuple[int, tuple[Callable[..., Any], ...], Any]] = []
     names: list[tuple[str, str]] = []
-    for name, (qs, aggregates) in parts.items():
-        for key, agg in aggregates.items():
-            one_group = qs.order_by().annotate(_one=Value(1, IntegerField())).values("_one")
-            columns[f"c{len(names)}"] = Subquery(one_group.annotate(v=agg).values("v"))
-            names.append((name, key))
-    anchor = anchor_model.objects.filter(pk=Slot("anchor", BigIntegerField())).order_by()
-    return anchor.annotate(**columns).values_list(*columns), names
+    for i, (name, (qs, aggregates)) in enumerate(parts.items()):
+        aliases = {f"c{len(names) + j}": agg for j, agg in enumerate(aggregates.values())}
+        sql, part_params, part_converters, _fields = _aggregate(qs, aliases)
+        for j, (funcs, expression) in enumerate(part_converters):
+            if funcs:
+                converters.append((len(names) + j, tuple(funcs), expression))
+        names.extend((name, key) for key in aggregates)
+        sqls.append(f"({sql}) AS p{i}")
+        params.extend(part_params)
+    model = next(iter(parts.values()))[0].model
+    sql = "SELECT * FROM " + " CROSS JOIN ".join(sqls)  # noqa: S608 - each part's SQL as Django compiled it
+    return Statement(model=model, sql=sql, params=tuple(params), converters=tuple(converters), extra=names)
 
 
-def read_together(key: Hashable, anchor_model: Any, parts: Callable[[], dict[str, Part]], **values: Any) -> dict[str, dict[str, Any]]:
-    """``{part: {aggregate: value}}`` of the ``parts`` in one statement, built and compiled once for
-    ``key`` (which names everything the parts' querysets are built from, but the slots), read with
-    the slots bound to ``values``."""
-    made = statement(key, lambda: together(anchor_model, parts()))
+def read_together(key: Hashable, parts: Callable[[], dict[str, Part]], **values: Any) -> dict[str, dict[str, Any]]:
+    """``{part: {aggregate: value}}`` of the ``parts`` in one statement, built once for ``key``
+    (which names everything the parts' querysets are built from, but the slots), read with the
+    slots bound to ``values``."""
+    made = statement(key, lambda: together(parts()))
     (row,) = made.rows(**values)
     out: dict[str, dict[str, Any]] = {}
     for (name, agg), value in zip(made.extra, row, strict=True):

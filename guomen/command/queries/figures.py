@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, DateField, DateTimeField, IntegerField, Min, Q, QuerySet, Sum, Value
+from django.db.models import Count, DateField, DateTimeField, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from guomen.duty.models import DutyTask, Incident, IncidentStatus, TaskStatus
@@ -271,22 +271,22 @@ def _reach(scope: Scope) -> tuple[Any, ...]:
     return (scope.user_id is None, scope.everything, scope.subtree_paths, tuple(sorted(scope.unit_ids)))
 
 
-def _alerts_by_level(scope: Scope, node: Jurisdiction) -> dict[int, int]:
-    """``alerts_by_level``, its statement built once per jurisdiction and reach."""
+def _open_alerts(scope: Scope, node: Jurisdiction) -> Part:
+    """The open alerts of ``alerts_by_level`` (the list's own query), counted by level in one pass."""
     from guomen.alerts import queries as alert_queries
+    from guomen.alerts.models import AlertLevel
 
-    made = statement(
-        ("command.alerts", node.path, _reach(scope)), lambda: alert_queries.level_counts(alert_queries.within(scope, node.path))
-    )
-    return alert_queries.by_level(None, made.rows())
+    return alert_queries.within(scope, node.path), {str(lvl): Count("id", filter=Q(level=lvl)) for lvl in AlertLevel.values}
 
 
 def _single_figures(scope: Scope, node: Jurisdiction) -> dict[str, Part]:
-    """The single-valued figures, each over a few hundred rows at most, with the request's time and
-    local day as slots: read together in one statement, built once per jurisdiction and reach."""
+    """The single-valued figures with the request's time and local day as slots: read together in
+    one statement (each part's rows once), built once per jurisdiction and reach."""
     ids = subtree_ids(node)
     now, day = Slot("now", DateTimeField()), Slot("day", DateField())
     return {
+        "alerts": _open_alerts(scope, node),
+        "handovers": _handovers(ids, now),
         "capacity": _capacity(node),
         "positives": _positives(ids, day),
         "segments": _segments(node),
@@ -294,18 +294,6 @@ def _single_figures(scope: Scope, node: Jurisdiction) -> dict[str, Part]:
         **_duty_open(node),
         **_reports(node, day),
     }
-
-
-def _waiting_handovers(node: Jurisdiction, now: datetime) -> dict[str, Any]:
-    """``handover_ages`` of ``node``'s subtree, its statement built once per jurisdiction."""
-
-    def build() -> QuerySet:
-        qs, aggs = _handovers(subtree_ids(node), Slot("now", DateTimeField()))
-        return qs.order_by().annotate(_one=Value(1, IntegerField())).values("_one").annotate(**aggs).values_list(*aggs)
-
-    rows = statement(("command.handovers", node.path), build).rows(now=now)
-    oldest, overdue = rows[0] if rows else (None, 0)
-    return _handover_ages({"oldest": oldest, "overdue": overdue}, now)
 
 
 def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) -> Dashboard:
@@ -326,12 +314,9 @@ def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) 
     states = {s: sum(by_path[p][s] for p in by_path) for s in State.values}
     arrivals = arrivals_by_port(node, day)
     # The other single-valued figures in one statement, built once for the node and the reach.
-    read = prepared.read_together(
-        ("command.figures", node.path, _reach(scope)), Jurisdiction, lambda: _single_figures(scope, node), anchor=node.pk, now=now, day=day
-    )
-    alerts = _alerts_by_level(scope, node)
-    # Apart: its two aggregates share one pass over the waiting journeys, which can be many.
-    ages = _waiting_handovers(node, now)
+    read = prepared.read_together(("command.figures", node.path, _reach(scope)), lambda: _single_figures(scope, node), now=now, day=day)
+    alerts = {int(lvl): n or 0 for lvl, n in read["alerts"].items()}
+    ages = _handover_ages(read["handovers"], now)
     children = [
         {
             "node": c,
