@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import router
 from django.db.models import Count, DateField, DateTimeField, F, OuterRef, Q, QuerySet, Subquery
 
 from guomen.command.models import OPEN_TASK_STATES
@@ -266,10 +265,9 @@ def plan_states(scope: Scope, node: Jurisdiction | None = None, now: datetime | 
     )
     for plan_id, number, approved_at, review_due in in_reach.rows():
         versions.setdefault(plan_id, []).append((number, approved_at, review_due))
-    alias = router.db_for_read(Plan)
     out = []
     for row in rows:
-        plan = Plan.from_db(alias, _PLAN_COLUMNS, row[:4])
+        plan = prepared.instance(Plan, _PLAN_COLUMNS, row[:4])
         drill_id, drill_public_id, drill_started_at, open_items, steps, on_time = row[4:]
         mine = sorted(versions.get(plan.pk, []), key=lambda v: v[0])
         approved = [v for v in mine if v[1] is not None]
@@ -281,7 +279,9 @@ def plan_states(scope: Scope, node: Jurisdiction | None = None, now: datetime | 
                 drafts=sum(1 for v in mine if v[1] is None and (current is None or v[0] > current[0])),
                 review_due=current[2] if current else None,
                 review_overdue=bool(current and current[2] < today),
-                last_drill=Activation.from_db(alias, _DRILL_COLUMNS, (drill_id, drill_public_id, drill_started_at)) if drill_id else None,
+                last_drill=prepared.instance(Activation, _DRILL_COLUMNS, (drill_id, drill_public_id, drill_started_at))
+                if drill_id
+                else None,
                 last_drill_on_time=(on_time or 0, steps or 0) if drill_id else None,
                 improvements_open=open_items or 0,
             )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import router
 from django.db.models import Count, Min, Q, QuerySet
 
 from guomen.lib import clock, prepared
@@ -69,8 +68,7 @@ def health(partners: list[int] | None = None) -> list[dict[str, Any]]:
     now = clock.now()
     if partners is None:
         made = prepared.statement(("exchange.health",), lambda: _health_rows().values_list(*_HEALTH_COLUMNS, "queued", "oldest", "refused"))
-        alias = router.db_for_read(Partner)
-        rows = [(Partner.from_db(alias, _HEALTH_COLUMNS, r[:4]), *r[4:]) for r in made.rows()]
+        rows = [(prepared.instance(Partner, _HEALTH_COLUMNS, r[:4]), *r[4:]) for r in made.rows()]
     else:
         rows = [(p, p.queued, p.oldest, p.refused) for p in _health_rows(partners)]
     out = []

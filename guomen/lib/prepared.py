@@ -126,6 +126,14 @@ def instances(key: Hashable, build: Callable[[], QuerySet]) -> list[Any]:
     return [model.from_db(alias, columns, row) for row in made.rows()]
 
 
+def instance(model: Any, columns: tuple[str, ...] | list[str], values: tuple[Any, ...] | list[Any]) -> Any:
+    """An instance of ``model`` read from the database a read of it goes to, with the ``columns``
+    (attribute names, in any order) set to ``values`` and every other field deferred."""
+    given = dict(zip(columns, values, strict=True))
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in given]
+    return model.from_db(router.db_for_read(model), names, [given[n] for n in names])
+
+
 def _all_columns(qs: QuerySet) -> tuple[QuerySet, list[str]]:
     columns = [f.attname for f in qs.model._meta.concrete_fields]
     return qs.values_list(*columns), columns

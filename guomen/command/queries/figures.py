@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, DateField, DateTimeField, Min, Q, QuerySet, Sum
+from django.db.models import Count, DateField, DateTimeField, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from guomen.duty.models import DutyTask, Incident, IncidentStatus, TaskStatus
@@ -63,34 +63,50 @@ def arrivals_by_unit(ids: QuerySet[Jurisdiction], day: date) -> dict[int, int]:
 _PORT_COLUMNS = ("id", "code", "name_zh", "name_en")
 
 
-def arrivals_by_port(node: Jurisdiction, day: date) -> list[dict[str, Any]]:
-    """Arrivals on the local ``day`` at each port of ``node``'s subtree (those at no port summed
-    apart): the rows of ``arrivals_by_unit``, summed by the receiving unit's passage in one read."""
+def _arrived(ids: QuerySet[Jurisdiction], day: Any) -> QuerySet:
+    """The daily counters of arrivals on ``day`` at units in the jurisdictions ``ids`` (those of ``arrivals_by_unit``)."""
     from guomen.loop.models import DailyCount
 
-    def arrived() -> QuerySet:
-        return (
-            DailyCount.objects.filter(what=DailyCount.ARRIVED, day=Slot("day", DateField()), unit__jurisdiction_id__in=subtree_ids(node))
-            .values_list("unit__passage_id")
+    return DailyCount.objects.filter(what=DailyCount.ARRIVED, day=day, unit__jurisdiction_id__in=ids)
+
+
+def _other_arrivals(node: Jurisdiction, ids: QuerySet[Jurisdiction], day: Any) -> Part:
+    """Of those, the arrivals at units that are at none of the node's ports."""
+    return _arrived(ids, day).exclude(unit__passage__in=_ports(node).values("pk")), {"n": Sum("n")}
+
+
+def _port_arrivals(node: Jurisdiction) -> list[Passage | int]:
+    """Each port of ``node``'s subtree (by code) with its arrivals on the slot ``day``: one statement, built once."""
+
+    def build() -> QuerySet:
+        per_port = (
+            _arrived(subtree_ids(node), Slot("day", DateField()))
+            .filter(unit__passage=OuterRef("pk"))
             .order_by()
+            .values("unit__passage")
             .annotate(total=Sum("n"))
+            .values("total")
         )
+        return _ports(node).annotate(arrived=Subquery(per_port)).values_list(*_PORT_COLUMNS, "arrived")
 
-    def ports() -> QuerySet:
-        return _ports(node).values_list(*_PORT_COLUMNS)
+    return statement(("command.port_arrivals", node.path), build)
 
-    per_port: dict[int | None, int] = {
-        pk: total for pk, total in statement(("command.arrivals", node.path), arrived).rows(day=day) if total
-    }
-    found = [
-        Passage(id=pk, code=code, name_zh=zh, name_en=en) for pk, code, zh, en in statement(("command.ports", node.path), ports).rows()
-    ]
-    out = [{"port": p, "code": p.code, "name": p.name, "n": per_port.get(p.pk, 0)} for p in found]
-    at_ports = {p.pk for p in found}
-    other = sum(n for pk, n in per_port.items() if pk not in at_ports)
+
+def _arrivals_list(node: Jurisdiction, day: date, other: int | None) -> list[dict[str, Any]]:
+    out = []
+    for row in _port_arrivals(node).rows(day=day):
+        p = prepared.instance(Passage, _PORT_COLUMNS, row[:4])
+        out.append({"port": p, "code": p.code, "name": p.name, "n": row[4] or 0})
     if other:
         out.append({"port": None, "code": "", "name": _("Other units"), "n": other})
     return out
+
+
+def arrivals_by_port(node: Jurisdiction, day: date) -> list[dict[str, Any]]:
+    """Arrivals on the local ``day`` at each port of ``node``'s subtree, and those at units at none of
+    them summed apart: the rows of ``arrivals_by_unit``, by the receiving unit's passage."""
+    qs, aggs = _other_arrivals(node, subtree_ids(node), day)
+    return _arrivals_list(node, day, qs.aggregate(**aggs)["n"])
 
 
 # --- the single figures: each defined once as (rows, aggregates), read alone by its function or, on
@@ -286,6 +302,7 @@ def _single_figures(scope: Scope, node: Jurisdiction) -> dict[str, Part]:
     now, day = Slot("now", DateTimeField()), Slot("day", DateField())
     return {
         "alerts": _open_alerts(scope, node),
+        "other_arrivals": _other_arrivals(node, ids, day),
         "handovers": _handovers(ids, now),
         "capacity": _capacity(node),
         "positives": _positives(ids, day),
@@ -312,10 +329,10 @@ def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) 
     by_path = counts.roll_up(journey_count_rows([node.path], cut=cut), tops, State.values)
     per_child = {c.code: by_path[c.path] for c in kids}
     states = {s: sum(by_path[p][s] for p in by_path) for s in State.values}
-    arrivals = arrivals_by_port(node, day)
     # The other single-valued figures in one statement, built once for the node and the reach.
     read = prepared.read_together(("command.figures", node.path, _reach(scope)), lambda: _single_figures(scope, node), now=now, day=day)
     alerts = {int(lvl): n or 0 for lvl, n in read["alerts"].items()}
+    arrivals = _arrivals_list(node, day, read["other_arrivals"]["n"])
     ages = _handover_ages(read["handovers"], now)
     children = [
         {

@@ -44,6 +44,7 @@ def test_the_dashboard_read_again_shows_what_changed_in_between(day_of_loop):
     assert again.handover_overdue == 2 and first.handover_overdue == 0
     assert again.handover_oldest_hours == pytest.approx(first.handover_oldest_hours + 3, abs=0.11)
     assert again.alerts_total == first.alerts_total + 1
+    assert [(a["code"], a["name"]) for a in again.arrivals] == [(p.code, p.name) for p in queries.ports_in(node)]
 
 
 @pytest.mark.parametrize("code", ["530000", "533100", "533102", "532823"])

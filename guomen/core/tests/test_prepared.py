@@ -69,3 +69,10 @@ def test_instances_carry_every_field_and_the_kept_statements_are_bounded(monkeyp
     for i in range(5):
         prepared.statement(("test.bounded", i), lambda: User.objects.values_list("id"))
     assert len(prepared._kept) == 2
+
+
+def test_an_instance_from_columns_in_any_order_has_each_value_in_its_own_field():
+    User = get_user_model()
+    user = prepared.instance(User, ("email", "id", "username"), ("anna@example.org", 7, "anna"))
+    assert (user.pk, user.username, user.email) == (7, "anna", "anna@example.org")
+    assert "first_name" in user.get_deferred_fields()
