@@ -75,7 +75,7 @@ def _other_arrivals(node: Jurisdiction, ids: QuerySet[Jurisdiction], day: Any) -
     return _arrived(ids, day).exclude(unit__passage__in=_ports(node).values("pk")), {"n": Sum("n")}
 
 
-def _port_arrivals(node: Jurisdiction) -> list[Passage | int]:
+def _port_arrivals(node: Jurisdiction) -> prepared.Statement:
     """Each port of ``node``'s subtree (by code) with its arrivals on the slot ``day``: one statement, built once."""
 
     def build() -> QuerySet:
