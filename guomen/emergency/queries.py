@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, DateField, DateTimeField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateField, DateTimeField, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 
 from guomen.command.models import OPEN_TASK_STATES
 from guomen.lib import clock, prepared
@@ -145,7 +145,8 @@ def _readiness_counts(scope: Scope, node: Jurisdiction | None) -> dict[str, prep
 def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Readiness for the command: plans past their review date, drills per county in the last quarter
     (local days), open improvement items, median minutes to complete per kind of step across drills.
-    Three or four statements, each built once per process for the reach and the place."""
+    Two or three statements for a place (three or four for all within reach), each built once per
+    process for the reach and the place."""
     now = now or clock.now()
     today = local_day(now)
     since = now - timedelta(days=91)
@@ -153,11 +154,7 @@ def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | No
         return {**dict.fromkeys(("plans_review_overdue", "drills_quarter", "improvements_open"), 0), **_NO_DRILLS}
     key = _reach_key(scope, node)
     counts = prepared.read_together(("emergency.readiness", *key), lambda: _readiness_counts(scope, node), today=today)
-    since_slot = Slot("since", DateTimeField())
-    drilled = prepared.statement(
-        ("emergency.drills", *key), lambda: _drills(scope, node, since_slot).order_by().values_list("jurisdiction__path")
-    )
-    drill_paths = [path for (path,) in drilled.rows(since=since)]
+    drill_paths, done = _drills_and_steps(scope, node, since)
     per_county: dict[str, int] = {}
     if drill_paths:
         county_rows = prepared.statement(
@@ -169,14 +166,9 @@ def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | No
             if county is not None:
                 per_county[county.name] = per_county.get(county.name, 0) + 1
 
-    def steps_done() -> QuerySet:
-        drills = _drills(scope, node, since_slot) if node is not None else activations(scope).filter(exercise=True)
-        done = ActivationStep.objects.filter(activation__in=drills.values("pk"), done_at__isnull=False)
-        return done.order_by().values_list("step__kind", "done_at", "activation__started_at", "step__target_minutes")
-
     taken: dict[str, list[float]] = {}
     targets: dict[str, list[int]] = {}
-    for kind, done_at, started_at, target in prepared.statement(("emergency.steps_done", *key), steps_done).rows(since=since):
+    for kind, done_at, started_at, target in done:
         taken.setdefault(kind, []).append((done_at - started_at) / timedelta(minutes=1))
         targets.setdefault(kind, []).append(target)
     return {
@@ -187,6 +179,40 @@ def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | No
         "median_minutes_by_kind": {k: round(statistics.median(v), 1) for k, v in sorted(taken.items())},
         "median_target_by_kind": {k: round(statistics.median(v), 1) for k, v in sorted(targets.items())},
     }
+
+
+def _drills_and_steps(scope: Scope, node: Jurisdiction | None, since: datetime) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The place of each drill since ``since``, and the steps done — (kind, done at, drill started,
+    target minutes) — of those drills (of every drill within reach when no place is given)."""
+    key = _reach_key(scope, node)
+    since_slot = Slot("since", DateTimeField())
+    if node is not None:  # one statement: each drill with its done steps (or none)
+
+        def drills_with_steps() -> QuerySet:
+            with_done = _drills(scope, node, since_slot).annotate(done=FilteredRelation("steps", condition=Q(steps__done_at__isnull=False)))
+            return with_done.order_by().values_list(
+                "pk", "jurisdiction__path", "started_at", "done__step__kind", "done__done_at", "done__step__target_minutes"
+            )
+
+        places: dict[int, str] = {}
+        done = []
+        for pk, path, started_at, kind, done_at, target in prepared.statement(("emergency.drills_steps", *key), drills_with_steps).rows(
+            since=since
+        ):
+            places[pk] = path
+            if done_at is not None:
+                done.append((kind, done_at, started_at, target))
+        return list(places.values()), done
+    drilled = prepared.statement(
+        ("emergency.drills", *key), lambda: _drills(scope, node, since_slot).order_by().values_list("jurisdiction__path")
+    )
+
+    def steps_done() -> QuerySet:
+        drills = activations(scope).filter(exercise=True)
+        done = ActivationStep.objects.filter(activation__in=drills.values("pk"), done_at__isnull=False)
+        return done.order_by().values_list("step__kind", "done_at", "activation__started_at", "step__target_minutes")
+
+    return [path for (path,) in drilled.rows(since=since)], prepared.statement(("emergency.steps_done", *key), steps_done).rows()
 
 
 _NO_DRILLS: dict[str, Any] = {"drills_per_county": {}, "median_minutes_by_kind": {}, "median_target_by_kind": {}}
