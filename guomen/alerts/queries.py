@@ -58,10 +58,16 @@ def within(scope: Scope, path: str | None = None, *, state: str = "open", summar
     return scope.filter(in_subtree(path, state=state, summarise=summarise, level=level))
 
 
-def by_level(qs: QuerySet[Alert]) -> dict[int, int]:
+def level_counts(qs: QuerySet[Alert]) -> QuerySet:
+    """(level, alerts) of ``qs``, one row per level that has any."""
+    return qs.values_list("level").order_by().annotate(n=Count("id"))
+
+
+def by_level(qs: QuerySet[Alert] | None, rows: list[tuple[int, int]] | None = None) -> dict[int, int]:
+    """Alerts of ``qs`` by level, every level present (``rows``: those of ``level_counts(qs)``, read already)."""
     out = dict.fromkeys(AlertLevel.values, 0)
-    for r in qs.values("level").order_by().annotate(n=Count("id")):
-        out[r["level"]] = r["n"]
+    for level, n in level_counts(qs) if rows is None else rows:
+        out[level] = n
     return out
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +17,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -56,11 +59,16 @@ def _blocks(scope: Any, node: Any) -> list[tuple[str, dict[str, Any]]]:
 _DASHBOARD_LISTS = ("alerts", "arrivals", "handovers", "journeys", "positives", "quarantine", "segments", "tasks")
 
 
-def _dashboard_urls() -> dict[str, str]:
-    """The addresses the dashboard links to, each reversed once per page instead of once per figure."""
-    urls = {f"list_{name}": reverse("command:list", args=[name]) for name in _DASHBOARD_LISTS}
-    urls.update({name: reverse(f"command:{name}") for name in ("dashboard", "reports", "sitrep_pdf", "task_new")})
-    return urls
+def _dashboard_urls() -> Mapping[str, str]:
+    """The addresses the dashboard links to: the same for every request under one URL conf and prefix."""
+    return _reversed_dashboard_urls(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@functools.lru_cache(maxsize=8)
+def _reversed_dashboard_urls(prefix: str, urlconf: Any) -> Mapping[str, str]:
+    urls = {f"list_{name}": reverse("command:list", args=[name], urlconf=urlconf) for name in _DASHBOARD_LISTS}
+    urls.update({name: reverse(f"command:{name}", urlconf=urlconf) for name in ("dashboard", "reports", "sitrep_pdf", "task_new")})
+    return MappingProxyType(urls)
 
 
 @login_required
@@ -71,18 +79,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     from guomen.alerts.models import AlertLevel
     from guomen.loop.models import State
 
-    states = [(s, State(s).label, d.states.get(s, 0)) for s in State.values]
-    alerts = [(lvl, AlertLevel(lvl).label, d.alerts.get(lvl, 0)) for lvl in AlertLevel.values]
+    urls = _dashboard_urls()
+    # Each figure's link built here once, not put together from several lookups per item in the template.
+    here = f"?j={node.code}"
+    states = [(s, label, d.states.get(s, 0), f"{urls['list_journeys']}{here}&state={s}") for s, label in State.choices]
+    alerts = [(lvl, label, d.alerts.get(lvl, 0), f"{urls['list_alerts']}{here}&level={lvl}") for lvl, label in AlertLevel.choices]
+    arrivals = [{**a, "href": f"{urls['list_arrivals']}{here}&port={a['code']}" if a["code"] else ""} for a in d.arrivals]
+    children = [{**c, "href": f"{urls['dashboard']}?j={c['node'].code}"} for c in d.children]
     ctx = {
         "d": d,
         "node": node,
         "crumbs": queries.crumbs(scope, node),
         "states": states,
         "alert_levels": alerts,
+        "arrivals": arrivals,
+        "children": children,
         "occupancy_pct": round(100 * d.in_facility / d.capacity) if d.capacity else None,
         "may_dispatch": services.may_dispatch(request.user),
         "blocks": _blocks(scope, node),
-        "urls": _dashboard_urls(),
+        "urls": urls,
     }
     template = "command/dashboard.html#figures" if request.htmx else "command/dashboard.html"
     return render(request, template, ctx)

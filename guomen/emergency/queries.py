@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateField, DateTimeField, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 
 from guomen.command.models import OPEN_TASK_STATES
-from guomen.lib import clock
+from guomen.lib import clock, prepared
 from guomen.lib.localtime import local_day, zone
+from guomen.lib.prepared import Slot
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction, Level
 
-from .models import Activation, ActivationStep, ImprovementItem, Plan, TriggerFiring
+from .models import Activation, ActivationStep, ImprovementItem, Plan, PlanVersion, TriggerFiring
 
 
 def _reach(scope: Scope) -> Q:
@@ -116,50 +117,105 @@ def board_summary(rows: list[BoardRow]) -> dict[str, int]:
     }
 
 
+def _reach_key(scope: Scope, node: Jurisdiction | None) -> tuple[Any, ...]:
+    """What the readiness statements are built from (but the slots): the reach and the place."""
+    return (scope.everything, scope.subtree_paths, tuple(sorted(scope.unit_ids)), node.path if node is not None else None)
+
+
+def _under(qs: QuerySet, node: Jurisdiction | None, path: str = "jurisdiction__path") -> QuerySet:
+    return qs if node is None else qs.filter(**{f"{path}__startswith": node.path})
+
+
+def _drills(scope: Scope, node: Jurisdiction | None, since: Any) -> QuerySet[Activation]:
+    return _under(activations(scope).filter(exercise=True, started_at__gte=since), node)
+
+
+def _readiness_counts(scope: Scope, node: Jurisdiction | None) -> dict[str, prepared.Part]:
+    """Plans whose version in force is past its review date (the local day a slot), open improvement items."""
+    in_force = PlanVersion.objects.filter(plan=OuterRef("pk"), approved_at__isnull=False).order_by("-number").values("review_due")[:1]
+    overdue = _under(plans(scope), node).annotate(review_due=Subquery(in_force)).filter(review_due__lt=Slot("today", DateField()))
+    items = _under(
+        ImprovementItem.objects.filter(activation__in=activations(scope).values("pk"), task__state__in=OPEN_TASK_STATES),
+        node,
+        "activation__jurisdiction__path",
+    )
+    return {"overdue": (overdue, {"n": Count("id")}), "items": (items, {"n": Count("id")})}
+
+
 def readiness(scope: Scope, node: Jurisdiction | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Readiness for the command: plans past their review date, drills per county in the last quarter
-    (local days), open improvement items, median minutes to complete per kind of step across drills."""
+    (local days), open improvement items, median minutes to complete per kind of step across drills.
+    Two or three statements for a place (three or four for all within reach), each built once per
+    process for the reach and the place."""
     now = now or clock.now()
     today = local_day(now)
-    ps = plans(scope)
-    if node is not None:
-        ps = ps.filter(jurisdiction__path__startswith=node.path)
-    overdue = 0
-    for plan in ps.prefetch_related("versions"):
-        approved = [v for v in plan.versions.all() if v.approved_at is not None]
-        if approved and max(approved, key=lambda v: v.number).review_due < today:
-            overdue += 1
     since = now - timedelta(days=91)
-    drills = activations(scope).filter(exercise=True, started_at__gte=since)
-    if node is not None:
-        drills = drills.filter(jurisdiction__path__startswith=node.path)
+    if scope.user_id is None:
+        return {**dict.fromkeys(("plans_review_overdue", "drills_quarter", "improvements_open"), 0), **_NO_DRILLS}
+    key = _reach_key(scope, node)
+    counts = prepared.read_together(("emergency.readiness", *key), lambda: _readiness_counts(scope, node), today=today)
+    drill_paths, done = _drills_and_steps(scope, node, since)
     per_county: dict[str, int] = {}
-    drill_paths = list(drills.values_list("jurisdiction__path", flat=True))
-    counties = {j.path: j for j in Jurisdiction.objects.filter(level=Level.COUNTY)} if drill_paths else {}
-    for path in drill_paths:
-        county = next((c for p, c in counties.items() if path.startswith(p)), None)
-        if county is not None:
-            per_county[county.name] = per_county.get(county.name, 0) + 1
-    items = ImprovementItem.objects.filter(activation__in=activations(scope).values("pk"), task__state__in=OPEN_TASK_STATES)
-    if node is not None:
-        items = items.filter(activation__jurisdiction__path__startswith=node.path)
+    if drill_paths:
+        county_rows = prepared.statement(
+            ("emergency.counties",), lambda: Jurisdiction.objects.filter(level=Level.COUNTY).values_list("path", "name_zh", "name_en")
+        )
+        counties = {path: Jurisdiction(path=path, name_zh=zh, name_en=en) for path, zh, en in county_rows.rows()}
+        for path in drill_paths:
+            county = next((c for p, c in counties.items() if path.startswith(p)), None)
+            if county is not None:
+                per_county[county.name] = per_county.get(county.name, 0) + 1
+
     taken: dict[str, list[float]] = {}
     targets: dict[str, list[int]] = {}
-    done = ActivationStep.objects.filter(
-        activation__in=drills.values("pk") if node is not None else activations(scope).filter(exercise=True).values("pk"),
-        done_at__isnull=False,
-    ).select_related("step", "activation")
-    for a in done:
-        taken.setdefault(a.step.kind, []).append((a.done_at - a.activation.started_at) / timedelta(minutes=1))
-        targets.setdefault(a.step.kind, []).append(a.step.target_minutes)
+    for kind, done_at, started_at, target in done:
+        taken.setdefault(kind, []).append((done_at - started_at) / timedelta(minutes=1))
+        targets.setdefault(kind, []).append(target)
     return {
-        "plans_review_overdue": overdue,
+        "plans_review_overdue": counts["overdue"]["n"] or 0,
         "drills_per_county": dict(sorted(per_county.items())),
         "drills_quarter": len(drill_paths),
-        "improvements_open": items.count(),
+        "improvements_open": counts["items"]["n"] or 0,
         "median_minutes_by_kind": {k: round(statistics.median(v), 1) for k, v in sorted(taken.items())},
         "median_target_by_kind": {k: round(statistics.median(v), 1) for k, v in sorted(targets.items())},
     }
+
+
+def _drills_and_steps(scope: Scope, node: Jurisdiction | None, since: datetime) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The place of each drill since ``since``, and the steps done — (kind, done at, drill started,
+    target minutes) — of those drills (of every drill within reach when no place is given)."""
+    key = _reach_key(scope, node)
+    since_slot = Slot("since", DateTimeField())
+    if node is not None:  # one statement: each drill with its done steps (or none)
+
+        def drills_with_steps() -> QuerySet:
+            with_done = _drills(scope, node, since_slot).annotate(done=FilteredRelation("steps", condition=Q(steps__done_at__isnull=False)))
+            return with_done.order_by().values_list(
+                "pk", "jurisdiction__path", "started_at", "done__step__kind", "done__done_at", "done__step__target_minutes"
+            )
+
+        places: dict[int, str] = {}
+        done = []
+        for pk, path, started_at, kind, done_at, target in prepared.statement(("emergency.drills_steps", *key), drills_with_steps).rows(
+            since=since
+        ):
+            places[pk] = path
+            if done_at is not None:
+                done.append((kind, done_at, started_at, target))
+        return list(places.values()), done
+    drilled = prepared.statement(
+        ("emergency.drills", *key), lambda: _drills(scope, node, since_slot).order_by().values_list("jurisdiction__path")
+    )
+
+    def steps_done() -> QuerySet:
+        drills = activations(scope).filter(exercise=True)
+        done = ActivationStep.objects.filter(activation__in=drills.values("pk"), done_at__isnull=False)
+        return done.order_by().values_list("step__kind", "done_at", "activation__started_at", "step__target_minutes")
+
+    return [path for (path,) in drilled.rows(since=since)], prepared.statement(("emergency.steps_done", *key), steps_done).rows()
+
+
+_NO_DRILLS: dict[str, Any] = {"drills_per_county": {}, "median_minutes_by_kind": {}, "median_target_by_kind": {}}
 
 
 @dataclass
@@ -174,45 +230,86 @@ class PlanState:
     improvements_open: int
 
 
+_PLAN_COLUMNS = ("id", "code", "name_zh", "name_en")
+_DRILL_COLUMNS = ("id", "public_id", "started_at")
+
+
 def plan_states(scope: Scope, node: Jurisdiction | None = None, now: datetime | None = None, limit: int = 30) -> list[PlanState]:
     """Each plan within reach (under ``node``): its version in force and review date, its last drill
-    and how many of that drill's steps were done by their target, and its open improvement items."""
+    and how many of that drill's steps were done by their target, and its open improvement items.
+    Two statements (the plans with their last drill, the versions), each built once per process
+    for the reach and the place."""
     now = now or clock.now()
     today = local_day(now)
-    ps = plans(scope)
-    if node is not None:
-        ps = ps.filter(jurisdiction__path__startswith=node.path)
-    last = Activation.objects.filter(plan=OuterRef("pk"), exercise=True).order_by("-started_at").values("pk")[:1]
-    items = (
-        ImprovementItem.objects.filter(activation__plan=OuterRef("pk"), task__state__in=OPEN_TASK_STATES)
-        .order_by()
-        .values("activation__plan")
-        .annotate(n=Count("pk"))
-        .values("n")
+    key = _reach_key(scope, node)
+
+    def of_plan() -> QuerySet:
+        return _under(plans(scope), node)
+
+    def states() -> QuerySet:
+        last = Activation.objects.filter(plan=OuterRef("pk"), exercise=True).order_by("-started_at")
+        items = (
+            ImprovementItem.objects.filter(activation__plan=OuterRef("pk"), task__state__in=OPEN_TASK_STATES)
+            .order_by()
+            .values("activation__plan")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        steps = ActivationStep.objects.filter(activation=OuterRef("last_drill_id")).order_by().values("activation")
+        return (
+            of_plan()
+            .annotate(
+                last_drill_id=Subquery(last.values("pk")[:1]),
+                last_drill_public_id=Subquery(last.values("public_id")[:1]),
+                last_drill_started_at=Subquery(last.values("started_at")[:1]),
+                open_items=Subquery(items),
+                drill_steps=Subquery(steps.annotate(n=Count("pk")).values("n")),
+                drill_on_time=Subquery(steps.annotate(n=Count("pk", filter=Q(done_at__lte=F("target_at")))).values("n")),
+            )
+            .values_list(
+                *_PLAN_COLUMNS,
+                "last_drill_id",
+                "last_drill_public_id",
+                "last_drill_started_at",
+                "open_items",
+                "drill_steps",
+                "drill_on_time",
+            )[:limit]
+        )
+
+    rows = prepared.statement(("emergency.plan_states", *key, limit), states).rows()
+    if not rows:
+        return []
+    versions: dict[int, list[tuple[int, Any, Any]]] = {}
+    in_reach = prepared.statement(
+        ("emergency.plan_versions", *key),
+        lambda: (
+            PlanVersion.objects.filter(plan__in=of_plan().values("pk"))
+            .order_by()
+            .values_list("plan_id", "number", "approved_at", "review_due")
+        ),
     )
-    rows = list(ps.annotate(last_drill_id=Subquery(last), open_items=Subquery(items)).prefetch_related("versions")[:limit])
-    drills = Activation.objects.in_bulk([p.last_drill_id for p in rows if p.last_drill_id])
-    on_time = {
-        r["activation"]: (r["on_time"], r["steps"])
-        for r in ActivationStep.objects.filter(activation_id__in=list(drills))
-        .values("activation")
-        .annotate(steps=Count("pk"), on_time=Count("pk", filter=Q(done_at__lte=F("target_at"))))
-    }
+    for plan_id, number, approved_at, review_due in in_reach.rows():
+        versions.setdefault(plan_id, []).append((number, approved_at, review_due))
     out = []
-    for plan in rows:
-        versions = sorted(plan.versions.all(), key=lambda v: v.number)
-        approved = [v for v in versions if v.approved_at is not None]
+    for row in rows:
+        plan = prepared.instance(Plan, _PLAN_COLUMNS, row[:4])
+        drill_id, drill_public_id, drill_started_at, open_items, steps, on_time = row[4:]
+        mine = sorted(versions.get(plan.pk, []), key=lambda v: v[0])
+        approved = [v for v in mine if v[1] is not None]
         current = approved[-1] if approved else None
         out.append(
             PlanState(
                 plan=plan,
-                version=current.number if current else None,
-                drafts=sum(1 for v in versions if v.approved_at is None and (current is None or v.number > current.number)),
-                review_due=current.review_due if current else None,
-                review_overdue=bool(current and current.review_due < today),
-                last_drill=drills.get(plan.last_drill_id),
-                last_drill_on_time=on_time.get(plan.last_drill_id, (0, 0)) if plan.last_drill_id else None,
-                improvements_open=plan.open_items or 0,
+                version=current[0] if current else None,
+                drafts=sum(1 for v in mine if v[1] is None and (current is None or v[0] > current[0])),
+                review_due=current[2] if current else None,
+                review_overdue=bool(current and current[2] < today),
+                last_drill=prepared.instance(Activation, _DRILL_COLUMNS, (drill_id, drill_public_id, drill_started_at))
+                if drill_id
+                else None,
+                last_drill_on_time=(on_time or 0, steps or 0) if drill_id else None,
+                improvements_open=open_items or 0,
             )
         )
     return out

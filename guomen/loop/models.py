@@ -149,6 +149,11 @@ class Journey(models.Model):
             models.Index(fields=["custodian", "state"], name="journey_custodian_state_idx"),
             models.Index(fields=["pending_unit", "state"], name="journey_pending_idx"),
             models.Index(fields=["jurisdiction", "state", "state_since"], name="journey_jur_state_since_idx"),
+            # The handovers waiting (the dashboard's oldest offer and how many are overdue): a few
+            # thousand rows read without walking an index over every journey.
+            models.Index(
+                fields=["jurisdiction", "state_since", "due_at"], condition=Q(state="handover_offered"), name="journey_handover_waiting_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="journey_code_unique"),

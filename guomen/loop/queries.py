@@ -7,9 +7,11 @@ import operator
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Substr
 
 from guomen.lib import clock, counts
+from guomen.lib.prepared import statement
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
@@ -184,13 +186,23 @@ def journey_search(
     return qs
 
 
-def journey_count_rows(paths: Iterable[str]) -> list[tuple[str, str, int]]:
-    """The journey counters (jurisdiction path, state, journeys) under any of ``paths``."""
-    paths = list(paths)
+def journey_count_rows(paths: Iterable[str], *, cut: int | None = None) -> list[tuple[str, str, int]]:
+    """The journey counters (jurisdiction path, state, journeys) under any of ``paths``; with ``cut``,
+    summed in the database by the path's first ``cut`` characters (one row per subtree that long
+    and state, a shorter path as it is) — what ``counts.roll_up`` to tops of that length gives.
+    The statement is built once per process for the same paths."""
+    paths = tuple(paths)
     if not paths:
         return []
-    under = functools.reduce(operator.or_, (Q(jurisdiction__path__startswith=p) for p in paths))
-    return list(JourneyCount.objects.filter(under).values_list("jurisdiction__path", "state", "n"))
+
+    def build() -> QuerySet:
+        under = functools.reduce(operator.or_, (Q(jurisdiction__path__startswith=p) for p in paths))
+        qs = JourneyCount.objects.filter(under)
+        if cut is None:
+            return qs.values_list("jurisdiction__path", "state", "n")
+        return qs.annotate(top=Substr("jurisdiction__path", 1, cut)).values_list("top", "state").order_by().annotate(total=Sum("n"))
+
+    return statement(("loop.journey_count_rows", paths, cut), build).rows()
 
 
 def counts_under(paths: Iterable[str]) -> dict[str, dict[str, int]]:

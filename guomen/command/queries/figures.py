@@ -8,12 +8,13 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, Min, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DateField, DateTimeField, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from guomen.duty.models import DutyTask, Incident, IncidentStatus, TaskStatus
 from guomen.duty.queries import command_figures as duty_command_figures
-from guomen.lib import clock
+from guomen.lib import clock, prepared
+from guomen.lib.prepared import Slot, statement
 from guomen.org.models import Unit, UnitKind
 from guomen.org.scoping import Scope
 from guomen.places.models import PORT_KINDS, BorderSegment, Jurisdiction, Passage
@@ -38,8 +39,12 @@ def child_state_counts(node: Jurisdiction, children: list[Jurisdiction]) -> dict
     return {c.code: by_path[c.path] for c in children}
 
 
+def _ports(node: Jurisdiction) -> QuerySet[Passage]:
+    return Passage.objects.filter(county__path__startswith=node.path, kind__in=PORT_KINDS).order_by("code")
+
+
 def ports_in(node: Jurisdiction) -> list[Passage]:
-    return list(Passage.objects.filter(county__path__startswith=node.path, kind__in=PORT_KINDS).order_by("code"))
+    return list(_ports(node))
 
 
 def arrivals_by_unit(ids: QuerySet[Jurisdiction], day: date) -> dict[int, int]:
@@ -55,46 +60,58 @@ def arrivals_by_unit(ids: QuerySet[Jurisdiction], day: date) -> dict[int, int]:
     return {r["unit_id"]: r["total"] for r in rows if r["total"]}
 
 
-def arrivals_by_port(node: Jurisdiction, ids: QuerySet[Jurisdiction], day: date) -> list[dict[str, Any]]:
+_PORT_COLUMNS = ("id", "code", "name_zh", "name_en")
+
+
+def _arrived(ids: QuerySet[Jurisdiction], day: Any) -> QuerySet:
+    """The daily counters of arrivals on ``day`` at units in the jurisdictions ``ids`` (those of ``arrivals_by_unit``)."""
     from guomen.loop.models import DailyCount
 
-    # The same rows as ``arrivals_by_unit``, summed by the receiving unit's passage in the one read.
-    rows = (
-        DailyCount.objects.filter(what=DailyCount.ARRIVED, day=day, unit__jurisdiction_id__in=ids)
-        .values_list("unit__passage_id")
-        .order_by()
-        .annotate(total=Sum("n"))
-    )
-    per_port: dict[int | None, int] = {passage_id: total for passage_id, total in rows if total}
-    ports = {p.pk: p for p in ports_in(node)}
-    out = [{"port": p, "code": p.code, "name": p.name, "n": per_port.get(pk, 0)} for pk, p in ports.items()]
-    other = sum(n for pk, n in per_port.items() if pk not in ports)
+    return DailyCount.objects.filter(what=DailyCount.ARRIVED, day=day, unit__jurisdiction_id__in=ids)
+
+
+def _other_arrivals(node: Jurisdiction, ids: QuerySet[Jurisdiction], day: Any) -> Part:
+    """Of those, the arrivals at units that are at none of the node's ports."""
+    return _arrived(ids, day).exclude(unit__passage__in=_ports(node).values("pk")), {"n": Sum("n")}
+
+
+def _port_arrivals(node: Jurisdiction) -> prepared.Statement:
+    """Each port of ``node``'s subtree (by code) with its arrivals on the slot ``day``: one statement, built once."""
+
+    def build() -> QuerySet:
+        per_port = (
+            _arrived(subtree_ids(node), Slot("day", DateField()))
+            .filter(unit__passage=OuterRef("pk"))
+            .order_by()
+            .values("unit__passage")
+            .annotate(total=Sum("n"))
+            .values("total")
+        )
+        return _ports(node).annotate(arrived=Subquery(per_port)).values_list(*_PORT_COLUMNS, "arrived")
+
+    return statement(("command.port_arrivals", node.path), build)
+
+
+def _arrivals_list(node: Jurisdiction, day: date, other: int | None) -> list[dict[str, Any]]:
+    out = []
+    for row in _port_arrivals(node).rows(day=day):
+        p = prepared.instance(Passage, _PORT_COLUMNS, row[:4])
+        out.append({"port": p, "code": p.code, "name": p.name, "n": row[4] or 0})
     if other:
         out.append({"port": None, "code": "", "name": _("Other units"), "n": other})
     return out
 
 
+def arrivals_by_port(node: Jurisdiction, day: date) -> list[dict[str, Any]]:
+    """Arrivals on the local ``day`` at each port of ``node``'s subtree, and those at units at none of
+    them summed apart: the rows of ``arrivals_by_unit``, by the receiving unit's passage."""
+    qs, aggs = _other_arrivals(node, subtree_ids(node), day)
+    return _arrivals_list(node, day, qs.aggregate(**aggs)["n"])
+
+
 # --- the single figures: each defined once as (rows, aggregates), read alone by its function or, on
-# the dashboard, together with the others in one statement (``together``) ---------------------------
-Part = tuple[QuerySet, dict[str, Any]]
-
-
-def together(anchor: Jurisdiction, parts: dict[str, Part]) -> dict[str, dict[str, Any]]:
-    """``{name: {aggregate: value}}`` of every part, read in one statement: each aggregate is a
-    scalar subquery of one row (a constant group), selected from the anchor's own row. The same
-    values as ``qs.aggregate(**aggregates)`` of each part, without a round trip per figure — but
-    a part with several aggregates is scanned once for each: for small tables only."""
-    columns: dict[str, Subquery] = {}
-    for name, (qs, aggregates) in parts.items():
-        for key, agg in aggregates.items():
-            one_group = qs.order_by().annotate(_one=Value(1, IntegerField())).values("_one")
-            columns[f"{name}__{key}"] = Subquery(one_group.annotate(v=agg).values("v"))
-    row = Jurisdiction.objects.filter(pk=anchor.pk).order_by().values(**columns).get()
-    out: dict[str, dict[str, Any]] = {name: {} for name in parts}
-    for column, value in row.items():
-        name, key = column.split("__", 1)
-        out[name][key] = value
-    return out
+# the dashboard, together with the others in one statement (``prepared.read_together``) ------------
+Part = prepared.Part
 
 
 def _capacity(node: Jurisdiction) -> Part:
@@ -111,7 +128,7 @@ def _handovers(ids: QuerySet[Jurisdiction], now: datetime) -> Part:
     from guomen.loop.models import Journey, State
 
     waiting = Journey.objects.filter(state=State.HANDOVER_OFFERED, jurisdiction_id__in=ids)
-    return waiting, {"oldest": Min("state_since"), "overdue": Count("id", filter=Q(due_at__lt=now))}
+    return waiting, {"oldest": Min("state_since"), "overdue": Count("due_at", filter=Q(due_at__lt=now))}
 
 
 def handover_ages(ids: QuerySet[Jurisdiction], now: datetime) -> dict[str, Any]:
@@ -265,6 +282,37 @@ class Dashboard:
         }
 
 
+def _reach(scope: Scope) -> tuple[Any, ...]:
+    """What a query built through ``scope`` depends on (the key of a statement built with it)."""
+    return (scope.user_id is None, scope.everything, scope.subtree_paths, tuple(sorted(scope.unit_ids)))
+
+
+def _open_alerts(scope: Scope, node: Jurisdiction) -> Part:
+    """The open alerts of ``alerts_by_level`` (the list's own query), counted by level in one pass."""
+    from guomen.alerts import queries as alert_queries
+    from guomen.alerts.models import AlertLevel
+
+    return alert_queries.within(scope, node.path), {str(lvl): Count("id", filter=Q(level=lvl)) for lvl in AlertLevel.values}
+
+
+def _single_figures(scope: Scope, node: Jurisdiction) -> dict[str, Part]:
+    """The single-valued figures with the request's time and local day as slots: read together in
+    one statement (each part's rows once), built once per jurisdiction and reach."""
+    ids = subtree_ids(node)
+    now, day = Slot("now", DateTimeField()), Slot("day", DateField())
+    return {
+        "alerts": _open_alerts(scope, node),
+        "other_arrivals": _other_arrivals(node, ids, day),
+        "handovers": _handovers(ids, now),
+        "capacity": _capacity(node),
+        "positives": _positives(ids, day),
+        "segments": _segments(node),
+        "dispatch": _dispatch(ids, now),
+        **_duty_open(node),
+        **_reports(node, day),
+    }
+
+
 def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) -> Dashboard:
     from guomen.lib import counts
     from guomen.loop.models import OPEN_STATES, State
@@ -272,29 +320,20 @@ def dashboard(scope: Scope, node: Jurisdiction, *, now: datetime | None = None) 
 
     now = now or clock.now()
     day = local_today(now)
-    ids = subtree_ids(node)
     # The counters under the node, read once for the node's figures and for each child's.
     kids = drill_children(node)
-    # One pass: each row to the child that holds it, the rest (the node's own) to the node.
-    by_path = counts.roll_up(journey_count_rows([node.path]), [*(c.path for c in kids), node.path], State.values)
+    tops = [*(c.path for c in kids), node.path]
+    # Summed in the database by the path cut to the children's length (the node's own rows keep
+    # their shorter path), then each to the child that holds it, the node's own to the node.
+    cut = len(kids[0].path) if kids and len({len(t) for t in tops[:-1]}) == 1 else None
+    by_path = counts.roll_up(journey_count_rows([node.path], cut=cut), tops, State.values)
     per_child = {c.code: by_path[c.path] for c in kids}
     states = {s: sum(by_path[p][s] for p in by_path) for s in State.values}
-    arrivals = arrivals_by_port(node, ids, day)
-    alerts = alerts_by_level(scope, node)
-    # The other single-valued figures, each over a few hundred rows at most, in one statement.
-    read = together(
-        node,
-        {
-            "capacity": _capacity(node),
-            "positives": _positives(ids, day),
-            "segments": _segments(node),
-            "dispatch": _dispatch(ids, now),
-            **_duty_open(node),
-            **_reports(node, day),
-        },
-    )
-    # Apart: its two aggregates share one pass over the waiting journeys, which can be many.
-    ages = handover_ages(ids, now)
+    # The other single-valued figures in one statement, built once for the node and the reach.
+    read = prepared.read_together(("command.figures", node.path, _reach(scope)), lambda: _single_figures(scope, node), now=now, day=day)
+    alerts = {int(lvl): n or 0 for lvl, n in read["alerts"].items()}
+    arrivals = _arrivals_list(node, day, read["other_arrivals"]["n"])
+    ages = _handover_ages(read["handovers"], now)
     children = [
         {
             "node": c,

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from guomen.lib import clock
+from guomen.lib import clock, prepared
 from guomen.lib.localtime import local_day, zone
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction, Level
@@ -44,8 +44,9 @@ def is_command(scope: Scope) -> bool:
 
 def roots(scope: Scope) -> list[Jurisdiction]:
     if scope.everything:
-        return list(Jurisdiction.objects.filter(parent__isnull=True))
-    return list(Jurisdiction.objects.filter(path__in=scope.subtree_paths))
+        return prepared.instances(("command.roots", None), lambda: Jurisdiction.objects.filter(parent__isnull=True))
+    paths = scope.subtree_paths
+    return prepared.instances(("command.roots", paths), lambda: Jurisdiction.objects.filter(path__in=paths))
 
 
 def commands(scope: Scope, node: Jurisdiction) -> bool:
@@ -83,4 +84,4 @@ def drill_children(node: Jurisdiction) -> list[Jurisdiction]:
     """The levels a command drills into: prefectures, counties (townships and villages are listed, not drilled)."""
     if node.level not in (Level.PROVINCE, Level.PREFECTURE):
         return []
-    return list(node.children.order_by("code"))
+    return prepared.instances(("command.children", node.pk), lambda: Jurisdiction.objects.filter(parent_id=node.pk).order_by("code"))

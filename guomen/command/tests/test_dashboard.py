@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, F
 
 from guomen.command import queries
 from guomen.loop.models import Journey, State
@@ -21,6 +21,30 @@ def _counted(path: str) -> dict[str, int]:
     for r in Journey.objects.filter(jurisdiction__path__startswith=path).values("state").order_by().annotate(n=Count("id")):
         out[r["state"]] = r["n"]
     return out
+
+
+def test_the_dashboard_read_again_shows_what_changed_in_between(day_of_loop):
+    """Its statements are built once per jurisdiction; every read binds the request's time and reads the rows anew."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from guomen.alerts.services import alert_raise
+    from guomen.loop.tests.factories import u
+    from guomen.org.models import Unit
+
+    scope, node, now = Scope.of(who("ruili")), Jurisdiction.objects.get(code="533102"), timezone.now()
+    first = queries.dashboard(scope, node, now=now)
+    alert_raise(kind="other", unit=u("c533102-hotel1"), subject="房间 101")
+    Unit.objects.filter(code="c533102-hotel1").update(capacity=F("capacity") + 7)
+    Journey.objects.filter(state=State.HANDOVER_OFFERED).update(due_at=now - timedelta(minutes=1))
+    later = now + timedelta(hours=3)
+    again = queries.dashboard(scope, node, now=later)
+    assert again.capacity == first.capacity + 7
+    assert again.handover_overdue == 2 and first.handover_overdue == 0
+    assert again.handover_oldest_hours == pytest.approx(first.handover_oldest_hours + 3, abs=0.11)
+    assert again.alerts_total == first.alerts_total + 1
+    assert [(a["code"], a["name"]) for a in again.arrivals] == [(p.code, p.name) for p in queries.ports_in(node)]
 
 
 @pytest.mark.parametrize("code", ["530000", "533100", "533102", "532823"])

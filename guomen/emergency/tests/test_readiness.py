@@ -14,6 +14,7 @@ from guomen.lib import clock
 from guomen.lib.localtime import zone
 from guomen.loop.tests.factories import u, who
 from guomen.org.scoping import Scope
+from guomen.places.models import Jurisdiction
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,8 @@ def test_readiness_figures(all_plans, client_as):
     assert sorted(r["drills_per_county"].values()) == [1, 2]  # Mengla twice, Ruili once
     assert r["improvements_open"] == 1
     assert r["median_minutes_by_kind"]["notify_command"] == pytest.approx(15, abs=0.5)  # median of ~0 and 30 minutes
+    # For a place, each drill and its done steps come in one statement (a drill with none, a drill with several): the same figures.
+    assert queries.readiness(scope, Jurisdiction.objects.get(code="530000")) == r
     assert queries.readiness(Scope.of(who("ruili")))["improvements_open"] == 0  # another county's items
     command.task_progress(actor=who("mohan_port"), task=item.task, text="已配备", state="done")
     assert queries.readiness(scope)["improvements_open"] == 0  # followed until closed

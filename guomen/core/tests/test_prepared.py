@@ -1,0 +1,78 @@
+"""Statements built once and run with the values of each call (guomen.lib.prepared)."""
+
+from datetime import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db.models import BigIntegerField, CharField, Count, Max, Q
+
+from guomen.lib import prepared
+from guomen.lib.prepared import Slot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    prepared.forget()
+    yield
+    prepared.forget()
+
+
+def test_a_statement_is_built_once_and_each_call_reads_the_rows_as_they_are_then():
+    User = get_user_model()
+    User.objects.create(username="anna", first_name="Anna")
+    User.objects.create(username="bo", first_name="Bo")
+    built = []
+
+    def build():
+        built.append(1)
+        return User.objects.filter(username=Slot("name", CharField())).values_list("first_name")
+
+    assert prepared.statement(("test.names",), build).rows(name="anna") == [("Anna",)]
+    assert prepared.statement(("test.names",), build).rows(name="bo") == [("Bo",)]
+    User.objects.filter(username="bo").update(first_name="Bob")
+    assert prepared.statement(("test.names",), build).rows(name="bo") == [("Bob",)]  # no row is kept
+    assert len(built) == 1
+
+
+def test_columns_come_back_as_django_reads_them():
+    User = get_user_model()
+    user = User.objects.create(username="anna")
+    made = prepared.statement(("test.joined",), lambda: User.objects.filter(pk=Slot("id", BigIntegerField())).values_list("date_joined"))
+    ((joined,),) = made.rows(id=user.pk)
+    assert isinstance(joined, datetime) and joined == User.objects.get(pk=user.pk).date_joined
+
+
+def test_parts_read_together_equal_each_part_read_alone_and_an_empty_part_gives_its_empty_aggregates():
+    User = get_user_model()
+    User.objects.create(username="anna", is_staff=True)
+    User.objects.create(username="bo")
+
+    def parts():
+        return {
+            "all": (User.objects.all(), {"n": Count("id"), "staff": Count("id", filter=Q(is_staff=True))}),
+            "none": (User.objects.filter(username="nobody"), {"n": Count("id"), "last": Max("date_joined")}),
+        }
+
+    read = prepared.read_together(("test.together",), parts)
+    assert read == {name: qs.aggregate(**aggs) for name, (qs, aggs) in parts().items()}
+    assert read["none"] == {"n": 0, "last": None}
+
+
+def test_instances_carry_every_field_and_the_kept_statements_are_bounded(monkeypatch):
+    User = get_user_model()
+    User.objects.create(username="anna", email="anna@example.org")
+    (anna,) = prepared.instances(("test.users",), lambda: User.objects.filter(username="anna"))
+    assert anna.email == "anna@example.org" and not anna.get_deferred_fields()
+    monkeypatch.setattr(prepared, "LIMIT", 2)
+    for i in range(5):
+        prepared.statement(("test.bounded", i), lambda: User.objects.values_list("id"))
+    assert len(prepared._kept) == 2
+
+
+def test_an_instance_from_columns_in_any_order_has_each_value_in_its_own_field():
+    User = get_user_model()
+    user = prepared.instance(User, ("email", "id", "username"), ("anna@example.org", 7, "anna"))
+    assert (user.pk, user.username, user.email) == (7, "anna", "anna@example.org")
+    assert "first_name" in user.get_deferred_fields()
