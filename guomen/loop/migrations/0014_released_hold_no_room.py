@@ -11,7 +11,7 @@ def clear_rooms(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("loop", "0012_custody_events_partitioned"),
+        ("loop", "0013_journey_handover_waiting_index"),
     ]
 
     operations = [
