@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from guomen.lib import clock, counts
+from guomen.lib.prepared import prepared_cursor
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
@@ -92,7 +93,7 @@ def journey_in_custody(user: Any, code: str) -> Journey | None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     sql, params, fields, converters = _custody_query()
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:  # parsed and planned once per connection
         cur.execute(sql, [code, user.pk, *params])
         row = cur.fetchone()
     if row is None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guomen.lib.errors import DomainError
+from guomen.lib.prepared import prepared_cursor
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 
@@ -114,7 +115,7 @@ def _guarded_check_sql() -> tuple[str, list[Any], list[Any]]:
     columns = ", ".join(f'"{f.column}"' for f in event_fields)
     values = ", ".join(f"%s::{f.db_type(connection)}" for f in event_fields)
     sql = (
-        f'WITH u AS (UPDATE "{Journey._meta.db_table}" SET {sets} WHERE id = %s AND last_seq = %s AND NOT alert_open RETURNING id) '  # noqa: S608 - fixed names
+        f'WITH u AS (UPDATE "{Journey._meta.db_table}" SET {sets} WHERE id = %s::bigint AND last_seq = %s::integer AND NOT alert_open RETURNING id) '  # noqa: S608 - fixed names
         f'INSERT INTO "{CustodyEvent._meta.db_table}" ({columns}) SELECT {values} FROM u RETURNING id'
     )
     return sql, journey_fields, event_fields
@@ -128,7 +129,7 @@ def _write_check_unless_changed(event: CustodyEvent, j: Journey, seen_seq: int) 
     sql, journey_fields, event_fields = _guarded_check_sql()
     params = [f.get_db_prep_save(getattr(j, f.attname), connection) for f in journey_fields] + [j.pk, seen_seq]
     params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in event_fields]
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:  # parsed and planned once per connection
         cur.execute(sql, params)
         row = cur.fetchone()
     if row is None:

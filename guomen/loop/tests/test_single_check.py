@@ -7,7 +7,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from guomen.alerts.models import Alert
 from guomen.lib import clock as lib_clock
@@ -163,3 +164,36 @@ def test_an_alert_opened_after_the_read_stops_the_optimistic_write(world):
     assert s._write_check_unless_changed(event, stale, seen) is False
     j.refresh_from_db()
     assert j.alert_open and j.last_seq == seen
+
+
+def test_a_check_takes_part_in_the_callers_transaction(world):
+    j = to_facility(arrive())
+    hotel = who("ruili_hotel")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        s.health_check_by_code(actor=hotel, code=j.code, temperature=36.5)
+        raise RuntimeError("the caller fails after the check")
+    assert not CustodyEvent.objects.filter(journey=j, kind=EventKind.HEALTH_CHECK).exists()
+    assert_consistent(j)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_checks_read_and_write_are_prepared_once_per_connection_and_still_logged(world):
+    j = to_facility(arrive())
+    hotel = who("ruili_hotel")
+
+    def prepared() -> dict[str, int]:
+        with connection.cursor() as cur:
+            cur.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+            return {sql: runs for sql, runs in cur.fetchall() if "loop_journey" in sql}
+
+    with CaptureQueriesContext(connection) as q:
+        s.health_check_by_code(actor=hotel, code=j.code, temperature=36.5)
+    first = prepared()
+    assert len(first) == 2, first  # the custody read and the guarded write
+    assert any(sql.startswith("WITH u AS (UPDATE") for sql in first)
+    assert len(q.captured_queries) == 2  # query logging still sees them
+    s.health_check_by_code(actor=hotel, code=j.code, temperature=36.6)
+    again = prepared()
+    assert again.keys() == first.keys() and all(again[k] == first[k] + 1 for k in first)
+    assert CustodyEvent.objects.filter(journey=j, kind=EventKind.HEALTH_CHECK).count() == 2
+    assert_consistent(j)
