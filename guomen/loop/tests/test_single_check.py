@@ -58,6 +58,10 @@ def test_a_check_over_http_is_written_once_and_moves_the_due_time(world, api_as)
     assert body["data"] == {"temperature": 36.6, "symptoms": [], "fever": False}
     e = CustodyEvent.objects.get(journey=j, kind=EventKind.HEALTH_CHECK)
     assert e.seq == body["seq"] and e.actor.username == "ruili_hotel" and e.recorded_at is not None
+    j.refresh_from_db()
+    assert (e.unit_id, e.journey_opened_at) == (j.custodian_id, j.opened_at)
+    assert abs(e.recorded_at - j.updated_at) < timedelta(seconds=5)
+    assert body["recorded_at"][:19] == e.recorded_at.isoformat()[:19] and e.data == body["data"]
     assert_consistent(j)
     assert j.due_at > due and j.facts["last_check_at"]
 
