@@ -42,6 +42,19 @@ def prepared_cursor() -> Iterator[Any]:
         yield cur
 
 
+class _Shown:
+    """The statement as Django's query log shows it (values quoted in), composed only if asked for."""
+
+    __slots__ = ("params", "sql")
+
+    def __init__(self, sql: Any, params: Any) -> None:
+        self.sql, self.params = sql, params
+
+    @property
+    def query(self) -> bytes:
+        return connection.ops.compose_sql(self.sql, self.params).encode()
+
+
 _ONLY_WHEN_ASKED = 2**31 - 1  # no statement is prepared for being run often, only with prepare=True
 _CLASS: list[type] = []
 
@@ -54,7 +67,9 @@ def _cursor_class() -> type:
             """Server-side binding; every statement prepared on its first execution."""
 
             def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None) -> Any:
-                return super().execute(query, params, prepare=True, binary=binary)
+                out = super().execute(query, params, prepare=True, binary=binary)
+                self._query = _Shown(query, params)  # what Django's query log reads (psycopg keeps none after a prepared run)
+                return out
 
         _CLASS.append(PreparedCursor)
     return _CLASS[0]

@@ -195,7 +195,8 @@ def test_the_checks_read_and_write_are_prepared_once_per_connection_and_still_lo
     first = prepared()
     assert len(first) == 2, first  # the custody read and the guarded write
     assert any(sql.startswith("WITH u AS (UPDATE") for sql in first)
-    assert len(q.captured_queries) == 2  # query logging still sees them
+    logged = [x["sql"] for x in q.captured_queries]  # query logging still sees them, values quoted in
+    assert len(logged) == 2 and logged[1].startswith("WITH u AS (UPDATE") and f"'{j.code}'" in logged[0], logged
     s.health_check_by_code(actor=hotel, code=j.code, temperature=36.6)
     again = prepared()
     assert again.keys() == first.keys() and all(again[k] == first[k] + 1 for k in first)
