@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import statistics
+import threading
+import time
 from pathlib import Path
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -24,6 +26,10 @@ def _cpu_of(pid: int) -> float:
 
 def children(pid: int) -> list[int]:
     """The direct children of a process (gunicorn's workers)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
     out = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -36,37 +42,75 @@ def children(pid: int) -> list[int]:
 
 
 class Probe:
-    """``snapshot()`` before and after a measurement; ``since(before)`` gives seconds of CPU per side."""
+    """``start()`` before a measurement, ``stop()`` after: seconds of CPU per side in between.
+
+    A sampler thread reads the processes every quarter second, so that a process which ends during
+    the measurement (a database connection closed at its maximum age, replaced by a new one) counts
+    up to its last sample instead of vanishing."""
 
     def __init__(self, server_pid: int | None, database_url: str | None) -> None:
         self.server_pid, self.url = server_pid, database_url
         self.readable = Path("/proc/self/stat").exists()
+        self.first: dict[tuple[str, int], float] = {}
+        self.last: dict[tuple[str, int], float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._db = None
+        self.own = 0.0
 
     def _backends(self) -> list[int]:
-        if not self.url or not self.url.startswith(("postgres://", "postgresql://")):
+        if self._db is None:
             return []
-        import psycopg
-
-        with psycopg.connect(self.url.replace("postgres://", "postgresql://", 1), autocommit=True) as c:
-            rows = c.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
+        rows = self._db.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
         return [r[0] for r in rows]
 
-    def snapshot(self) -> dict[str, dict[int, float]]:
-        if not self.readable:
-            return {}
+    def _sample(self) -> None:
         t = os.times()
-        snap = {"load generator": {0: t.user + t.system}}
+        seen = [(("load generator", 0), t.user + t.system)]
         if self.server_pid:
-            snap["server"] = {p: _cpu_of(p) for p in children(self.server_pid)}
-        backends = self._backends()
-        if backends:
-            snap["database"] = {p: _cpu_of(p) for p in backends}
-        return snap
+            seen += [(("server", p), _cpu_of(p)) for p in children(self.server_pid)]
+        seen += [(("database", p), _cpu_of(p)) for p in self._backends()]
+        for key, cpu in seen:
+            if cpu or key[0] == "load generator":
+                self.first.setdefault(key, cpu)
+                self.last[key] = cpu
 
-    @staticmethod
-    def since(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
-        """Seconds per side between two snapshots (processes that came or went count from 0)."""
-        return {side: sum(v - before.get(side, {}).get(p, 0.0) for p, v in now.items()) for side, now in after.items()}
+    def start(self) -> Probe:
+        if not self.readable:
+            return self
+        if self.url and self.url.startswith(("postgres://", "postgresql://")):
+            import psycopg
+
+            self._db = psycopg.connect(self.url.replace("postgres://", "postgresql://", 1), autocommit=True)
+        self._sample()
+
+        def run() -> None:
+            t = time.thread_time()
+            while not self._stop.wait(0.25):
+                self._sample()
+            self.own = time.thread_time() - t  # the sampler's own CPU, not the load generator's
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> dict[str, float]:
+        """Seconds of CPU per side since ``start()`` (processes that appeared meanwhile count from 0)."""
+        if not self.readable or self._thread is None:
+            return {}
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        if self._db is not None:
+            self._db.close()
+        out: dict[str, float] = {}
+        for key, cpu in self.last.items():
+            side, _pid = key
+            out[side] = out.get(side, 0.0) + cpu - self.first[key]
+        out["load generator"] = max(0.0, out.get("load generator", 0.0) - self.own)
+        return out
 
 
 def cpu_per_request(rounds: dict[str, list[dict]], cores: int) -> None:

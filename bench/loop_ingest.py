@@ -485,14 +485,13 @@ def main() -> None:
 
         def measure(load: Load, *, warm: bool = False) -> dict:
             before = checks_recorded()
-            probe = Probe(SERVER_PIDS.get(port), url)
-            cpu_before = probe.snapshot()
+            probe = Probe(SERVER_PIDS.get(port), url).start()
             if use_wrk:
                 r = run_wrk(port, token, load, 2 if warm else args.seconds, args.concurrency, tmp)
             else:
                 total = args.batches if load is batch else args.requests
                 r = run_python(port, token, load, max(1, total // 5) if warm else total, args.concurrency)
-            r["cpu"] = Probe.since(cpu_before, probe.snapshot())
+            r["cpu"] = probe.stop()
             r["events"] = checks_recorded() - before
             return r
 
