@@ -20,24 +20,25 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 @contextlib.contextmanager
 def prepared_cursor() -> Iterator[Any]:
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cur:
+    db = connections[DEFAULT_DB_ALIAS]  # this thread's connection, looked up once (each attribute of the proxy is a lookup)
+    if db.vendor != "postgresql":
+        with db.cursor() as cur:
             yield cur
         return
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    pg = connection.connection
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    pg = db.connection
     if pg.prepare_threshold is None:  # Django turns preparing off; only this cursor asks for it (client-side cursors never prepare)
         pg.prepare_threshold = _ONLY_WHEN_ASKED
-    with connection.wrap_database_errors:
+    with db.wrap_database_errors:
         raw = _cursor_class()(pg)
-    cur = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    cur = db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
     with cur:
         yield cur
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,16 +142,17 @@ def _write_check_unless_changed(event: CustodyEvent, j: Journey, seen_seq: int) 
     journey's UPDATE guarded by the sequence number read (and no alert opened since), the event's
     INSERT fed by that UPDATE's row. False, and nothing written, if the guard failed."""
     sql, journey_fields, own = _guarded_check_sql()
+    db = connections[DEFAULT_DB_ALIAS]  # looked up once: each attribute of the proxy is a lookup
     event.recorded_at = j.updated_at = timezone.now()
-    params = [f.get_db_prep_save(getattr(j, f.attname), connection) for f in journey_fields] + [j.pk, seen_seq, event.unit_id]
-    params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in own]
+    params = [f.get_db_prep_save(getattr(j, f.attname), db) for f in journey_fields] + [j.pk, seen_seq, event.unit_id]
+    params += [f.get_db_prep_save(getattr(event, f.attname), db) for f in own]
     with prepared_cursor() as cur:  # parsed and planned once per connection
         cur.execute(sql, params)
         row = cur.fetchone()
     if row is None:
         return False
     event.pk = row[0]
-    event._state.adding, event._state.db = False, connection.alias
+    event._state.adding, event._state.db = False, db.alias
     return True
 
 
