@@ -41,6 +41,7 @@ sys.path.insert(0, str(BASE))
 
 # --- throwaway database -----------------------------------------------------------------------------
 from benchlib import _on_term, machine, throwaway_database  # noqa: E402 - after the sys.path setup
+from cpuprobe import Probe, cpu_per_request  # noqa: E402 - after the sys.path setup
 from ingest_raw import raw_reference  # noqa: E402 - after the sys.path setup
 
 
@@ -105,6 +106,9 @@ def checks_recorded() -> int:
 
 
 # --- the server ------------------------------------------------------------------------------------------
+SERVER_PIDS: dict[int, int] = {}  # port → the gunicorn master's pid, for the CPU probe
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -143,8 +147,10 @@ def server(url: str, tmp: Path, workers: int) -> Iterator[int]:
                 if time.monotonic() > deadline:
                     raise SystemExit("the server did not start in 60 s") from None
                 time.sleep(0.2)
+        SERVER_PIDS[port] = proc.pid
         yield port
     finally:
+        SERVER_PIDS.pop(port, None)
         if proc.poll() is None:
             proc.terminate()
             try:
@@ -479,11 +485,13 @@ def main() -> None:
 
         def measure(load: Load, *, warm: bool = False) -> dict:
             before = checks_recorded()
+            probe = Probe(SERVER_PIDS.get(port), url).start()
             if use_wrk:
                 r = run_wrk(port, token, load, 2 if warm else args.seconds, args.concurrency, tmp)
             else:
                 total = args.batches if load is batch else args.requests
                 r = run_python(port, token, load, max(1, total // 5) if warm else total, args.concurrency)
+            r["cpu"] = probe.stop()
             r["events"] = checks_recorded() - before
             return r
 
@@ -575,6 +583,7 @@ def main() -> None:
             f"(goal ≥ 10,000 events/s or ≥ 0.30 × raw: {'met' if met else 'MISSED'})"
         )
         print(f"batched / single events/s: {batch_eps / single_eps if single_eps else 0:.1f}x")
+        cpu_per_request(rounds, os.cpu_count() or 1)
         print("events counted in the database (health_check custody events written), not assumed from HTTP answers")
 
         if args.profile:

@@ -12,6 +12,7 @@ from django.db.models.functions import Substr
 
 from guomen.lib import clock, counts
 from guomen.lib.prepared import statement
+from guomen.lib.server_prepared import prepared_cursor
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction
@@ -87,14 +88,15 @@ def journey_in_custody(user: Any, code: str) -> Journey | None:
     The hot path of health checks: one plain query that also answers the authority question (see
     ``scoping.acts_for_sql``), its row turned into a model with each field's own converters.
     The custodian comes with its code and jurisdiction; the other fields of both load only if asked for."""
-    from django.db import connection
+    from django.db import DEFAULT_DB_ALIAS, connections
 
     from guomen.org.models import Unit
 
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
+    connection = connections[DEFAULT_DB_ALIAS]  # looked up once: each attribute of the proxy is a lookup
     sql, params, fields, converters = _custody_query()
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:  # parsed and planned once per connection
         cur.execute(sql, [code, user.pk, *params])
         row = cur.fetchone()
     if row is None:

@@ -8,11 +8,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guomen.lib.errors import DomainError
+from guomen.lib.server_prepared import prepared_cursor
 from guomen.org.models import Unit
 from guomen.org.scoping import Scope
 
@@ -107,34 +108,51 @@ def health_check_by_code(
 
 @functools.cache
 def _guarded_check_sql() -> tuple[str, list[Any], list[Any]]:
-    """The statement of ``_write_check_unless_changed`` and the fields whose values it takes, in order."""
+    """The statement of ``_write_check_unless_changed``: the journey fields it sets, and the event
+    fields it takes from the caller (``_EVENT_OWN``); the event's journey, sequence number, unit (the
+    custodian: the guard requires it to be the event's unit), recording time (the journey's ``updated_at``)
+    and partition key come from the updated journey row itself."""
     journey_fields = [Journey._meta.get_field(name) for name in CHECK_FIELDS]
-    event_fields = [CustodyEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
-    sets = ", ".join(f'"{f.column}" = %s' for f in journey_fields)
-    columns = ", ".join(f'"{f.column}"' for f in event_fields)
-    values = ", ".join(f"%s::{f.db_type(connection)}" for f in event_fields)
+    own = [CustodyEvent._meta.get_field(name) for name in _EVENT_OWN]
+    col = {name: CustodyEvent._meta.get_field(name).column for name in _EVENT_COLUMNS}
+    from_row = {
+        "journey": "u.id",
+        "seq": "u.last_seq",
+        "unit": "u.custodian_id",
+        "recorded_at": "u.updated_at",
+        "journey_opened_at": "u.opened_at",
+    }
+    typed = {f.name: f"%s::{f.db_type(connection)}" for f in own}
+    sets = ", ".join(f'"{f.column}" = %s::{f.db_type(connection)}' for f in journey_fields)
+    columns = ", ".join(f'"{col[name]}"' for name in _EVENT_COLUMNS)
+    values = ", ".join(from_row.get(name) or typed[name] for name in _EVENT_COLUMNS)
     sql = (
-        f'WITH u AS (UPDATE "{Journey._meta.db_table}" SET {sets} WHERE id = %s AND last_seq = %s AND NOT alert_open RETURNING id) '  # noqa: S608 - fixed names
+        f'WITH u AS (UPDATE "{Journey._meta.db_table}" SET {sets} WHERE id = %s::bigint AND last_seq = %s::integer AND custodian_id = %s::bigint AND NOT alert_open '  # noqa: S608 - fixed names
+        f"RETURNING id, last_seq, custodian_id, updated_at, opened_at) "
         f'INSERT INTO "{CustodyEvent._meta.db_table}" ({columns}) SELECT {values} FROM u RETURNING id'
     )
-    return sql, journey_fields, event_fields
+    return sql, journey_fields, own
+
+
+_EVENT_OWN = ("kind", "occurred_at", "actor", "data")  # what the guarded write takes from the event itself
 
 
 def _write_check_unless_changed(event: CustodyEvent, j: Journey, seen_seq: int) -> bool:
     """PostgreSQL: store a normal check computed from an unlocked read, in one statement — the
     journey's UPDATE guarded by the sequence number read (and no alert opened since), the event's
     INSERT fed by that UPDATE's row. False, and nothing written, if the guard failed."""
-    event.recorded_at = timezone.now()
-    sql, journey_fields, event_fields = _guarded_check_sql()
-    params = [f.get_db_prep_save(getattr(j, f.attname), connection) for f in journey_fields] + [j.pk, seen_seq]
-    params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in event_fields]
-    with connection.cursor() as cur:
+    sql, journey_fields, own = _guarded_check_sql()
+    db = connections[DEFAULT_DB_ALIAS]  # looked up once: each attribute of the proxy is a lookup
+    event.recorded_at = j.updated_at = timezone.now()
+    params = [f.get_db_prep_save(getattr(j, f.attname), db) for f in journey_fields] + [j.pk, seen_seq, event.unit_id]
+    params += [f.get_db_prep_save(getattr(event, f.attname), db) for f in own]
+    with prepared_cursor() as cur:  # parsed and planned once per connection
         cur.execute(sql, params)
         row = cur.fetchone()
     if row is None:
         return False
     event.pk = row[0]
-    event._state.adding, event._state.db = False, connection.alias
+    event._state.adding, event._state.db = False, db.alias
     return True
 
 

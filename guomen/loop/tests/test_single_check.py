@@ -7,7 +7,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from guomen.alerts.models import Alert
 from guomen.lib import clock as lib_clock
@@ -57,6 +58,10 @@ def test_a_check_over_http_is_written_once_and_moves_the_due_time(world, api_as)
     assert body["data"] == {"temperature": 36.6, "symptoms": [], "fever": False}
     e = CustodyEvent.objects.get(journey=j, kind=EventKind.HEALTH_CHECK)
     assert e.seq == body["seq"] and e.actor.username == "ruili_hotel" and e.recorded_at is not None
+    j.refresh_from_db()
+    assert (e.unit_id, e.journey_opened_at) == (j.custodian_id, j.opened_at)
+    assert abs(e.recorded_at - j.updated_at) < timedelta(seconds=5)
+    assert body["recorded_at"][:19] == e.recorded_at.isoformat()[:19] and e.data == body["data"]
     assert_consistent(j)
     assert j.due_at > due and j.facts["last_check_at"]
 
@@ -163,3 +168,37 @@ def test_an_alert_opened_after_the_read_stops_the_optimistic_write(world):
     assert s._write_check_unless_changed(event, stale, seen) is False
     j.refresh_from_db()
     assert j.alert_open and j.last_seq == seen
+
+
+def test_a_check_takes_part_in_the_callers_transaction(world):
+    j = to_facility(arrive())
+    hotel = who("ruili_hotel")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        s.health_check_by_code(actor=hotel, code=j.code, temperature=36.5)
+        raise RuntimeError("the caller fails after the check")
+    assert not CustodyEvent.objects.filter(journey=j, kind=EventKind.HEALTH_CHECK).exists()
+    assert_consistent(j)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_checks_read_and_write_are_prepared_once_per_connection_and_still_logged(world):
+    j = to_facility(arrive())
+    hotel = who("ruili_hotel")
+
+    def prepared() -> dict[str, int]:
+        with connection.cursor() as cur:
+            cur.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+            return {sql: runs for sql, runs in cur.fetchall() if "loop_journey" in sql}
+
+    with CaptureQueriesContext(connection) as q:
+        s.health_check_by_code(actor=hotel, code=j.code, temperature=36.5)
+    first = prepared()
+    assert len(first) == 2, first  # the custody read and the guarded write
+    assert any(sql.startswith("WITH u AS (UPDATE") for sql in first)
+    logged = [x["sql"] for x in q.captured_queries]  # query logging still sees them, values quoted in
+    assert len(logged) == 2 and logged[1].startswith("WITH u AS (UPDATE") and f"'{j.code}'" in logged[0], logged
+    s.health_check_by_code(actor=hotel, code=j.code, temperature=36.6)
+    again = prepared()
+    assert again.keys() == first.keys() and all(again[k] == first[k] + 1 for k in first)
+    assert CustodyEvent.objects.filter(journey=j, kind=EventKind.HEALTH_CHECK).count() == 2
+    assert_consistent(j)
