@@ -176,3 +176,7 @@ def test_the_migration_counts_the_alerts_already_there_and_a_rebuilt_table_gets_
         assert rows == {("other", 0): 2}
         Alert.objects.using(alias).filter(level=0, closed_at__isnull=True)[:1].get().delete()
         assert AlertCount.objects.using(alias).get(kind="other", level=0).n == 1
+        if db.vendor == "postgresql":  # TRUNCATE fires no row trigger: the counters are emptied with the table
+            with db.cursor() as cur:
+                cur.execute("TRUNCATE alerts_alert CASCADE")
+            assert not AlertCount.objects.using(alias).exists()
