@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,7 +10,9 @@ class AlertsConfig(AppConfig):
     def ready(self) -> None:
         from guomen.core import registry
 
-        from . import tasks, views
+        from . import counting, tasks, views
+
+        post_migrate.connect(counting.restore, sender=self, dispatch_uid="guomen.alerts.counting.restore")
 
         registry.periodic("alerts.escalate", tasks.escalate, every_seconds=60)
         registry.nav(_("Alerts"), "alerts:inbox", roles=views.INBOX_ROLES, order=30)

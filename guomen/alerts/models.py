@@ -88,3 +88,24 @@ class Alert(models.Model):
         from . import registry
 
         return registry.closes_itself(self.kind)
+
+
+class AlertCount(models.Model):
+    """Open alerts (``closed_at`` empty) per unit, kind and level, kept by the database itself:
+    triggers on the alert table (``alerts.counting``) change these rows in the statement that
+    writes alerts, whatever writes them — a service, a bulk COPY, a queryset ``update``. The
+    dashboard sums a few hundred of them instead of counting the open alerts one by one."""
+
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    level = models.PositiveSmallIntegerField(choices=AlertLevel.choices)
+    n = models.IntegerField(default=0)
+
+    scope_unit_field = "unit"  # reached as the alerts it counts are (``org.scoping.Scope``)
+    scope_jurisdiction_field = "unit__jurisdiction"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "kind", "level"], name="alertcount_key")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.kind} {self.level}: {self.n}"

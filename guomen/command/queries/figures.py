@@ -143,10 +143,11 @@ def _handover_ages(agg: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def alerts_by_level(scope: Scope, node: Jurisdiction) -> dict[int, int]:
-    """Open alerts raised in ``node``'s subtree by level: the same query as the list behind them."""
+    """Open alerts raised in ``node``'s subtree by level: what the list behind them counts
+    (``by_level(within(...))``), summed from the counters the database keeps with the alerts."""
     from guomen.alerts import queries as alert_queries
 
-    return alert_queries.by_level(alert_queries.within(scope, node.path))
+    return alert_queries.open_by_level(scope, node.path)
 
 
 def _positives(ids: QuerySet[Jurisdiction], day: date) -> Part:

@@ -4,7 +4,7 @@
 - every open journey has exactly one custodian and a due time;
 - after a sweep, every overdue journey has exactly one open alert, and no journey that is not
   overdue keeps one (alerts close themselves when the awaited event arrives);
-- the counts by state add up to the number of journeys in each state.
+- the counts by state add up to the number of journeys in each state, and the open alerts to their counters.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from guomen.alerts.models import Alert
+from guomen.alerts.models import Alert, AlertCount
 from guomen.lib import clock as lib_clock
 from guomen.lib.errors import DomainError
 from guomen.lib.localtime import local_day
@@ -243,6 +243,15 @@ class LoopMachine(RuleBasedStateMachine):
     def counts_by_state_add_up(self):
         counted = {r["state"]: r["n"] for r in Journey.objects.values("state").annotate(n=Count("id"))}
         kept = {r["state"]: r["n"] for r in JourneyCount.objects.values("state").annotate(n=Sum("n")) if r["n"]}
+        assert counted == kept
+
+    @invariant()
+    def open_alerts_add_up(self):
+        counted = {
+            (r["unit_id"], r["kind"], r["level"]): r["n"]
+            for r in Alert.objects.filter(closed_at__isnull=True).values("unit_id", "kind", "level").annotate(n=Count("id"))
+        }
+        kept = {(c.unit_id, c.kind, c.level): c.n for c in AlertCount.objects.all() if c.n}
         assert counted == kept
 
     @invariant()
