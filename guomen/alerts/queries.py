@@ -78,11 +78,17 @@ def by_level(qs: QuerySet[Alert] | None, rows: list[tuple[int, int]] | None = No
     return out
 
 
+def open_counts(scope: Scope, path: str | None = None) -> QuerySet[AlertCount]:
+    """The counter rows of the open alerts ``within(scope, path)`` counts: the same subtree,
+    summary rule and reach. Sum their ``n`` (by level) for what counting the alerts would give."""
+    level = None if path else scope_level(scope)
+    return scope.filter(_subtree(AlertCount.objects.all(), path, summarise=True, level=level))
+
+
 def open_by_level(scope: Scope, path: str | None = None) -> dict[int, int]:
     """``by_level(within(scope, path))`` — the open alerts by level — summed from the counters the
     database keeps (``AlertCount``): the same subtree, summary rule and reach, a few hundred rows."""
-    level = None if path else scope_level(scope)
-    qs = scope.filter(_subtree(AlertCount.objects.all(), path, summarise=True, level=level))
+    qs = open_counts(scope, path)
     out = dict.fromkeys(AlertLevel.values, 0)
     for r in qs.values("level").order_by().annotate(n=Sum("n")):
         out[r["level"]] = r["n"] or 0

@@ -289,11 +289,12 @@ def _reach(scope: Scope) -> tuple[Any, ...]:
 
 
 def _open_alerts(scope: Scope, node: Jurisdiction) -> Part:
-    """The open alerts of ``alerts_by_level`` (the list's own query), counted by level in one pass."""
+    """The open alerts of ``alerts_by_level`` by level, summed from the counters the database keeps
+    with the alerts (``alerts.queries.open_counts``: the list's subtree, summary rule and reach)."""
     from guomen.alerts import queries as alert_queries
     from guomen.alerts.models import AlertLevel
 
-    return alert_queries.within(scope, node.path), {str(lvl): Count("id", filter=Q(level=lvl)) for lvl in AlertLevel.values}
+    return alert_queries.open_counts(scope, node.path), {str(lvl): Sum("n", filter=Q(level=lvl)) for lvl in AlertLevel.values}
 
 
 def _single_figures(scope: Scope, node: Jurisdiction) -> dict[str, Part]:
