@@ -23,6 +23,12 @@ def screened():
     return j
 
 
+def settled(page):
+    """htmx has swapped the last answer in and wired its new controls (it does so as the swap settles,
+    ~20 ms after the new list appears): only then does choosing in them send anything."""
+    expect(page.locator("#dispose .htmx-request, #dispose .htmx-settling, #dispose .htmx-added")).to_have_count(0)
+
+
 def village_options(page):
     return page.locator("#dispose select[name=to_unit] option[value^=v]")
 
@@ -40,6 +46,7 @@ def test_a_port_officer_finds_a_village_by_county_and_township_or_by_its_name_in
     page.select_option("#dispose select[name=to_unit-county]", "533102")
     township = page.locator("#dispose select[name=to_unit-township]")
     expect(township.locator("option[value='533102103']")).to_have_text("弄岛镇")
+    settled(page)
     township.select_option("533102103")
     expected = Unit.objects.filter(kind=UnitKind.VILLAGE_COMMITTEE, active=True, jurisdiction__path__contains="/533102103/")
     expect(village_options(page)).to_have_count(expected.count())

@@ -64,6 +64,8 @@ def test_a_person_goes_from_the_port_to_quarantine_to_the_village_to_closure_in_
     expect(page.locator("#timeline li")).to_have_count(3)
     page.select_option("#dispose select[name=disposition]", "quarantine")
     page.fill("#dispose input[name=to_unit-q]", "1号酒店")  # the destination searched by name
+    expect(page.locator("#dispose .dest-count")).to_be_visible()  # the narrowed list is in (the whole one has no count)
+    expect(page.locator("#dispose .htmx-request, #dispose .htmx-settling, #dispose .htmx-added")).to_have_count(0)
     expect(page.locator("#dispose select[name=to_unit] option[value='c533102-hotel1']")).to_have_text(u("c533102-hotel1").name_zh)
     page.select_option("#dispose select[name=to_unit]", "c533102-hotel1")
     page.fill("#dispose input[name=via_unit]", "c533102-transfer")
