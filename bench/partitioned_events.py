@@ -22,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,11 +108,12 @@ def ingest(n_single: int, batches: int) -> None:
     Unit.objects.filter(code=FACILITY).update(capacity=None)
     hotel = Unit.objects.get(code=FACILITY)
     codes = []
+    run = uuid.uuid4().hex[:4]  # rooms of this run's own: a kept database may hold an earlier run's
     for i in range(n_single + 100):
         person = Person.objects.create(name_native=f"压测旅客{i}（示例）", nationality="MMR", registered_by=port)
         j = s.journey_arrive(actor=officer, unit=port, person=person, origin_country="MMR", risk="low")
         s.journey_dispose(actor=officer, journey=j, disposition=Disposition.QUARANTINE, to_unit=hotel)
-        codes.append(s.handover_accept(actor=staff, journey=j, unit=hotel, room=f"X{i:04d}", card_code=j.code).code)
+        codes.append(s.handover_accept(actor=staff, journey=j, unit=hotel, room=f"X{run}-{i:04d}", card_code=j.code).code)
     single = []
     for code in codes[:n_single]:
         t0 = time.perf_counter()
