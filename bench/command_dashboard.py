@@ -38,6 +38,7 @@ from benchlib import machine  # noqa: E402 - after the sys.path setup
 
 # The reference: a page that only needs a signed-in user (session, user, middleware), from bench/urls.py.
 REFERENCE = "/bench/signed-in"
+AS_TEXT = "/command/ (as text)"
 
 OPEN_MIX = [  # (state, share of the open journeys, custodian kind)
     ("at_gate", 0.10, "port_health_station"),
@@ -242,20 +243,31 @@ def _client():
     return c
 
 
-def measure(requests: int) -> tuple[dict[str, list[float]], dict[str, float]]:
+def measure(requests: int, as_text: bool = False) -> tuple[dict[str, list[float]], dict[str, float]]:
     """Milliseconds of ``requests`` dashboards and as many trivial signed-in requests, alternately
     (one of each in turn), so that whatever else loads the machine weighs on both alike; and the
-    mean CPU time of this process per request of each (the database server's is not in it)."""
+    mean CPU time of this process per request of each (the database server's is not in it). With
+    ``as_text``, a third request in each turn: the dashboard with its statements sent as text, parsed
+    and planned on every request (as Django sends its own), for what preparing them saves."""
+    from guomen.lib import prepared
+
     c = _client()
-    times: dict[str, list[float]] = {REFERENCE: [], "/command/": []}
+    kinds = [(REFERENCE, REFERENCE, True), ("/command/", "/command/", True)]
+    if as_text:
+        kinds.append((AS_TEXT, "/command/", False))
+    times: dict[str, list[float]] = {name: [] for name, _path, _prepared in kinds}
     cpu = dict.fromkeys(times, 0.0)
-    for _ in range(requests):
-        for path, spent in times.items():
-            t0, c0 = time.perf_counter(), time.process_time()
-            r = c.get(path)
-            spent.append((time.perf_counter() - t0) * 1000)
-            cpu[path] += (time.process_time() - c0) * 1000 / requests
-            assert r.status_code == 200
+    try:
+        for _ in range(requests):
+            for name, path, server_prepared in kinds:
+                prepared.SERVER_PREPARED = server_prepared
+                t0, c0 = time.perf_counter(), time.process_time()
+                r = c.get(path)
+                times[name].append((time.perf_counter() - t0) * 1000)
+                cpu[name] += (time.process_time() - c0) * 1000 / requests
+                assert r.status_code == 200
+    finally:
+        prepared.SERVER_PREPARED = True
     return times, cpu
 
 
@@ -334,6 +346,7 @@ def main() -> None:
     p.add_argument("--keep", action="store_true", help="do not drop the throwaway database")
     p.add_argument("--explain", action="store_true", help="time each SQL statement of one request and show the slowest plans")
     p.add_argument("--profile", type=int, nargs="?", const=100, default=0, help="also cProfile N dashboards in process (default 100)")
+    p.add_argument("--as-text", action="store_true", help="also alternate the dashboard with its statements sent as text, not prepared")
     p.add_argument("--no-generate", action="store_true", help="measure the journeys already in DATABASE_URL (e.g. one kept with --keep)")
     args = p.parse_args()
     vendor, drop = setup(args)
@@ -351,18 +364,22 @@ def main() -> None:
             explain()
         if args.profile:
             profile(args.profile)
-        times, cpu = measure(args.requests)
+        times, cpu = measure(args.requests, args.as_text)
         print(f"{vendor}: as the province command, {args.requests} requests of each, alternately ({machine()}, load average {_load()})")
         q = {path: statistics.quantiles(t, n=100) for path, t in times.items()}
         for path, t in times.items():
             print(
-                f"  GET {path:<18} p50 {q[path][49]:6.1f} ms  p95 {q[path][94]:6.1f} ms  max {max(t):6.1f} ms  (CPU of this process {cpu[path]:.1f} ms)"
+                f"  GET {path:<26} p50 {q[path][49]:6.1f} ms  p95 {q[path][94]:6.1f} ms  max {max(t):6.1f} ms  (CPU of this process {cpu[path]:.1f} ms)"
             )
         p50, p95 = q["/command/"][49] / q[REFERENCE][49], q["/command/"][94] / q[REFERENCE][94]
         print(
             f"dashboard / trivial signed-in request: p50 {p50:.1f}x, p95 {p95:.1f}x, CPU {cpu['/command/'] / cpu[REFERENCE]:.1f}x"
             f"  (goal ≤ 4x: {'met' if p50 <= 4 else 'MISSED'})"
         )
+        if args.as_text:
+            print(
+                f"statements as text / trivial signed-in request: p50 {q[AS_TEXT][49] / q[REFERENCE][49]:.1f}x, p95 {q[AS_TEXT][94] / q[REFERENCE][94]:.1f}x"
+            )
     finally:
         if args.keep:
             print(f"kept: DATABASE_URL={os.environ.get('DATABASE_URL')}")

@@ -22,6 +22,9 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import Expression, Field, QuerySet
 
+from guomen.lib.server_prepared import prepared_cursor
+
+SERVER_PREPARED = True  # on PostgreSQL, each statement parsed and planned once per connection (``server_prepared``)
 LIMIT = 512  # statements kept per process (one per jurisdiction and reach looked at, a few each)
 
 
@@ -59,9 +62,10 @@ class Statement:
 
     def rows(self, **values: Any) -> list[tuple[Any, ...]]:
         """The rows, read now from the database a read of ``model`` goes to, with the slots bound to ``values``."""
-        connection = connections[router.db_for_read(self.model)]
+        alias = router.db_for_read(self.model)
+        connection = connections[alias]
         params = [p.field.get_db_prep_value(values[p.name], connection) if isinstance(p, _Marker) else p for p in self.params]
-        with connection.cursor() as cur:
+        with prepared_cursor(alias) if SERVER_PREPARED else connection.cursor() as cur:
             cur.execute(self.sql, params)
             rows = cur.fetchall()
         if not self.converters:

@@ -24,8 +24,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 @contextlib.contextmanager
-def prepared_cursor() -> Iterator[Any]:
-    db = connections[DEFAULT_DB_ALIAS]  # this thread's connection, looked up once (each attribute of the proxy is a lookup)
+def prepared_cursor(alias: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
+    db = connections[alias]  # this thread's connection, looked up once (each attribute of the proxy is a lookup)
     if db.vendor != "postgresql":
         with db.cursor() as cur:
             yield cur

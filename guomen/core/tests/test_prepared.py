@@ -76,3 +76,20 @@ def test_an_instance_from_columns_in_any_order_has_each_value_in_its_own_field()
     user = prepared.instance(User, ("email", "id", "username"), ("anna@example.org", 7, "anna"))
     assert (user.pk, user.username, user.email) == (7, "anna", "anna@example.org")
     assert "first_name" in user.get_deferred_fields()
+
+
+def test_on_postgresql_a_statement_is_parsed_and_planned_once_per_connection():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's; SQLite compiles each statement in process")
+    User = get_user_model()
+    User.objects.create(username="anna", first_name="Anna")
+    made = prepared.statement(
+        ("test.kept_plan",), lambda: User.objects.filter(username=Slot("name", CharField())).values_list("first_name")
+    )
+    assert made.rows(name="anna") == [("Anna",)]
+    assert made.rows(name="bo") == []
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%"auth_user"."username" = ($1)%'])
+        assert cur.fetchone() == (1,)  # one plan for both calls, kept by this connection
