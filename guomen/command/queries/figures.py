@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -188,9 +188,10 @@ def duty_figures(scope: Scope, node: Jurisdiction, now: datetime, *, read: dict[
     """Patrol coverage and roster gaps from the duty app's own reads; open incidents and tasks
     (from ``read``, the parts of ``_duty_open`` already read by ``together``, if given)."""
     # A week's patrol coverage and the next day's roster gaps move slowly and cost a roster
-    # computation: computed at most once a minute per jurisdiction and reach.
+    # computation: computed at most once a minute per jurisdiction and reach. The key names the
+    # minute they are for, so figures asked for another time are computed for that time.
     reach = hashlib.sha256(repr((scope.everything, scope.subtree_paths, sorted(scope.unit_ids))).encode()).hexdigest()[:16]
-    key = f"command:duty:{node.code}:{reach}"
+    key = f"command:duty:{node.code}:{reach}:{now.astimezone(UTC):%Y%m%d%H%M}"
     figures = cache.get(key)
     if figures is None:
         figures = duty_command_figures(scope=scope, jurisdiction=node, now=now)

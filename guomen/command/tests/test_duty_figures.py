@@ -47,3 +47,18 @@ def test_the_weekly_patrol_coverage_shows_its_unit_on_the_dashboard_and_the_segm
     page = unescape(c.get("/duty/segments/").content.decode())
     heads = re.findall(r"<th>(.*?)</th>", page)
     assert {"步行公里", "时长（小时）"} <= set(heads) if lang == "zh-hans" else {"km walked", "Hours (h)"} <= set(heads), heads
+
+
+def test_the_duty_figures_for_a_time_are_computed_for_that_time_not_taken_from_another_minute(world, user):
+    from datetime import timedelta
+
+    from guomen.duty.queries import command_figures
+
+    cache.clear()
+    scope, province = Scope.of(user("province")), Jurisdiction.objects.get(code="530000")
+    start = timezone.now().replace(second=0, microsecond=0)
+    times = [start + timedelta(hours=h) for h in range(0, 24, 2)]
+    expected = [command_figures(scope=scope, jurisdiction=province, now=t)["uncovered_post_hours_24h"] for t in times]
+    assert len(set(expected)) > 1  # the roster's gaps ahead change over the day (else this test shows nothing)
+    assert [queries.duty_figures(scope, province, t)["uncovered_hours"] for t in times] == expected
+    assert [queries.duty_figures(scope, province, t)["uncovered_hours"] for t in times] == expected  # and again, from the cache
