@@ -93,3 +93,27 @@ def test_on_postgresql_a_statement_is_parsed_and_planned_once_per_connection():
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%"auth_user"."username" = ($1)%'])
         assert cur.fetchone() == (1,)  # one plan for both calls, kept by this connection
+
+
+def test_values_fixed_when_built_are_written_into_the_prepared_text_and_only_the_slots_are_parameters():
+    from django.db import connection
+
+    User = get_user_model()
+    User.objects.create(username="anna", first_name="50%s off")
+    User.objects.create(username="andrew", first_name="plain")
+    User.objects.create(username="bo", first_name="50%s off")
+
+    def build():  # a LIKE pattern of its own (percent signs) and a value with '%s' in it, fixed when built
+        qs = User.objects.filter(username__startswith="an", first_name__contains="%s", username__gt=Slot("after", CharField()))
+        return qs.order_by("username").values_list("username")
+
+    made = prepared.statement(("test.inlined",), build)
+    assert made.rows(after="a") == [("anna",)]
+    assert made.rows(after="anna") == []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT statement, parameter_types FROM pg_prepared_statements WHERE statement LIKE %s", ['%"auth_user"."username" > ($1)%']
+            )
+            ((text, types),) = cur.fetchall()
+        assert "LIKE 'an%'" in text and len(types) == 1, (text, types)
