@@ -138,7 +138,16 @@ TEMPLATES = [
             ],
             "builtins": ["django.templatetags.i18n", "django.templatetags.static", "template_partials.templatetags.partials"],
         },
-    }
+    },
+    {
+        # Fragments rendered on every request of a busy page (the dashboard's figures): each app's
+        # jinja2/ folder. Everything else is Django's.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "guomen.lib.jinja.environment"},
+    },
 ]
 
 # --- database ---------------------------------------------------------------

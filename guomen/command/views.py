@@ -16,9 +16,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -96,11 +98,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "children": children,
         "occupancy_pct": round(100 * d.in_facility / d.capacity) if d.capacity else None,
         "may_dispatch": services.may_dispatch(request.user),
-        "blocks": _blocks(scope, node),
+        "blocks": mark_safe(render_to_string("command/_blocks.html", {"blocks": _blocks(scope, node)})),  # noqa: S308 - Django rendered it, escaped
         "urls": urls,
     }
-    template = "command/dashboard.html#figures" if request.htmx else "command/dashboard.html"
-    return render(request, template, ctx)
+    figures = mark_safe(_figures_template().render(ctx))  # noqa: S308 - Jinja2 rendered it, autoescaped
+    if request.htmx:  # the minute's refresh: the figures alone
+        return HttpResponse(figures)
+    return render(request, "command/dashboard.html", {"node": node, "d": d, "crumbs": ctx["crumbs"], "urls": urls, "figures": figures})
+
+
+@functools.cache
+def _figures_template() -> Any:
+    """The dashboard's figures (``command/jinja2/command/figures.html``), rendered with Jinja2."""
+    return engines["jinja2"].get_template("command/figures.html")
 
 
 @login_required
