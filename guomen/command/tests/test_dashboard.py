@@ -165,3 +165,18 @@ def test_trends_give_daily_series_for_the_period(day_of_loop, client_as):
     assert ruili["data"][-1] == 8
     html = client_as("ruili").get("/command/trends/?days=7").content.decode()
     assert 'id="trends-data"' in html and "echarts.min.js" in html and "<script>" not in html
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_the_figures_escape_names_and_speak_the_users_language_in_the_page_and_in_the_minutes_refresh(client_as, lang):
+    """The figures are rendered with Jinja2: autoescaped, translated with Django's catalogues."""
+    Jurisdiction.objects.filter(code="533100").update(name_zh="<b>德宏</b>", name_en="<b>Dehong</b>")
+    c = client_as("province")
+    c.cookies["django_language"] = lang
+    heading = "闭环人员状态" if lang == "zh-hans" else "Journeys by state"
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        html = c.get("/command/?j=530000", **headers).content.decode()
+        row = re.search(r'<tr id="child-533100">.*?</tr>', html, re.S).group(0)
+        assert "&lt;b&gt;" in row and "<b>" not in row, row
+        assert heading in html
+    assert "<html" not in html  # the refresh is the figures alone
