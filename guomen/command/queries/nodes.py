@@ -69,7 +69,9 @@ def node_for(scope: Scope, code: str | None = None) -> Jurisdiction:
 
 
 def crumbs(scope: Scope, node: Jurisdiction) -> list[Jurisdiction]:
-    return [j for j in [*node.ancestors(), node] if commands(scope, j)]
+    """The node's ancestors the user commands, then the node (its statement built once per node)."""
+    ancestors = prepared.instances(("command.crumbs", node.path), node.ancestors) if node.parent_id else []
+    return [j for j in [*ancestors, node] if commands(scope, j)]
 
 
 def subtree_ids(node: Jurisdiction) -> QuerySet[Jurisdiction]:
