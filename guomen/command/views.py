@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.template import engines
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -33,6 +31,7 @@ from guomen.org.scoping import Scope
 
 from . import lists, mapdata, queries, services
 from .models import DailyReport, TaskState
+from .templatetags.command_links import command_urls
 
 MAP_FILES = {
     "countries": "ne_50m_admin0_chn_mmr_lao_vnm.geojson",
@@ -58,21 +57,6 @@ def _blocks(scope: Any, node: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(b.template, c) for b in registry.DASHBOARD if (c := b.context(scope, node)) is not None]
 
 
-_DASHBOARD_LISTS = ("alerts", "arrivals", "handovers", "journeys", "positives", "quarantine", "segments", "tasks")
-
-
-def _dashboard_urls() -> Mapping[str, str]:
-    """The addresses the dashboard links to: the same for every request under one URL conf and prefix."""
-    return _reversed_dashboard_urls(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-
-
-@functools.lru_cache(maxsize=8)
-def _reversed_dashboard_urls(prefix: str, urlconf: Any) -> Mapping[str, str]:
-    urls = {f"list_{name}": reverse("command:list", args=[name], urlconf=urlconf) for name in _DASHBOARD_LISTS}
-    urls.update({name: reverse(f"command:{name}", urlconf=urlconf) for name in ("dashboard", "reports", "sitrep_pdf", "task_new")})
-    return MappingProxyType(urls)
-
-
 @login_required
 @replica_reads
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -81,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     from guomen.alerts.models import AlertLevel
     from guomen.loop.models import State
 
-    urls = _dashboard_urls()
+    urls = command_urls()
     # Each figure's link built here once, not put together from several lookups per item in the template.
     here = f"?j={node.code}"
     states = [(s, label, d.states.get(s, 0), f"{urls['list_journeys']}{here}&state={s}") for s, label in State.choices]

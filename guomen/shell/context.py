@@ -18,7 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     scope = Scope.of(user)
     entries = [
         {
-            "label": e.label,
+            "label": str(e.label),  # translated once, shown in the menu and in the tabs
             "url": (url := _url(e.url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)),
             "active": request.path == url,
         }
