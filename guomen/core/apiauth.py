@@ -54,4 +54,5 @@ class BrowserSession(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
-AUTH = [TokenAuth(), BrowserSession()]
+BROWSER_SESSION = BrowserSession()
+AUTH = [TokenAuth(), BROWSER_SESSION]
