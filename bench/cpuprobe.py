@@ -122,7 +122,9 @@ def cpu_per_request(rounds: dict[str, list[dict]], cores: int) -> None:
     sides = ("load generator", "server", "database")
     totals = {}
     print("\nCPU per request, ms (median of the rounds) — " + ", ".join(sides) + "; total; share of the cores busy on these three")
-    for name in ("bare", "noop", "single"):
+    for name in ("bare", "noop", "single", "apart"):
+        if name not in rounds:
+            continue
         per = []
         for r in rounds.get(name, []):
             if r.get("cpu") and r["requests"]:
@@ -142,3 +144,5 @@ def cpu_per_request(rounds: dict[str, list[dict]], cores: int) -> None:
             f"    by CPU alone: single / no-op {totals['noop'] / totals['single']:.2f}, no-op / bare {totals['bare'] / totals['noop']:.2f} "
             "(PostgreSQL's WAL writer and checkpointer, shared by the cluster, not counted)"
         )
+    if totals.get("apart") and totals.get("noop"):
+        print(f"    by CPU alone: single with its journey read apart / no-op {totals['noop'] / totals['apart']:.2f}")

@@ -399,7 +399,7 @@ def profile(codes: list[str], token: str, n: int, tmp: Path) -> None:
 
 def rate_of(r: dict, name: str) -> float:
     """Requests per second of a reference, events per second of the checks."""
-    return (r["events"] if name == "single" else r["requests"]) / r["seconds"]
+    return (r["events"] if name in ("single", "apart") else r["requests"]) / r["seconds"]
 
 
 def token_lookup(token: str, n: int) -> None:
@@ -437,6 +437,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=6, help="wrk: seconds per measurement (default 6)")
     ap.add_argument("--no-wrk", action="store_true", help="use the Python load generator even if wrk is installed")
     ap.add_argument("--profile", type=int, nargs="?", const=300, default=0, help="also cProfile N single checks in process")
+    ap.add_argument(
+        "--read-apart",
+        action="store_true",
+        help="also measure, alternately, the single check with its journey read in a statement of its own (as before it travelled with the token)",
+    )
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, _on_term)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
@@ -470,6 +475,16 @@ def main() -> None:
             items = [{"journey": c, "temperature": temps[(g + k) % len(temps)]} for k, c in enumerate(chunk)]
             bodies.append(("/api/loop/checks/batch", json.dumps({"unit": FACILITY, "items": items}).encode()))
         batch = Load("batch", bodies, args.batch_size, 200)
+        apart = Load(
+            "apart",
+            [
+                (f"/api/bench/checks-read-apart/{c}", json.dumps({"temperature": temps[i % len(temps)]}).encode())
+                for i, c in enumerate(codes)
+            ],
+            1,
+            201,
+        )
+        compared = (bare, ping, single, apart) if args.read_apart else (bare, ping, single)
         from django.contrib.auth import get_user_model
 
         from guomen.loop.models import Journey
@@ -497,12 +512,12 @@ def main() -> None:
 
         results: dict[str, dict] = {}
         with server(url, tmp, workers) as port:
-            for load in (bare, ping, single, batch):  # every code path answers as expected …
+            for load in (*compared, batch):  # every code path answers as expected …
                 for path, body in load.requests[:4]:
                     status, content = _one(port, token, path, body)
                     if status != load.expect:
                         raise SystemExit(f"{load.name}: HTTP {status} {content[:300]!r}")
-            for load in (bare, ping, single, batch):  # … and every worker has served each before anything is measured
+            for load in (*compared, batch):  # … and every worker has served each before anything is measured
                 measure(load, warm=True)
             how = (
                 f"wrk, {args.concurrency} connections, {args.seconds} s per measurement"
@@ -513,9 +528,9 @@ def main() -> None:
             print(
                 f"bare view, no-op and single checks measured {args.rounds} times each, alternately, then batches and the raw SQL of the same rows as many times, alternately; the median round is shown"
             )
-            rounds: dict[str, list[dict]] = {"bare": [], "noop": [], "single": []}
+            rounds: dict[str, list[dict]] = {load.name: [] for load in compared}
             for _round in range(max(1, args.rounds)):
-                for load in (bare, ping, single):
+                for load in compared:
                     rounds[load.name].append(measure(load))
             by_round = {name: list(runs) for name, runs in rounds.items()}  # in the order measured
             for name, runs in rounds.items():
@@ -543,6 +558,7 @@ def main() -> None:
             "bare": "POST /bench/bare (Django view)",
             "noop": "POST /api/bench/noop (no-op)",
             "single": "POST /journeys/{code}/checks",
+            "apart": "the same, journey read apart",
             "batch": f"POST /checks/batch ({args.batch_size}/req)",
             "raw": f"raw SQL, same rows ({args.batch_size}/txn)",
         }
@@ -577,6 +593,15 @@ def main() -> None:
         print(
             f"single / no-op: {ratio:.2f}  (goal ≥ 0.70: {'met' if ratio >= 0.7 else 'MISSED'}); round by round (no-op/bare, single/no-op): {per_round}"
         )
+        if "apart" in by_round:
+            apart_eps = results["apart"]["events"] / results["apart"]["seconds"]
+            gains = [
+                round(rate_of(s, "single") / rate_of(a, "apart"), 2) for s, a in zip(by_round["single"], by_round["apart"], strict=True)
+            ]
+            print(
+                f"the same check with its journey read apart from the token's lookup: {apart_eps / noop_rps if noop_rps else 0:.2f} × the no-op; "
+                f"single / read apart: {single_eps / apart_eps if apart_eps else 0:.2f} (rounds {gains})"
+            )
         met = batch_eps >= 10000 or write_ratio >= 0.3
         print(
             f"batched ingest: {batch_eps:.0f} events/s, {write_ratio:.2f} × raw SQL of the same rows ({raw_eps:.0f} events/s)  "

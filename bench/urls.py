@@ -5,7 +5,10 @@
 - ``POST /bench/bare``: a plain Django view that authenticates the caller exactly as the API does
   (the same ``TokenAuth``) and answers the same JSON — what the no-op costs without the API layer;
 - ``GET /bench/signed-in``: a page that only requires a signed-in user (session, user) and answers
-  a few bytes — the reference the command dashboard is measured against.
+  a few bytes — the reference the command dashboard is measured against;
+- ``POST /api/bench/checks-read-apart/{code}``: the single check's own view behind the API's plain
+  authentication, so that the journey is read in a statement of its own after the token's lookup
+  instead of in it — what the single check cost before its read travelled with the token.
 
 They live here so that the production URL conf has no benchmark endpoint."""
 
@@ -17,7 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 from ninja import Router
 
 from guomen.api import api
-from guomen.core.apiauth import TokenAuth
+from guomen.core.apiauth import AUTH, TokenAuth
+from guomen.core.schemas import ERRORS
+from guomen.loop import api as loop_api
 
 router = Router(tags=["bench"])
 
@@ -26,6 +31,15 @@ router = Router(tags=["bench"])
 def noop(request: HttpRequest):
     return {"ok": True}
 
+
+router.post(
+    "/checks-read-apart/{code}",
+    response={201: loop_api.EventOut, **ERRORS},
+    auth=AUTH,
+    operation_id="bench_checks_read_apart",
+    url_name="bench_checks_read_apart",
+    summary="The single check with its journey read apart from the token's lookup (a reference)",
+)(loop_api.check)
 
 api.add_router("/bench", router)  # before the API's URLs are built, on the import below
 

@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from .services import token_authenticate
+from .services import token_authenticate, token_authenticate_reading
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A read that an operation needs at once and that depends only on the caller, sent in the same
+    statement as the token's lookup (``services.token_authenticate_reading``): ``sql`` names the
+    token's user as ``u."id"``; ``take`` gets the request, the user and the row it found."""
+
+    sql: str
+    params: Sequence[Any]
+    take: Callable[[HttpRequest, Any, tuple[Any, ...]], None]
 
 
 class TokenAuth(HttpBearer):
+    """A personal API token. ``reading``, for an operation's own instance, gives for a request the
+    read to send with the token's lookup (or None: the lookup alone); the answer is the same."""
+
     openapi_description = "Personal API token: `Authorization: Bearer gm_…` (create one under Account → API tokens)."
 
+    def __init__(self, reading: Callable[[HttpRequest], Reading | None] | None = None) -> None:
+        super().__init__()
+        self.reading = reading
+
     def authenticate(self, request: HttpRequest, token: str) -> Any | None:
-        user = token_authenticate(token)
+        reading = self.reading(request) if self.reading is not None else None
+        if reading is None:
+            user = token_authenticate(token)
+        else:
+            user, row = token_authenticate_reading(token, reading.sql, reading.params)
+            if user is not None:
+                reading.take(request, user, row)
         if user is not None:
             request.user = user
         return user
@@ -28,4 +54,5 @@ class BrowserSession(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
-AUTH = [TokenAuth(), BrowserSession()]
+BROWSER_SESSION = BrowserSession()
+AUTH = [TokenAuth(), BROWSER_SESSION]

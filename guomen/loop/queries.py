@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
@@ -55,21 +55,22 @@ _CUSTODY_FIELDS = (
 
 
 @functools.cache
-def _custody_query() -> tuple[str, list[Any], list[Any], list[tuple[int, Any, Any]]]:
-    """The SQL of ``journey_in_custody`` (its parameters: the code, the user, then these), the
-    fields it reads in model order, and the converters each needs from the database's values."""
+def _custody_query(user: str = "%s") -> tuple[str, list[Any], list[Any], list[tuple[int, Any, Any]]]:
+    """The SQL of ``journey_in_custody`` (its parameters: the code, the user, then these — or, with
+    ``user``, the SQL expression naming the user's id, then the code and these), the fields it
+    reads in model order, and the converters each needs from the database's values."""
     from django.db import connection
     from django.db.models.expressions import Col
 
     from guomen.org.models import Unit
     from guomen.org.scoping import acts_for_sql
 
-    acts_for, params = acts_for_sql("u")
+    acts_for, params = acts_for_sql("cu", user)
     fields = [f for f in Journey._meta.concrete_fields if f.attname in _CUSTODY_FIELDS]  # in model order, as from_db wants
     columns = ", ".join(f'j."{f.column}"' for f in fields)
     sql = (
-        f"SELECT {columns}, u.code, u.jurisdiction_id "  # noqa: S608 - names from the models
-        f'FROM "{Journey._meta.db_table}" j JOIN "{Unit._meta.db_table}" u ON u.id = j.custodian_id '
+        f"SELECT {columns}, cu.code, cu.jurisdiction_id "  # noqa: S608 - names from the models
+        f'FROM "{Journey._meta.db_table}" j JOIN "{Unit._meta.db_table}" cu ON cu.id = j.custodian_id '
         f"WHERE j.code = %s AND {acts_for}"
     )
     converters = []
@@ -88,19 +89,32 @@ def journey_in_custody(user: Any, code: str) -> Journey | None:
     The hot path of health checks: one plain query that also answers the authority question (see
     ``scoping.acts_for_sql``), its row turned into a model with each field's own converters.
     The custodian comes with its code and jurisdiction; the other fields of both load only if asked for."""
-    from django.db import DEFAULT_DB_ALIAS, connections
-
-    from guomen.org.models import Unit
-
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    connection = connections[DEFAULT_DB_ALIAS]  # looked up once: each attribute of the proxy is a lookup
-    sql, params, fields, converters = _custody_query()
+    sql, params, _fields, _converters = _custody_query()
     with prepared_cursor() as cur:  # parsed and planned once per connection
         cur.execute(sql, [code, user.pk, *params])
         row = cur.fetchone()
-    if row is None:
+    return journey_from_custody_row(row)
+
+
+def custody_read_with_token(code: str) -> tuple[str, list[Any]]:
+    """``journey_in_custody``'s read for the user of an API token, as a subquery that travels with the
+    token's own lookup (``core.services.token_authenticate_reading``): the token's user is named
+    there as ``u."id"``. Its row goes to ``journey_from_custody_row``."""
+    sql, params, _fields, _converters = _custody_query('u."id"')
+    return sql, [code, *params]
+
+
+def journey_from_custody_row(row: Sequence[Any] | None) -> Journey | None:
+    """The journey of a row read by ``journey_in_custody``'s statement (None for no row, or for the
+    empty row of a subquery that found nothing)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    if row is None or row[0] is None:  # the id: never null in a row found
         return None
+    connection = connections[DEFAULT_DB_ALIAS]  # looked up once: each attribute of the proxy is a lookup
+    _sql, _params, fields, converters = _custody_query()
     values = list(row[: len(fields)])
     for i, f, convert in converters:
         values[i] = convert(values[i], f, connection)

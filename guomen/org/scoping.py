@@ -47,16 +47,17 @@ def _memberships(user_id: int) -> list[tuple[int, str, str]]:
         return cur.fetchall()
 
 
-def acts_for_sql(unit: str) -> tuple[str, list[Any]]:
+def acts_for_sql(unit: str, user: str = "%s") -> tuple[str, list[Any]]:
     """A SQL condition: the unit row under the alias ``unit`` is one a user may act for and write as
     — active, and they hold a role in it that is not read-only —, with its parameters after the
-    first, which is the user's id. It never reaches further than ``Scope.acts_for`` with
+    first, which is the user's id (or, with ``user``, the SQL expression that names the user's id,
+    and these parameters alone). It never reaches further than ``Scope.acts_for`` with
     ``require_write``; a caller that finds nothing through it takes the full path through ``Scope``
     (which covers administrators and tells "not found" from "not yours")."""
     read_only = sorted(READ_ONLY_ROLES)
     sql = (
         f'{unit}.active AND EXISTS (SELECT 1 FROM "{Membership._meta.db_table}" m '  # noqa: S608 - table name from the model
-        f"WHERE m.unit_id = {unit}.id AND m.user_id = %s AND m.role NOT IN ({', '.join(['%s'] * len(read_only))}))"
+        f"WHERE m.unit_id = {unit}.id AND m.user_id = {user} AND m.role NOT IN ({', '.join(['%s'] * len(read_only))}))"
     )
     return sql, read_only
 

@@ -2,6 +2,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from guomen.core.models import ApiToken, IdempotentRequest
@@ -131,3 +132,30 @@ def test_errors_speak_the_callers_language(world):
     assert r.json()["error"]["message"] != "Sign in, or send a valid API token."
     r = Client().get("/api/me", HTTP_ACCEPT_LANGUAGE="en")
     assert r.json()["error"]["message"] == "Sign in, or send a valid API token."
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the reading joins the token's lookup laterally: PostgreSQL's")
+def test_a_reading_travels_with_the_token_in_one_statement_and_the_token_rules_still_hold(world):
+    from django.contrib.auth import get_user_model
+    from django.test.utils import CaptureQueriesContext
+
+    from guomen.core.services import token_authenticate_reading, token_create
+
+    users = get_user_model().objects
+    user = users.get(username="ruili_port")
+    row, raw = token_create(user=user, name="device")
+    reading = f'SELECT x.username, %s::text AS asked FROM "{users.model._meta.db_table}" x WHERE x.id = u."id" AND %s::text = \'yes\''  # noqa: S608
+    found, got = token_authenticate_reading(raw, reading, ["hello", "yes"])
+    assert found == user and got == ("ruili_port", "hello") and not found._state.adding
+    assert ApiToken.objects.get(pk=row.pk).last_used_at is not None  # use recorded as by the plain lookup
+    with CaptureQueriesContext(connection) as q:  # within the minute: no write of the use, one statement
+        found, got = token_authenticate_reading(raw, reading, ["hello", "no"])
+    assert found == user and got == (None, None)  # the reading found nothing: its columns empty
+    assert len(q.captured_queries) == 1 and "LEFT JOIN LATERAL" in q.captured_queries[0]["sql"]
+    assert token_authenticate_reading("gm_not-a-real-token", reading, ["a", "yes"]) == (None, None)
+    assert token_authenticate_reading("not-a-token", reading, ["a", "yes"]) == (None, None)
+    users.filter(pk=user.pk).update(is_active=False)
+    assert token_authenticate_reading(raw, reading, ["a", "yes"]) == (None, None)
+    users.filter(pk=user.pk).update(is_active=True)
+    ApiToken.objects.filter(pk=row.pk).update(revoked_at=dt.datetime.now(dt.UTC))
+    assert token_authenticate_reading(raw, reading, ["a", "yes"]) == (None, None)

@@ -53,6 +53,7 @@ from .care import (  # noqa: F401
 )
 from .checks import (  # noqa: F401
     _EVENT_COLUMNS,
+    UNREAD,
     _check,
     _fever,
     _guarded_check_sql,

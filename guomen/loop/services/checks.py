@@ -80,8 +80,17 @@ def _check_after_move(j: Journey, actor: Any, unit: Unit, temperature: float, sy
     return _append(j, EventKind.HEALTH_CHECK, unit=unit, actor=actor, at=at, data=data)
 
 
+UNREAD: Any = object()  # ``health_check_by_code``'s ``read`` when the caller has not read the journey
+
+
 def health_check_by_code(
-    *, actor: Any, code: str, temperature: float, symptoms: Sequence[str] = (), occurred_at: datetime | None = None
+    *,
+    actor: Any,
+    code: str,
+    temperature: float,
+    symptoms: Sequence[str] = (),
+    occurred_at: datetime | None = None,
+    read: Journey | None = UNREAD,
 ) -> CustodyEvent:
     """A health check for the journey with this loop code — the API's single check, the loop's
     busiest write.
@@ -90,10 +99,12 @@ def health_check_by_code(
     unlocked read that also checks authority, then one statement that updates the journey only if
     no other event or alert has touched it since the read, and inserts the event only if it did.
     Anything else — fever, an open alert, a journey changed meanwhile, a journey not found this
-    way — takes the locked path, which gives the full answers and errors."""
+    way — takes the locked path, which gives the full answers and errors. ``read`` is that read
+    when the caller has made it already — what ``queries.journey_in_custody`` answers for this
+    actor and code (the API sends it with the token's lookup: one round trip less)."""
     t, syms, at = _temperature(temperature), _symptoms(symptoms), _when(occurred_at)
     if connection.vendor == "postgresql":
-        j = queries.journey_in_custody(actor, code)
+        j = queries.journey_in_custody(actor, code) if read is UNREAD else read
         if j is not None and j.state in (State.IN_FACILITY, State.HOME_MONITORING) and not j.alert_open and not _fever(j, t, syms):
             seen = j.last_seq
             event, _answered = _advance(
