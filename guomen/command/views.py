@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -85,16 +84,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "blocks": mark_safe(render_to_string("command/_blocks.html", {"blocks": _blocks(scope, node)})),  # noqa: S308 - Django rendered it, escaped
         "urls": urls,
     }
-    figures = mark_safe(_figures_template().render(ctx))  # noqa: S308 - Jinja2 rendered it, autoescaped
+    # The figures in Jinja2 (command/jinja2/command/figures.html: compiled once, kept by Jinja2's own cache).
+    figures = mark_safe(engines["jinja2"].get_template("command/figures.html").render(ctx))  # noqa: S308 - Jinja2 rendered it, autoescaped
     if request.htmx:  # the minute's refresh: the figures alone
         return HttpResponse(figures)
     return render(request, "command/dashboard.html", {"node": node, "d": d, "crumbs": ctx["crumbs"], "urls": urls, "figures": figures})
-
-
-@functools.cache
-def _figures_template() -> Any:
-    """The dashboard's figures (``command/jinja2/command/figures.html``), rendered with Jinja2."""
-    return engines["jinja2"].get_template("command/figures.html")
 
 
 @login_required
