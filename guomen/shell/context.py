@@ -6,6 +6,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from guomen.core import registry
 from guomen.org.scoping import Scope
@@ -18,13 +20,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     scope = Scope.of(user)
     entries = [
         {
-            "label": str(e.label),  # translated once, shown in the menu and in the tabs
+            "label": e.label,
             "url": (url := _url(e.url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)),
             "active": request.path == url,
         }
         for e in registry.visible(registry.NAV, scope)
     ]
-    return {"nav_entries": entries, "scope": scope}
+    # The entries' links, written once: every page shows them twice (the menu and the tabs).
+    links = format_html_join("", '<a href="{}"{}>{}</a>', ((e["url"], _CURRENT if e["active"] else "", e["label"]) for e in entries))
+    return {"nav_entries": entries, "nav_links": links, "scope": scope}
+
+
+_CURRENT = mark_safe(' aria-current="page"')
 
 
 @functools.lru_cache(maxsize=256)
