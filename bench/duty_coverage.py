@@ -35,6 +35,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 BASE = Path(__file__).resolve().parent.parent
@@ -77,14 +78,35 @@ def time_memory(posts: int, days: int, runs: int) -> None:
 
     staffing, shifts, h0 = generate(posts, days)
     tz = ZoneInfo(TZ_NAME)
-    times, gaps = [], 0
+    times, floor, gaps = [], [], 0
     for _ in range(runs):
         t = time.perf_counter()
         cov = compute(staffing, shifts, h0, days * 24, tz)
         times.append(time.perf_counter() - t)
         gaps = len(cov.gaps)
+        t = time.perf_counter()
+        one_pass(shifts)
+        floor.append(time.perf_counter() - t)
     print(f"in memory: {posts} posts, {len(shifts)} shifts, {days * 24} hours, {gaps} gaps")
     print(f"  compute: median {statistics.median(times):.3f} s, best {min(times):.3f} s of {runs} runs")
+    print(
+        f"  one pass over the same shifts adding up their person-hours per post, alternately: median {statistics.median(floor):.3f} s; "
+        f"compute / that pass {_ratio(times, floor)}"
+    )
+
+
+def one_pass(shifts: list[tuple[int, float, float, int]]) -> dict[int, float]:
+    """The floor of any coverage computation: every shift looked at once, its person-hours added to its post's."""
+    staffed: dict[int, float] = {}
+    for p, s, e, n in shifts:
+        staffed[p] = staffed.get(p, 0.0) + (e - s) * n
+    return staffed
+
+
+def _ratio(times: list[float], reference: list[float]) -> str:
+    """The median of the ratios of each run to the reference measured next to it, and each pair's."""
+    pairs = [a / b for a, b in zip(times, reference, strict=True)]
+    return f"{statistics.median(pairs):.1f}x (pairs {', '.join(f'{x:.1f}' for x in pairs)})"
 
 
 @contextlib.contextmanager
@@ -197,13 +219,46 @@ def time_database(posts: int, days: int, runs: int) -> None:
 
     qs = DutyPost.objects.filter(active=True)
     for label, start, hours in (("next 24 h", hour_start(h0 + 24 * 10), 24), (f"{days} days", hour_start(h0), days * 24)):
-        times, gaps = [], 0
+        statements = statements_of(coverage_for, qs, start, hours)
+        times, raw, gaps = [], [], 0
         for _ in range(runs):
             t = time.perf_counter()
             cov, _posts = coverage_for(qs, start, hours)
             times.append(time.perf_counter() - t)
             gaps = len(cov.gaps)
+            raw.append(read_raw(statements))
         print(f"  coverage_for {label}: median {statistics.median(times):.3f} s, best {min(times):.3f} s of {runs} runs ({gaps} gaps)")
+        print(
+            f"    its {len(statements)} SQL statements alone (executed and fetched by the driver), alternately: "
+            f"median {statistics.median(raw):.3f} s; coverage_for / its statements {_ratio(times, raw)}"
+        )
+
+
+def statements_of(fn: Any, *args: Any) -> list[tuple[str, Any]]:
+    """The SQL statements (text and parameters) one call of ``fn`` sends."""
+    from django.db import connection
+
+    seen: list[tuple[str, Any]] = []
+
+    def record(execute, sql, params, many, context):
+        seen.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        fn(*args)
+    return seen
+
+
+def read_raw(statements: list[tuple[str, Any]]) -> float:
+    """Seconds to execute the statements and fetch every row, with nothing of the application around them."""
+    from django.db import connection
+
+    t = time.perf_counter()
+    with connection.cursor() as cur:
+        for sql, params in statements:
+            cur.execute(sql, params)
+            cur.fetchall()
+    return time.perf_counter() - t
 
 
 def main() -> None:

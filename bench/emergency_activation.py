@@ -6,6 +6,9 @@ One activation creates a dispatch task per step and the activation's step rows, 
 demo geography, units and users, then a plan owned by the province command with 200 steps spread
 over 50 units (4 each, every step after the previous one of its unit), approved; then N activations
 (real, then exercise, alternately), each timed from the call to the commit, with its SQL statements.
+Alternately with each activation, the same rows it wrote (the activation, its tasks and its steps)
+are written again in plain SQL — one multi-row INSERT per table, one transaction (``rawcopy``) —
+and the activation is printed as a ratio to that reference.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/emergency_activation.py
     .venv/bin/python bench/emergency_activation.py                 # SQLite
@@ -24,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.benchlib import machine, throwaway_database  # noqa: E402
+from bench.rawcopy import RawCopy  # noqa: E402
 
 
 def main() -> None:
@@ -55,6 +59,7 @@ def run(args: argparse.Namespace) -> None:
     from guomen.command.models import DispatchTask
     from guomen.core import registry
     from guomen.emergency import services
+    from guomen.emergency.models import Activation, ActivationStep
     from guomen.lib import clock
     from guomen.org.models import Role, Unit
 
@@ -90,7 +95,7 @@ def run(args: argparse.Namespace) -> None:
     services.version_approve(actor=actor, version=version)
     print(f"machine: {machine()}; database: {connection.vendor} {connection.Database.__name__}")
     print(f"plan: {args.steps} steps across {args.units} units")
-    times, queries = [], []
+    times, queries, raw = [], [], []
     for r in range(args.runs):
         before = DispatchTask.objects.count()
         with CaptureQueriesContext(connection) as ctx:
@@ -99,9 +104,17 @@ def run(args: argparse.Namespace) -> None:
             times.append(time.perf_counter() - t)
         assert DispatchTask.objects.count() - before == args.steps and act.steps.count() == args.steps
         queries.append(len(ctx.captured_queries))
+        steps = list(act.steps.values_list("pk", "task_id"))
+        copy = RawCopy([(Activation, [act.pk]), (DispatchTask, [t for _s, t in steps]), (ActivationStep, [s for s, _t in steps])])
+        raw.append(copy.write())
     print(f"activation (one transaction, {args.steps} tasks + {args.steps} step rows): "
           f"median {statistics.median(times) * 1000:.0f} ms, best {min(times) * 1000:.0f} ms, worst {max(times) * 1000:.0f} ms "
           f"of {args.runs} runs; {statistics.median(queries):.0f} SQL statements")  # fmt: skip
+    print(f"the same {copy.rows} rows in plain SQL (one INSERT per table, one transaction), alternately: "
+          f"median {statistics.median(raw) * 1000:.1f} ms, best {min(raw) * 1000:.1f} ms, worst {max(raw) * 1000:.1f} ms")  # fmt: skip
+    ratios = [a / b for a, b in zip(times, raw, strict=True)]
+    print(f"activation / plain SQL of the same rows: {statistics.median(ratios):.1f}x (median of the pairs; "
+          f"pairs {', '.join(f'{x:.1f}' for x in ratios)})")  # fmt: skip
     if args.profile:
         import cProfile
         import pstats

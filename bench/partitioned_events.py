@@ -93,10 +93,11 @@ def quantiles(ms: list[float]) -> str:
 def ingest(n_single: int, batches: int) -> None:
     from django.contrib.auth import get_user_model
     from django.db import transaction
+    from ingest_raw import raw_reference
     from loop_ingest import FACILITY, STAFF
 
     from guomen.loop import services as s
-    from guomen.loop.models import Disposition
+    from guomen.loop.models import Disposition, Journey
     from guomen.org.models import Unit
     from guomen.people.models import Person
 
@@ -114,35 +115,91 @@ def ingest(n_single: int, batches: int) -> None:
         j = s.journey_arrive(actor=officer, unit=port, person=person, origin_country="MMR", risk="low")
         s.journey_dispose(actor=officer, journey=j, disposition=Disposition.QUARANTINE, to_unit=hotel)
         codes.append(s.handover_accept(actor=staff, journey=j, unit=hotel, room=f"X{run}-{i:04d}", card_code=j.code).code)
-    single = []
-    for code in codes[:n_single]:
-        t0 = time.perf_counter()
-        with transaction.atomic():
-            s.health_check_by_code(actor=staff, code=code, temperature=36.6)
-        single.append((time.perf_counter() - t0) * 1000)
+    ids = dict(Journey.objects.filter(code__in=codes).values_list("code", "pk"))
+    url, who = os.environ["DATABASE_URL"], {"actor_id": staff.pk, "unit_id": hotel.pk}
+    # Alternately in 4 rounds: checks through the service, then the same rows written in raw SQL by
+    # the driver (bench/ingest_raw.py: the journey locked and read, the event inserted, the projection
+    # updated, one transaction each).
+    single, single_raw = [], []
+    rounds = 4
+    for r in range(rounds):
+        mine = codes[r * n_single // rounds : (r + 1) * n_single // rounds]
+        for code in mine:
+            t0 = time.perf_counter()
+            with transaction.atomic():
+                s.health_check_by_code(actor=staff, code=code, temperature=36.6)
+            single.append((time.perf_counter() - t0) * 1000)
+        raw = raw_reference(url, [[(ids[c], 36.6)] for c in mine], len(mine), 1, **who)
+        single_raw.append(raw["p50_ms"])
     print(f"single health check (service, own transaction), {n_single}: {quantiles(single)}")
+    print(
+        f"  the same rows in raw SQL, one transaction each, alternately in {rounds} rounds: p50 {statistics.median(single_raw):.1f} ms; "
+        f"service / raw SQL p50 {statistics.median(single) / statistics.median(single_raw):.1f}x"
+    )
     batch_codes = codes[n_single : n_single + 100]
-    t0 = time.perf_counter()
+    chunk = [(ids[c], 36.6) for c in batch_codes]
+    spent = raw_spent = 0.0
     for _ in range(batches):
+        t0 = time.perf_counter()
         out = s.health_checks_batch(actor=staff, unit=hotel, items=[{"journey": c, "temperature": 36.6} for c in batch_codes])
+        spent += time.perf_counter() - t0
         assert all(o["ok"] for o in out), out[:2]
-    secs = time.perf_counter() - t0
-    print(f"batched health checks, {batches} batches of 100: {batches * 100 / secs:,.0f} events/s ({secs / batches * 1000:.0f} ms a batch)")
+        raw_spent += raw_reference(url, [chunk], 1, 1, **who)["seconds"]
+    print(
+        f"batched health checks, {batches} batches of 100: {batches * 100 / spent:,.0f} events/s ({spent / batches * 1000:.0f} ms a batch)"
+    )
+    print(
+        f"  the same rows in raw SQL (one transaction a batch: journeys locked and read, one INSERT, one UPDATE … FROM VALUES), "
+        f"alternately: {batches * 100 / raw_spent:,.0f} events/s; batched / raw SQL {raw_spent / spent:.2f}x of the rate"
+    )
 
 
 def replay_one() -> None:
+    from django.db import connection
+
     from guomen.loop import projection as proj
     from guomen.loop import services as s
     from guomen.loop.models import CustodyEvent, Journey
 
     j = Journey.objects.filter(code__startswith="B").order_by("id")[1000]
-    times = []
+    times, raw = [], []
     for _ in range(50):
         t0 = time.perf_counter()
         events = list(CustodyEvent.objects.filter(journey=j).order_by("seq"))
         proj.replay([proj.Ev(e.seq, e.kind, e.occurred_at, e.unit_id, e.data) for e in events], s.rules_of(j), j.risk)
         times.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()  # the reference, alternately: the same events read by the driver alone
+        with connection.cursor() as cur:
+            cur.execute("SELECT seq, kind, occurred_at, unit_id, data FROM loop_custodyevent WHERE journey_id = %s ORDER BY seq", [j.pk])
+            cur.fetchall()
+        raw.append((time.perf_counter() - t0) * 1000)
     print(f"replay of one journey ({len(events)} events, read and projected), 50 times: {quantiles(times)}")
+    print(
+        f"  its events read by the driver alone, alternately: p50 {statistics.median(raw):.2f} ms; "
+        f"replay / that read p50 {statistics.median(times) / statistics.median(raw):.1f}x"
+    )
+
+
+def sweep_against_selection(runs: int = 5) -> None:
+    """The sweep with nothing newly due, alternately with its selection query alone (bench/loop_sweep.py)."""
+    from loop_sweep import selection
+
+    from guomen.lib import clock
+    from guomen.loop import services as s
+
+    sweeps, alone = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        s.sweep()
+        sweeps.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        list(selection(clock.now()))
+        alone.append(time.perf_counter() - t0)
+    print(
+        f"sweep with nothing newly due, {runs} times alternately with its selection query alone: "
+        f"{statistics.median(sweeps) * 1000:.1f} ms vs {statistics.median(alone) * 1000:.1f} ms (p50); "
+        f"sweep / selection {statistics.median(sweeps) / statistics.median(alone):.1f}x"
+    )
 
 
 def main() -> None:
@@ -182,6 +239,7 @@ def main() -> None:
         t0 = time.perf_counter()
         again = s.sweep()
         print(f"sweep with nothing newly due: {time.perf_counter() - t0:.2f} s ({again} opened)")
+        sweep_against_selection()
         times, cpu = dash.measure(args.requests)
         print(f"as the province command, {args.requests} requests of each, alternately (load average {load()}):")
         for path, ms in times.items():
