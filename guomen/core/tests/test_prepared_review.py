@@ -60,7 +60,7 @@ def test_every_kind_of_value_fixed_when_built_comes_back_as_it_was_given():
     User.objects.create(username="anna")
     values = {
         "day": (dt.date(2026, 11, 30), DateField()),
-        "at": (dt.datetime(2026, 11, 30, 12, 0, 1, 5, tzinfo=dt.UTC), DateTimeField()),
+        "at": (dt.datetime(2026, 11, 30, 12, 0, 1, tzinfo=dt.UTC), DateTimeField()),
         "uid": (uuid.UUID("12345678-1234-5678-1234-567812345678"), UUIDField()),
         "dec": (decimal.Decimal("-12.50"), DecimalField(max_digits=6, decimal_places=2)),
         "yes": (True, BooleanField()),
@@ -99,12 +99,12 @@ def test_a_prepared_statement_survives_a_column_altered_by_a_migration_in_anothe
         for _request in range(3):  # three requests on this process's connection
             try:
                 _memberships(user.pk)
-            except Exception as exc:  # noqa: BLE001 - the failure is what is looked at
+            except Exception as exc:
                 failures.append(str(exc).splitlines()[0])
         assert failures == [], failures
     finally:
         connection.close()
-        other.execute("ALTER TABLE org_membership ALTER COLUMN role TYPE varchar(%d)" % _role_length())
+        other.execute(f"ALTER TABLE org_membership ALTER COLUMN role TYPE varchar({_role_length()})")
         other.close()
 
 
@@ -129,7 +129,7 @@ def test_a_statement_that_failed_once_on_a_connection_is_prepared_again(flushabl
             with prepared_cursor() as cur:
                 cur.execute("SELECT %s::int + 1", [1])
                 cur.fetchone()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             failures.append(str(exc).splitlines()[0])
     connection.close()
     assert failures == [], failures
