@@ -1,6 +1,7 @@
 """Prepared statements (guomen.lib.prepared, guomen.lib.server_prepared): values written into the
 prepared text as literals, and what a connection keeps after an error."""
 
+import contextlib
 import datetime as dt
 import decimal
 import uuid
@@ -133,3 +134,20 @@ def test_a_statement_that_failed_once_on_a_connection_is_prepared_again(flushabl
             failures.append(str(exc).splitlines()[0])
     connection.close()
     assert failures == [], failures
+
+
+@pytest.mark.django_db(transaction=True)
+@pg_only
+def test_a_statement_whose_first_run_fails_leaves_nothing_prepared_on_the_server(flushable_events):
+    """psycopg forgets the name of a statement whose first run failed without deallocating it: each
+    such failure (in autocommit: no ROLLBACK clears the server) leaves one more prepared statement
+    on the connection, outside the bound psycopg keeps (``prepared_max``)."""
+    for _request in range(5):
+        # division by zero, at execution: the statement was parsed and prepared first
+        with contextlib.suppress(Exception), prepared_cursor() as cur:
+            cur.execute("SELECT 1 / %s::int", [0])
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT 1 / $1::int'")
+        (left,) = cur.fetchone()
+    connection.close()
+    assert left == 0
