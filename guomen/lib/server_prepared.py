@@ -36,6 +36,7 @@ def prepared_cursor(alias: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
     pg = db.connection
     if pg.prepare_threshold is None:  # Django turns preparing off; only this cursor asks for it (client-side cursors never prepare)
         pg.prepare_threshold = _ONLY_WHEN_ASKED
+        pg.prepared_max = PREPARED_MAX
     with db.wrap_database_errors:
         raw = _cursor_class()(pg)
     cur = db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
@@ -57,20 +58,52 @@ class _Shown:
 
 
 _ONLY_WHEN_ASKED = 2**31 - 1  # no statement is prepared for being run often, only with prepare=True
+# Statements kept per connection, the least recently used deallocated beyond. The command
+# dashboard's statements are built per place and reach (``lib.prepared``: the place's values are
+# written into the text, so PostgreSQL keeps a generic plan), about seven a place: a connection that
+# serves the province's 146 prefectures and counties in turn keeps them all (psycopg's default, 100,
+# would prepare every one again on each round). Connections live CONN_MAX_AGE (60 s).
+PREPARED_MAX = 1200
 _CLASS: list[type] = []
 
 
 def _cursor_class() -> type:
     if not _CLASS:
         import psycopg
+        from psycopg import errors
+        from psycopg.pq import TransactionStatus
+
+        # What PostgreSQL answers when a kept statement no longer holds: a column it reads was
+        # altered (a migration run by another process: "cached plan must not change result type"),
+        # or the statement was deallocated behind the driver's back.
+        stale = (errors.FeatureNotSupported, errors.InvalidSqlStatementName)
 
         class PreparedCursor(psycopg.Cursor):
             """Server-side binding; every statement prepared on its first execution."""
 
             def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None) -> Any:
-                out = super().execute(query, params, prepare=True, binary=binary)
+                try:
+                    out = super().execute(query, params, prepare=True, binary=binary)
+                except Exception as exc:
+                    if self.connection.info.transaction_status != TransactionStatus.IDLE:
+                        raise  # in a transaction: its rollback makes psycopg forget them all
+                    forget_all(self.connection)
+                    if not isinstance(exc, stale):
+                        raise
+                    out = super().execute(query, params, prepare=True, binary=binary)  # prepared afresh, once
                 self._query = _Shown(query, params)  # what Django's query log reads (psycopg keeps none after a prepared run)
                 return out
 
         _CLASS.append(PreparedCursor)
     return _CLASS[0]
+
+
+def forget_all(pg: Any) -> None:
+    """Drop every statement prepared on this connection, on the server and in psycopg's own list of
+    them, so that each is prepared afresh on its next use. Outside a transaction, after a prepared
+    statement failed: psycopg keeps a statement the server can no longer run, and forgets without
+    deallocating one whose first run failed (each such failure would leave one more on the server).
+    psycopg clears its list when it sees ``DEALLOCATE ALL`` go through it."""
+    import psycopg
+
+    psycopg.Cursor(pg).execute("DEALLOCATE ALL", prepare=False)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from guomen.lib.errors import DomainError
 from guomen.lib.server_prepared import prepared_cursor
 from guomen.org.models import Unit
-from guomen.org.scoping import Scope
+from guomen.org.scoping import Scope, acts_for_sql
 
 from .. import alerting, queries
 from .. import projection as proj
@@ -97,7 +97,8 @@ def health_check_by_code(
 
     On PostgreSQL a normal check (no fever, no open overdue alert) is written optimistically: one
     unlocked read that also checks authority, then one statement that updates the journey only if
-    no other event or alert has touched it since the read, and inserts the event only if it did.
+    no other event or alert has touched it since the read and the actor still acts for its
+    custodian, and inserts the event only if it did.
     Anything else — fever, an open alert, a journey changed meanwhile, a journey not found this
     way — takes the locked path, which gives the full answers and errors. ``read`` is that read
     when the caller has made it already — what ``queries.journey_in_custody`` answers for this
@@ -119,10 +120,13 @@ def health_check_by_code(
 
 @functools.cache
 def _guarded_check_sql() -> tuple[str, list[Any], list[Any]]:
-    """The statement of ``_write_check_unless_changed``: the journey fields it sets, and the event
-    fields it takes from the caller (``_EVENT_OWN``); the event's journey, sequence number, unit (the
-    custodian: the guard requires it to be the event's unit), recording time (the journey's ``updated_at``)
-    and partition key come from the updated journey row itself."""
+    """The statement of ``_write_check_unless_changed``: the journey fields it sets, the event
+    fields it takes from the caller (``_EVENT_OWN``), and the parameters of the authority condition
+    that follow the actor's id. The event's journey, sequence number, unit (the custodian: the guard
+    requires it to be the event's unit), recording time (the journey's ``updated_at``) and partition
+    key come from the updated journey row itself. The guard also requires that the actor acts for the
+    custodian at the moment of the write (``scoping.acts_for_sql``), whoever made the read the check
+    was computed from."""
     journey_fields = [Journey._meta.get_field(name) for name in CHECK_FIELDS]
     own = [CustodyEvent._meta.get_field(name) for name in _EVENT_OWN]
     col = {name: CustodyEvent._meta.get_field(name).column for name in _EVENT_COLUMNS}
@@ -137,12 +141,14 @@ def _guarded_check_sql() -> tuple[str, list[Any], list[Any]]:
     sets = ", ".join(f'"{f.column}" = %s::{f.db_type(connection)}' for f in journey_fields)
     columns = ", ".join(f'"{col[name]}"' for name in _EVENT_COLUMNS)
     values = ", ".join(from_row.get(name) or typed[name] for name in _EVENT_COLUMNS)
+    acts, acts_params = acts_for_sql("cu", "%s::bigint")
     sql = (
         f'WITH u AS (UPDATE "{Journey._meta.db_table}" SET {sets} WHERE id = %s::bigint AND last_seq = %s::integer AND custodian_id = %s::bigint AND NOT alert_open '  # noqa: S608 - fixed names
+        f'AND EXISTS (SELECT 1 FROM "{Unit._meta.db_table}" cu WHERE cu.id = custodian_id AND {acts}) '
         f"RETURNING id, last_seq, custodian_id, updated_at, opened_at) "
         f'INSERT INTO "{CustodyEvent._meta.db_table}" ({columns}) SELECT {values} FROM u RETURNING id'
     )
-    return sql, journey_fields, own
+    return sql, journey_fields, own, acts_params
 
 
 _EVENT_OWN = ("kind", "occurred_at", "actor", "data")  # what the guarded write takes from the event itself
@@ -152,10 +158,11 @@ def _write_check_unless_changed(event: CustodyEvent, j: Journey, seen_seq: int) 
     """PostgreSQL: store a normal check computed from an unlocked read, in one statement — the
     journey's UPDATE guarded by the sequence number read (and no alert opened since), the event's
     INSERT fed by that UPDATE's row. False, and nothing written, if the guard failed."""
-    sql, journey_fields, own = _guarded_check_sql()
+    sql, journey_fields, own, acts_params = _guarded_check_sql()
     db = connections[DEFAULT_DB_ALIAS]  # looked up once: each attribute of the proxy is a lookup
     event.recorded_at = j.updated_at = timezone.now()
     params = [f.get_db_prep_save(getattr(j, f.attname), db) for f in journey_fields] + [j.pk, seen_seq, event.unit_id]
+    params += [event.actor_id, *acts_params]
     params += [f.get_db_prep_save(getattr(event, f.attname), db) for f in own]
     with prepared_cursor() as cur:  # parsed and planned once per connection
         cur.execute(sql, params)

@@ -50,7 +50,7 @@ def test_a_string_fixed_when_built_comes_back_as_it_was_given(text):
         qs = User.objects.filter(first_name=text, username__gt=Slot("after", CharField()))
         return qs.annotate(echo=Value(text, output_field=CharField())).values_list("username", "echo")
 
-    made = prepared.statement(("review.text", text), build)
+    made = prepared.statement(("test.text", text), build)
     assert made.rows(after="a") == [("anna", text)]
     assert made.rows(after="b") == []
 
@@ -74,7 +74,7 @@ def test_every_kind_of_value_fixed_when_built_comes_back_as_it_was_given():
         qs = User.objects.filter(username="anna", first_name__gte=Slot("after", CharField()))
         return qs.annotate(**{k: Cast(Value(v, output_field=f), f) for k, (v, f) in values.items()}).values_list(*values)
 
-    made = prepared.statement(("review.kinds",), build)
+    made = prepared.statement(("test.kinds",), build)
     (row,) = made.rows(after="")
     assert dict(zip(values, row, strict=True)) == {k: v for k, (v, _f) in values.items()}
 
