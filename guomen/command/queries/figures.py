@@ -20,7 +20,7 @@ from guomen.org.scoping import Scope
 from guomen.places.models import PORT_KINDS, BorderSegment, Jurisdiction, Passage
 
 from ..models import OPEN_TASK_STATES, DailyReport, DispatchTask, ReportState
-from .nodes import drill_children, local_today, subtree_ids
+from .nodes import drill_children, jurisdiction_column, local_today, subtree_ids
 from .reports import _reporters
 
 
@@ -115,7 +115,9 @@ Part = prepared.Part
 
 
 def _capacity(node: Jurisdiction) -> Part:
-    facilities = Unit.objects.filter(kind=UnitKind.QUARANTINE_FACILITY, active=True, jurisdiction__path__startswith=node.path)
+    facilities = Unit.objects.alias(jurisdiction_path=jurisdiction_column("path")).filter(
+        kind=UnitKind.QUARANTINE_FACILITY, active=True, jurisdiction_path__startswith=node.path
+    )
     return facilities, {"c": Sum("capacity")}
 
 
@@ -125,9 +127,15 @@ def quarantine_capacity(node: Jurisdiction) -> int:
 
 
 def _handovers(ids: QuerySet[Jurisdiction], now: datetime) -> Part:
-    from guomen.loop.models import Journey, State
+    from guomen.loop.models import Journey, JourneyCount, State
 
-    waiting = Journey.objects.filter(state=State.HANDOVER_OFFERED, jurisdiction_id__in=ids)
+    # Read by the jurisdictions that hold waiting handovers, found in the counters kept with the
+    # events (a few rows), each one's waiting journeys from the partial index on jurisdiction:
+    # not every waiting journey matched against every jurisdiction of the subtree (thousands of
+    # them down to the villages). The same journeys: a jurisdiction holds some exactly when its
+    # counter is above zero.
+    holding = JourneyCount.objects.filter(state=State.HANDOVER_OFFERED, n__gt=0, jurisdiction_id__in=ids).values("jurisdiction_id")
+    waiting = Journey.objects.filter(state=State.HANDOVER_OFFERED, jurisdiction_id__in=holding)
     return waiting, {"oldest": Min("state_since"), "overdue": Count("due_at", filter=Q(due_at__lt=now))}
 
 

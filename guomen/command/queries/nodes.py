@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -80,6 +80,15 @@ def subtree_ids(node: Jurisdiction) -> QuerySet[Jurisdiction]:
     Not a list: a province holds thousands of jurisdictions down to its villages, and sending
     their ids as parameters made each figure's query cost milliseconds to build and to send."""
     return Jurisdiction.objects.filter(path__startswith=node.path).values("id")
+
+
+def jurisdiction_column(column: str, key: str = "jurisdiction_id") -> Subquery:
+    """The ``column`` of the row's jurisdiction (by the row's ``key``), read by key for each row.
+
+    For the few rows of a figure (the units of one kind, …) filtered by their jurisdiction's path:
+    PostgreSQL then looks each row's jurisdiction up by its key, where a join makes it hash every
+    jurisdiction of the subtree first — 2,717 under the province, down to the villages."""
+    return Subquery(Jurisdiction.objects.filter(pk=OuterRef(key)).order_by().values(column))
 
 
 def drill_children(node: Jurisdiction) -> list[Jurisdiction]:

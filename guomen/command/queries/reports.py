@@ -14,7 +14,7 @@ from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction, Level
 
 from ..models import DailyReport, ReportLevel, ReportState
-from .nodes import day_bounds, subtree_ids
+from .nodes import day_bounds, jurisdiction_column, subtree_ids
 
 
 # --- daily reports: who reports, pre-fill, roll-up ---------------------------------------------------
@@ -27,8 +27,10 @@ def report_level_of(unit: Unit) -> str | None:
 
 
 def _reporters(node: Jurisdiction) -> QuerySet[Unit]:
-    return Unit.objects.filter(active=True, jurisdiction__path__startswith=node.path).filter(
-        Q(kind=UnitKind.PORT_HEALTH_STATION) | Q(kind=UnitKind.COMMAND_OFFICE, jurisdiction__level__in=[Level.COUNTY, Level.PREFECTURE])
+    # The jurisdiction's path and level read by key for each unit (``jurisdiction_column``), not joined.
+    units = Unit.objects.alias(jurisdiction_path=jurisdiction_column("path"), jurisdiction_level=jurisdiction_column("level"))
+    return units.filter(active=True, jurisdiction_path__startswith=node.path).filter(
+        Q(kind=UnitKind.PORT_HEALTH_STATION) | Q(kind=UnitKind.COMMAND_OFFICE, jurisdiction_level__in=[Level.COUNTY, Level.PREFECTURE])
     )
 
 
