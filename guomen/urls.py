@@ -10,6 +10,8 @@ from guomen.shell import twofactor_views
 from guomen.shell import views as shell_views
 
 urlpatterns = [
+    # First: every API call is matched here at once, instead of after the pages' patterns.
+    path("api/", api.urls),
     path("", shell_views.home, name="home"),
     # The installable app: its worker at the root (its scope is every page), manifest, field page.
     path("sw.js", shell_offline.service_worker, name="service_worker"),
@@ -40,5 +42,4 @@ urlpatterns = [
     path("public/", include("guomen.public.urls")),
     path("exchange/", include("guomen.exchange.urls")),
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
 ]
