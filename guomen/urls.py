@@ -3,13 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from guomen.api import api
+from guomen.api import api, api_urls
 from guomen.loop.views import intake as intake_views
 from guomen.shell import offline as shell_offline
 from guomen.shell import twofactor_views
 from guomen.shell import views as shell_views
 
 urlpatterns = [
+    # First: every API call is matched here at once, instead of after the pages' patterns.
+    api_urls("api/", api),
     path("", shell_views.home, name="home"),
     # The installable app: its worker at the root (its scope is every page), manifest, field page.
     path("sw.js", shell_offline.service_worker, name="service_worker"),
@@ -40,5 +42,4 @@ urlpatterns = [
     path("public/", include("guomen.public.urls")),
     path("exchange/", include("guomen.exchange.urls")),
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
 ]
