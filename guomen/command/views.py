@@ -12,11 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template import engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -56,6 +58,14 @@ def _blocks(scope: Any, node: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(b.template, c) for b in registry.DASHBOARD if (c := b.context(scope, node)) is not None]
 
 
+def _render_blocks(request: HttpRequest, scope: Any, node: Any) -> str:
+    """The registered blocks, rendered by Django with what a page's template may use — the request
+    (its user, its language) and ``{% csrf_token %}`` for a form — without the context processors of
+    a whole page."""
+    context = {"blocks": _blocks(scope, node), "request": request, "csrf_token": SimpleLazyObject(lambda: get_token(request))}
+    return mark_safe(render_to_string("command/_blocks.html", context))  # noqa: S308 - Django rendered it, escaped
+
+
 @login_required
 @replica_reads
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -81,7 +91,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "children": children,
         "occupancy_pct": round(100 * d.in_facility / d.capacity) if d.capacity else None,
         "may_dispatch": services.may_dispatch(request.user),
-        "blocks": mark_safe(render_to_string("command/_blocks.html", {"blocks": _blocks(scope, node)})),  # noqa: S308 - Django rendered it, escaped
+        "blocks": _render_blocks(request, scope, node),
         "urls": urls,
     }
     # The figures in Jinja2 (command/jinja2/command/figures.html: compiled once, kept by Jinja2's own cache).
