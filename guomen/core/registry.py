@@ -108,7 +108,8 @@ DASHBOARD: list[DashboardBlock] = []
 
 
 def dashboard_block(template: str, context: Callable[[Any, Any], dict[str, Any] | None], order: int = 50) -> None:
-    """A figure a higher app shows on the command dashboard (command never imports that app)."""
+    """A figure a higher app shows on the command dashboard (command never imports that app). Its
+    template gets ``c`` (what ``context`` returned), ``request`` and ``csrf_token``."""
     if not any(b.template == template for b in DASHBOARD):
         DASHBOARD.append(DashboardBlock(template, context, order))
         DASHBOARD.sort(key=lambda b: b.order)
