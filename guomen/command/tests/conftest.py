@@ -26,10 +26,12 @@ def day_of_loop(world):
     j = ruili[5]
     s.journey_dispose(actor=port, journey=j, disposition=Disposition.QUARANTINE, to_unit=u("c533102-hotel1"))
     s.handover_accept(actor=who("ruili_hotel"), journey=j, unit=u("c533102-hotel1"), room="101", card_code=j.code)
+    s.journey_screen(actor=port, journey=ruili[6], temperature=36.5)  # no one is released unscreened
     s.journey_dispose(actor=port, journey=ruili[6], disposition=Disposition.RELEASE)
     s.journey_sample(actor=port, journey=ruili[7], sample_id="S-1")
     s.journey_test_result(actor=port, journey=ruili[7], sample_id="S-1", result="positive")
     s.handover_accept(actor=who("ruili_hospital"), journey=ruili[7], unit=u("c533102-hospital"), card_code=ruili[7].code)
     mengla = [arrive("port-mohan", "mohan_port", name="玉罕罕") for _ in range(3)]
+    s.journey_screen(actor=who("mohan_port"), journey=mengla[2], temperature=36.5)  # no one is released unscreened
     s.journey_dispose(actor=who("mohan_port"), journey=mengla[2], disposition=Disposition.RELEASE)
     return {"ruili": ruili, "mengla": mengla}

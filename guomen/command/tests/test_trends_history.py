@@ -46,6 +46,7 @@ def past_week(world):
     with clock.at(lambda: ago(3, 11)):
         s.handover_accept(actor=who("ruili_hotel"), journey=ruili[0], unit=u("c533102-hotel1"), room="501", card_code=ruili[0].code)
     with clock.at(lambda: ago(2, 10)):
+        s.journey_screen(actor=port, journey=ruili[1], temperature=36.5)  # no one is released unscreened
         s.journey_dispose(actor=port, journey=ruili[1], disposition=Disposition.RELEASE)
     with clock.at(lambda: ago(4, 8)):
         declared = s.journey_declare(actor=port, port_unit=u("port-ruili"), person=person(), expected_at=ago(4, 9))

@@ -200,13 +200,17 @@ def journey_dispose(
     override_reason: str = "",
 ) -> Journey:
     """Decide where the person goes; offers the first handover (or closes the journey on release).
-    A person with fever, symptoms or a positive result goes to hospital unless command overrides."""
+    A person with fever, symptoms or a positive result goes to hospital unless command overrides;
+    a person is released at the gate only once screened there, unless command overrides."""
     j = _locked(journey)
     override_reason = clean_text(override_reason, "override_reason", max_length=300, multiline=True, label=_("the reason for the override"))
     _holder_or_override(actor, j, override_reason)
     require_state(j, *GATE_STATES)
     if disposition not in Disposition.values:
         raise DomainError("invalid_disposition", _("Unknown disposition."), status=422)
+    if disposition == Disposition.RELEASE and not override_reason and not j.events.filter(kind=EventKind.SCREENED).exists():
+        # Release closes the journey at once: no one leaves the port unscreened, short of a command's override with a reason.
+        raise DomainError("not_screened", _("Screen the person before releasing them at the gate."), status=409)
     moving = destination_check(
         j, actor=actor, to_unit=None if disposition == Disposition.RELEASE else to_unit, override_reason=override_reason
     )

@@ -76,6 +76,7 @@ def at_home():
 
 def closed():
     j = arrive()
+    s.journey_screen(actor=who("ruili_port"), journey=j, temperature=36.5)  # no one is released unscreened
     s.journey_dispose(actor=who("ruili_port"), journey=j, disposition=Disposition.RELEASE)
     return j
 

@@ -28,6 +28,7 @@ pg = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL on
 def closed_journey() -> Journey:
     j = s.journey_arrive(actor=who("ruili_port"), unit=u("port-ruili"), person=person(), origin_country="MMR")
     s.journey_screen(actor=who("ruili_port"), journey=j, temperature=36.5)
+    s.journey_screen(actor=who("ruili_port"), journey=j, temperature=36.5)  # no one is released unscreened
     s.journey_dispose(actor=who("ruili_port"), journey=j, disposition=Disposition.RELEASE)
     j.refresh_from_db()
     assert j.closed_at is not None

@@ -46,6 +46,7 @@ def registered(name: str = "岩温") -> Person:
 def closed_journey(person: Person) -> Journey:
     j = s.journey_arrive(actor=who("ruili_port"), unit=u("port-ruili"), person=person, origin_country="MMR")
     s.journey_screen(actor=who("ruili_port"), journey=j, temperature=36.5)
+    s.journey_screen(actor=who("ruili_port"), journey=j, temperature=36.5)  # no one is released unscreened
     s.journey_dispose(actor=who("ruili_port"), journey=j, disposition=Disposition.RELEASE)
     j.refresh_from_db()
     assert j.closed_at is not None

@@ -127,6 +127,8 @@ def _dispose(user: Any, j: Journey, form: forms.Form) -> Result:
         note=d.get("note", ""),
         override_reason=d.get("override_reason", ""),
     )
+    if release:
+        return _("Released at the gate: the journey is closed."), None
     return _("Decision recorded; the handover is offered."), None
 
 
