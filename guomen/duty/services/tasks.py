@@ -137,7 +137,7 @@ def log_add(
         at=_aware(at, "at") if at else _now(),
         author=actor,
         category=category,
-        text=clean_text(text, "text", max_length=4000, required=True, multiline=True, label=_("the progress")),
+        text=clean_text(text, "text", max_length=4000, required=True, multiline=True, label=_("what you saw")),
         lat=la,
         lon=lo,
     )

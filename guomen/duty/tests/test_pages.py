@@ -88,3 +88,12 @@ def test_forms_write_log_task_and_interception(client_as):
     inc = Incident.objects.filter(kind="illegal_crossing_intercepted", place="便道").get()
     assert r.status_code == 302 and r["Location"].endswith(f"/duty/incidents/{inc.code}/")
     assert InterceptedPerson.objects.filter(incident=inc).count() == 1
+
+
+def test_an_empty_log_entry_is_refused_naming_the_field_the_form_shows(client_as):
+    c = client_as("ruili_patrol")
+    dp = post()
+    r = c.post("/duty/log/", {"post": dp.code, "text": "  ", "category": "observation", "next": "/duty/me/"}, follow=True)
+    html = r.content.decode()
+    assert "观察到的情况" in html and "进展" not in html
+    assert not DutyLogEntry.objects.filter(post=dp).exists()
