@@ -87,8 +87,16 @@ def _event_summary(e: CustodyEvent, unit_names: dict[int, str]) -> str:
         parts.append(_("accepted without the card: %(reason)s") % {"reason": d.get("without_card_reason", "")})
     for key in ("reason", "override_reason", "note", "place"):
         if d.get(key) and isinstance(d[key], str):
-            parts.append(d[key] if key != "reason" or e.kind != EventKind.CLOSED else _("released at the gate"))
+            parts.append(REASON_LABELS.get(d[key], d[key]) if key == "reason" else d[key])
     return " · ".join(str(p) for p in parts if p)
+
+
+# The reasons the services themselves record (a person's own words pass as they are).
+REASON_LABELS = {
+    "fever": gettext_lazy("sent to hospital: fever or symptoms at a check"),
+    "positive": gettext_lazy("sent to hospital: positive test"),
+    "released_at_gate": gettext_lazy("released at the gate"),
+}
 
 
 FINDING_LABELS = {
