@@ -246,6 +246,10 @@ FORMS: dict[str, type[ComposeForm]] = {
 OPENING = ["case_notice", "handover_offer", "aid_request", "aid_offer", "team_deployment", "manifest"]
 # Where a service's refusal belongs on the form.
 ERROR_FIELDS = {
+    "birth_year_future": "birth_year",
+    "unknown_country": "nationality",
+    "crossed_in_future": "crossed_at",
+    "tested_in_future": "tested_at",
     "unknown_journey": "journey",
     "wrong_state": "journey",
     "aid_no_items": "items",

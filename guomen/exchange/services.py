@@ -4,18 +4,21 @@ written in the same transaction as the thread's change that causes it)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guomen.lib import clock
 from guomen.lib.errors import DomainError
 from guomen.org.models import Membership, Role, Unit
 from guomen.org.scoping import Scope
+from guomen.people.countries import is_country
 
 from . import aid, handlers, signing
 from .models import Cursor, Direction, InstanceKey, Message, Partner, Status
@@ -190,6 +193,7 @@ def message_send(*, actor: Any, partner: Partner, type: str, body: dict[str, Any
     if not partner.active:
         raise DomainError("partner_inactive", _("This partner is not active."), status=409)
     clean = validate_body(type, body)
+    _check_outgoing(type, clean)
     if journey and type != "handover_offer":
         raise DomainError("journey_not_expected", _("Only a handover offer names a person in the loop."), status=422)
     found = _journey(actor, journey) if journey else None
@@ -221,6 +225,34 @@ def message_send(*, actor: Any, partner: Partner, type: str, body: dict[str, Any
         message=message,
         status=Status.QUEUED,
     )
+
+
+def _check_outgoing(type_: str, body: dict[str, Any]) -> None:
+    """What we send abroad holds no value we can tell is wrong: a known country, a year of birth
+    not to come, a crossing or a test not in the future. (What partners send us is checked by the
+    schema alone: their clocks and their lists are theirs.)"""
+    now = clock.now()
+    person = body.get("person")
+    if isinstance(person, dict):
+        year = person.get("birth_year")
+        if year is not None and year > now.year:
+            raise DomainError("birth_year_future", _("The year of birth is in the future."), status=422, details={"field": "birth_year"})
+        code = person.get("nationality") or ""
+        if code and not is_country(code):
+            raise DomainError(
+                "unknown_country",
+                _("“%(code)s” is not an ISO 3166 alpha-3 country code.") % {"code": code},
+                status=422,
+                details={"field": "nationality"},
+            )
+    if type_ == "case_notice":
+        for key, code in (("crossed_at", "crossed_in_future"), ("tested_at", "tested_in_future")):
+            value = body.get(key)
+            when = datetime.fromisoformat(value) if isinstance(value, str) else value
+            if when is not None and timezone.is_naive(when):
+                when = timezone.make_aware(when)  # a time without its zone is read in the display zone
+            if when is not None and when > now + timedelta(minutes=10):  # a few minutes for a clock that runs ahead
+                raise DomainError(code, _("This time is in the future."), status=422, details={"field": key})
 
 
 @transaction.atomic

@@ -65,7 +65,7 @@ def case_body(ref: str | None = None) -> dict[str, Any]:
     return {
         "ref": ref or str(uuid.uuid4()),
         "category": "confirmed",
-        "person": {"name_latin": "AUNG KYAW", "birth_year": 1988, "nationality": "MM", "document_number": "MB1234567"},
+        "person": {"name_latin": "AUNG KYAW", "birth_year": 1988, "nationality": "MMR", "document_number": "MB1234567"},
         "crossed_at": "2020-04-01T10:00:00+08:00",
         "port": "Muse-Ruili",
         "text": dict(TEXT),

@@ -111,3 +111,29 @@ def test_a_liaison_writes_only_to_the_partners_of_their_unit(client_as, user):
         )
     assert "Luang Namtha" in client_as("province").get("/exchange/").content.decode()
     assert Partner.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "zh", "en"),
+    [
+        ("birth_year", str(timezone.localdate().year + 5), "出生年份在未来", "The year of birth is in the future."),
+        ("nationality", "QQQ", "ISO 3166", "is not an ISO 3166 alpha-3 country code."),
+        (
+            "crossed_at",
+            (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+            "该时间在未来",
+            "This time is in the future.",
+        ),
+        ("tested_at", (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "该时间在未来", "This time is in the future."),
+    ],
+)
+def test_a_case_notice_with_a_value_we_can_tell_is_wrong_is_refused_at_its_field_and_not_sent(client_as, field, value, zh, en):
+    partner()
+    c = client_as("liaison")
+    good = {"partner": "mm-muse", **TEXTS, "category": "contact", "name_latin": "AUNG KYAW", "birth_year": "1988", "nationality": "MMR"}
+    good |= {"crossed_at": "2020-04-01T10:00", "port": "Ruili"}
+    for language, message in (("zh-hans", zh), ("en", en)):
+        c.cookies.load({"django_language": language})
+        r = c.post("/exchange/compose/case_notice/", {**good, field: value})
+        assert r.status_code == 422 and message in r.content.decode(), (language, r.content.decode()[:2000])
+    assert not Message.objects.exists() and not Thread.objects.exists()
