@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guomen.org.models import Role, Unit
@@ -165,7 +165,7 @@ class TriggerFiring(models.Model):
 
 
 class ActivationState(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("activation state", "Active")  # core's "Active" is a yes/no field
     ENDED = "ended", _("Ended")
     CLEARED = "cleared", _("Ended, drill records cleared")
 

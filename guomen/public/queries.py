@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy
 
 from guomen.lib import clock
 from guomen.org.scoping import Scope
 
-from .models import Bulletin, BulletinStatus, CitizenReport, Question, QuestionStatus, QuestionTopic, Refusal
+from .models import Bulletin, BulletinStatus, CitizenReport, Question, QuestionStatus, QuestionTopic, Refusal, RefusalReason
 
 
 def public_bulletins() -> QuerySet[Bulletin]:
@@ -96,7 +97,14 @@ def refusals(days: int = 7) -> list[dict[str, Any]]:
         .annotate(total=Sum("n"))
         .order_by("form", "reason")
     )
-    return list(rows)
+    reasons = dict(RefusalReason.choices)
+    return [
+        {**r, "form_label": REFUSAL_FORMS.get(r["form"], r["form"]), "reason_label": reasons.get(r["reason"], r["reason"])} for r in rows
+    ]
+
+
+# The public forms whose refusals are counted (``abuse``), by the name they are counted under.
+REFUSAL_FORMS = {"report": gettext_lazy("Citizen reports"), "question": gettext_lazy("Questions from the public")}
 
 
 def reports(scope: Scope) -> QuerySet[CitizenReport]:

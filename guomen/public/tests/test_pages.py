@@ -156,7 +156,7 @@ def test_honeypot_and_a_too_fast_form_are_refused_and_counted(world, client):
 def test_information_office_sees_refused_counts(world, client, client_as):
     client.post(reverse("public:report"), report_data(website="x"))
     html = client_as("info").get(reverse("public:office")).content.decode()
-    assert 'id="refusals"' in html and "honeypot: 1" in html
+    assert 'id="refusals"' in html and "群众举报 · 隐藏字段被填写: 1" in html
 
 
 def test_published_questions_are_searchable_and_grouped(world, client):
@@ -215,3 +215,15 @@ def test_staff_map_draws_approved_notices_through_the_places_extension_point(wor
     html = client_as("ruili").get(reverse("places_map")).content.decode()
     assert 'id="map-extra-layers"' in html
     assert f'data-url="{reverse("public:notices_geojson")}"' in html
+
+
+def test_the_office_counts_refusals_by_form_and_reason_in_words(world, client, client_as):
+    limit = LIMITS["report"]["address"][0]
+    for _ in range(limit + 1):
+        client.post(reverse("public:report"), report_data())
+    c = client_as("info")
+    for language, words in (("zh-hans", "群众举报"), ("en", "Citizen reports · Too many from one address: 1")):
+        c.cookies["django_language"] = language
+        html = c.get(reverse("public:office")).content.decode()
+        section = html.split('id="refusals"')[1].split("</section>")[0]
+        assert words in section and "rate_address" not in section, section
