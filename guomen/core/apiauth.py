@@ -21,6 +21,11 @@ class Reading:
     sql: str
     params: Sequence[Any]
     take: Callable[[HttpRequest, Any, tuple[Any, ...]], None]
+    # A write that goes in the same statement (PostgreSQL): ``(ctes, result, params)``, see
+    # ``services.token_authenticate_reading``; its row follows the reading's in what ``take`` gets.
+    # Only for an operation where nothing after authentication refuses what the write took (it
+    # reads the body as the operation does; no throttle): the write is done once the token holds.
+    write: tuple[str, str, Sequence[Any]] | None = None
 
 
 class TokenAuth(HttpBearer):
@@ -38,7 +43,7 @@ class TokenAuth(HttpBearer):
         if reading is None:
             user = token_authenticate(token)
         else:
-            user, row = token_authenticate_reading(token, reading.sql, reading.params)
+            user, row = token_authenticate_reading(token, reading.sql, reading.params, reading.write)
             if user is not None:
                 reading.take(request, user, row)
         if user is not None:

@@ -67,22 +67,37 @@ def token_authenticate(raw: str) -> Any | None:
     return _authenticate(raw, None)[0]
 
 
-def token_authenticate_reading(raw: str, sql: str, params: Sequence[Any]) -> tuple[Any | None, tuple[Any, ...] | None]:
+def token_authenticate_reading(
+    raw: str, sql: str, params: Sequence[Any], write: tuple[str, str, Sequence[Any]] | None = None
+) -> tuple[Any | None, tuple[Any, ...] | None]:
     """``token_authenticate``, and in the same statement — one round trip instead of two — a read
     that depends on the token's user: ``sql`` is a SELECT of at most one row in which the user's id
     is ``u."id"``, with its ``params``. Returns the user and that row (all its values None if it
     found nothing), or (None, None) when the token lets no one in. On PostgreSQL the statement is
-    prepared once per connection (``lib.server_prepared``)."""
-    return _authenticate(raw, (sql, list(params)))
+    prepared once per connection (``lib.server_prepared``).
+
+    ``write`` (PostgreSQL only): ``(ctes, result, params)``, data-modifying common table
+    expressions that go in the same statement after the token's row ``u`` (the user's columns) and
+    the reading's row ``r``; the row of the expression named ``result`` (at most one) follows the
+    reading's values. The caller's expressions must require what they need of both — a token found
+    and not revoked means a row in ``u``, but only ``u."is_active"`` says the user may still act."""
+    return _authenticate(raw, (sql, list(params)), write)
 
 
-def _authenticate(raw: str, reading: tuple[str, list[Any]] | None) -> tuple[Any | None, tuple[Any, ...] | None]:
+def _authenticate(
+    raw: str, reading: tuple[str, list[Any]] | None, write: tuple[str, str, Sequence[Any]] | None = None
+) -> tuple[Any | None, tuple[Any, ...] | None]:
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None, None
-    template, user_model, attnames, converters = _token_lookup(connection.vendor)
+    template, writing, user_model, attnames, converters = _token_lookup(connection.vendor)
     if reading is None:
         with connection.cursor() as cur:
             cur.execute(_token_sql(template, ""), [_digest(raw)])
+            row = cur.fetchone()
+    elif write is not None and connection.vendor == "postgresql":
+        ctes, result, write_params = write
+        with prepared_cursor() as cur:  # parsed and planned once per connection
+            cur.execute(_writing_sql(writing, reading[0], ctes, result), [_digest(raw), *reading[1], *write_params])
             row = cur.fetchone()
     else:
         with prepared_cursor() as cur:  # parsed and planned once per connection
@@ -117,22 +132,35 @@ def _token_sql(template: str, reading: str) -> str:
 
 
 @functools.cache
-def _token_lookup(vendor: str) -> tuple[str, Any, list[str], list[tuple[int, Any, list[Any]]]]:
+def _writing_sql(template: str, reading: str, ctes: str, result: str) -> str:
+    return template.format(reading=reading, ctes=ctes, result=result)
+
+
+@functools.cache
+def _token_lookup(vendor: str) -> tuple[str, str, Any, list[str], list[tuple[int, Any, list[Any]]]]:
     """For this database: the token lookup's SQL (``{reading}`` and ``{joined}`` in it: where a
-    reading's columns and its lateral join go, empty for none), the user model, its field names in
-    column order, and the value converters the ORM would apply to each column read (e.g. SQLite's
-    integers to booleans and its text to aware datetimes)."""
+    reading's columns and its lateral join go, empty for none), the same lookup with a reading and
+    a write (``{reading}``, ``{ctes}``, ``{result}``: see ``token_authenticate_reading``), the user
+    model, its field names in column order, and the value converters the ORM would apply to each
+    column read (e.g. SQLite's integers to booleans and its text to aware datetimes)."""
     user_model = get_user_model()
     table, tokens = user_model._meta.db_table, ApiToken._meta.db_table
     fields = list(user_model._meta.concrete_fields)
     cols = [ApiToken._meta.pk.get_col(tokens), ApiToken._meta.get_field("last_used_at").get_col(tokens)]
     cols += [f.get_col(table) for f in fields]
     select = ", ".join(f'{"t" if c.alias == tokens else "u"}."{c.target.column}"' for c in cols)
-    sql = (
-        f'SELECT {select}{{reading}} FROM "{tokens}" t JOIN "{table}" u ON u."id" = t."user_id"{{joined}} '  # noqa: S608 - names from the models
-        'WHERE t."digest" = %s AND t."revoked_at" IS NULL'
+    source = f'FROM "{tokens}" t JOIN "{table}" u ON u."id" = t."user_id"'
+    where = 'WHERE t."digest" = %s AND t."revoked_at" IS NULL'
+    sql = f"SELECT {select}{{reading}} {source}{{joined}} {where}"
+    # With a write: the token's row is ``u`` (its own two columns renamed: the user's id is "id").
+    named = ", ".join(
+        f't."{c.target.column}" AS "_token_{i}"' if c.alias == tokens else f'u."{c.target.column}"' for i, c in enumerate(cols)
+    )
+    writing = (
+        f"WITH u AS (SELECT {named} {source} {where}), r AS (SELECT r.* FROM u, LATERAL ({{reading}}) r), {{ctes}} "  # noqa: S608 - names from the models
+        "SELECT u.*, r.*, {result}.* FROM u LEFT JOIN r ON true LEFT JOIN {result} ON true"
     )
     converters = [
         (i, c, found) for i, c in enumerate(cols) if (found := connection.ops.get_db_converters(c) + c.get_db_converters(connection))
     ]
-    return sql, user_model, [f.attname for f in fields], converters
+    return sql, writing, user_model, [f.attname for f in fields], converters

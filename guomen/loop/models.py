@@ -135,6 +135,11 @@ class Journey(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     alert_open = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # What a normal health check does next (``projection.check_plan``, with the policy's fever line),
+    # written with the projection; it holds only while ``check_plan_seq`` equals ``last_seq``. The
+    # API's single check applies it in the statement that authenticates the token (``services.checks``).
+    check_plan = models.JSONField(null=True, blank=True, editable=False)
+    check_plan_seq = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     scope_unit_field = ("custodian", "pending_unit", "events__unit")
     scope_jurisdiction_field = "jurisdiction"

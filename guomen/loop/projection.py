@@ -221,31 +221,50 @@ def flags(facts: dict[str, Any]) -> list[str]:
     return [key for key in FLAGS if facts.get(key)]
 
 
+@dataclass(frozen=True)
+class CheckPlan:
+    """What a normal health check does to a journey under checks, fixed until another kind of event:
+    the next check is due ``step`` after the later of the check and ``start``, unless ``other_due``
+    (the next test, the release, the end of monitoring: ``other_awaiting``) comes first."""
+
+    start: datetime
+    step: timedelta
+    other_due: datetime
+    other_awaiting: str
+
+    def due(self, last_check: datetime | None) -> tuple[datetime, str]:
+        check = (max(last_check, self.start) if last_check else self.start) + self.step
+        return (check, AWAIT_CHECK) if check <= self.other_due else (self.other_due, self.other_awaiting)
+
+
+def check_plan(p: Projection, rules: Rules, risk: str) -> CheckPlan | None:
+    """The ``CheckPlan`` of a journey in quarantine (not yet released) or under home monitoring;
+    None in any other state."""
+    f = p.facts
+    if p.state == State.IN_FACILITY and not f.get("released_at"):
+        start = _t(f["quarantine_started_at"])
+        others = []
+        taken = sum(1 for x in f.get("tests", []) if x.get("in_facility"))
+        if taken < len(rules.test_days):
+            others.append((start + timedelta(days=rules.test_days[taken]), AWAIT_TEST))
+        others.append((start + timedelta(days=rules.quarantine_days[risk]), AWAIT_RELEASE))
+        other, what = min(others, key=lambda o: o[0])  # the first of equals: a test before the release
+        return CheckPlan(start, rules.check_interval + rules.hours("check_grace_hours"), other, what)
+    if p.state == State.HOME_MONITORING:
+        start = _t(f["monitoring_started_at"])
+        step = timedelta(days=1) + rules.hours("home_check_grace_hours")
+        return CheckPlan(start, step, start + timedelta(days=rules.home_days[risk]), AWAIT_CLOSURE)
+    return None
+
+
 def _timed(p: Projection, rules: Rules, risk: str) -> Projection:
     """Due time and what is awaited, for the states whose deadline follows the calendar."""
     f = p.facts
-    if p.state == State.IN_FACILITY:
-        if f.get("released_at"):
-            return p  # released: waiting for the onward handover, due already set
-        start = _t(f["quarantine_started_at"])
-        last = _t(f.get("last_check_at"))
-        last = max(last, start) if last else start
-        options = [(last + rules.check_interval + rules.hours("check_grace_hours"), AWAIT_CHECK)]
-        taken = sum(1 for x in f.get("tests", []) if x.get("in_facility"))
-        if taken < len(rules.test_days):
-            options.append((start + timedelta(days=rules.test_days[taken]), AWAIT_TEST))
-        options.append((start + timedelta(days=rules.quarantine_days[risk]), AWAIT_RELEASE))
-        due, what = min(options, key=lambda o: o[0])
-        return replace(p, due_at=due, awaiting=what)
-    if p.state == State.HOME_MONITORING:
-        start = _t(f["monitoring_started_at"])
-        last = _t(f.get("last_check_at"))
-        last = max(last, start) if last else start
-        options = [
-            (last + timedelta(days=1) + rules.hours("home_check_grace_hours"), AWAIT_CHECK),
-            (start + timedelta(days=rules.home_days[risk]), AWAIT_CLOSURE),
-        ]
-        due, what = min(options, key=lambda o: o[0])
+    if p.state == State.IN_FACILITY and f.get("released_at"):
+        return p  # released: waiting for the onward handover, due already set
+    plan = check_plan(p, rules, risk)
+    if plan is not None:
+        due, what = plan.due(_t(f.get("last_check_at")))
         return replace(p, due_at=due, awaiting=what)
     if p.state == State.IN_HOSPITAL:
         start = _t(f.get("accepted_at"))

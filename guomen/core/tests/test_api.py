@@ -159,3 +159,32 @@ def test_a_reading_travels_with_the_token_in_one_statement_and_the_token_rules_s
     users.filter(pk=user.pk).update(is_active=True)
     ApiToken.objects.filter(pk=row.pk).update(revoked_at=dt.datetime.now(dt.UTC))
     assert token_authenticate_reading(raw, reading, ["a", "yes"]) == (None, None)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a write in the token's statement is PostgreSQL's")
+def test_a_write_travels_with_the_token_and_its_reading_and_needs_an_active_user(world):
+    from django.contrib.auth import get_user_model
+    from django.test.utils import CaptureQueriesContext
+
+    from guomen.core.services import token_authenticate_reading, token_create
+
+    users = get_user_model().objects
+    user = users.get(username="ruili_port")
+    row, raw = token_create(user=user, name="device")
+    table = users.model._meta.db_table
+    reading = f'SELECT x.username FROM "{table}" x WHERE x.id = u."id"'  # noqa: S608
+    write = (
+        f'w AS (UPDATE "{table}" x SET first_name = %s FROM u, r WHERE x.id = u."id" AND u."is_active" RETURNING x.first_name)',  # noqa: S608
+        "w",
+        ["renamed"],
+    )
+    assert token_authenticate_reading(raw, reading, [], write) == (user, ("ruili_port", "renamed"))
+    assert users.get(pk=user.pk).first_name == "renamed"
+    with CaptureQueriesContext(connection) as q:  # within the minute: one statement for all three
+        token_authenticate_reading(raw, reading, [], (write[0], "w", ["again"]))
+    assert len(q.captured_queries) == 1 and users.get(pk=user.pk).first_name == "again"
+    users.filter(pk=user.pk).update(is_active=False)
+    assert token_authenticate_reading(raw, reading, [], (write[0], "w", ["inactive"])) == (None, None)
+    ApiToken.objects.filter(pk=row.pk).update(revoked_at=dt.datetime.now(dt.UTC))
+    assert token_authenticate_reading(raw, reading, [], (write[0], "w", ["revoked"])) == (None, None)
+    assert users.get(pk=user.pk).first_name == "again"  # neither wrote

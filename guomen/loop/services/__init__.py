@@ -54,6 +54,7 @@ from .care import (  # noqa: F401
 from .checks import (  # noqa: F401
     _EVENT_COLUMNS,
     UNREAD,
+    TokenCheck,
     _check,
     _fever,
     _guarded_check_sql,
@@ -64,6 +65,7 @@ from .checks import (  # noqa: F401
     health_check,
     health_check_by_code,
     health_checks_batch,
+    token_check,
 )
 from .engine import (  # noqa: F401
     _RULES,

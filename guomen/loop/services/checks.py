@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -172,6 +173,111 @@ def _write_check_unless_changed(event: CustodyEvent, j: Journey, seen_seq: int) 
     event.pk = row[0]
     event._state.adding, event._state.db = False, db.alias
     return True
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """A normal health check as data-modifying expressions of the API token's own statement
+    (``core.services.token_authenticate_reading``), for PostgreSQL: authentication, the journey's
+    read and the check's write in one round trip.
+
+    The values of the write come from the journey's ``check_plan``, which the projection stores with
+    every event (``projection.check_plan``): the statement applies the check only while that plan
+    holds (``check_plan_seq`` is the journey's ``last_seq``, the row is the one the read found, the
+    user is active), the temperature is under the plan's fever line, no alert is open, and no later
+    check is on record. Anything else — fever, symptoms, an older reading, an open alert, no plan
+    — writes nothing here and goes the usual ways (``health_check_by_code``), whose answers and
+    rules are the same."""
+
+    params: list[Any]
+    at: datetime
+    now: datetime
+    data: dict[str, Any]
+
+    write_width = 2  # the columns of the write's row: the event's id and sequence number
+
+    @property
+    def write(self) -> tuple[str, str, list[Any]]:
+        return _token_check_sql(), "e", self.params
+
+    def event(self, j: Journey, actor: Any, row: Sequence[Any]) -> CustodyEvent | None:
+        """The event written, from the write's ``row`` (None if nothing was written) and the
+        journey as read in the same statement (``queries.journey_from_custody_row``)."""
+        pk, seq = row
+        if pk is None:
+            return None
+        event = CustodyEvent(
+            pk=pk, journey=j, seq=seq, kind=EventKind.HEALTH_CHECK, occurred_at=self.at, recorded_at=self.now, actor=actor, unit=j.custodian
+        )
+        event.data, event.journey_opened_at = self.data, j.opened_at
+        event._state.adding, event._state.db = False, connection.alias
+        return event
+
+
+def token_check(*, temperature: Any, symptoms: Sequence[str] = (), occurred_at: datetime | None = None) -> TokenCheck | None:
+    """The ``TokenCheck`` for these values, or None where it cannot apply: not PostgreSQL, values the
+    service refuses (the usual path then gives the error), or symptoms (a check with symptoms is
+    never normal)."""
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        t, syms, at = _temperature(temperature), _symptoms(symptoms), _when(occurred_at)
+    except DomainError:
+        return None
+    if syms:
+        return None
+    data = {"temperature": t, "symptoms": [], "fever": False}
+    now = timezone.now()
+    params = [
+        at,
+        proj._iso(at),
+        t,
+        now,
+        json.dumps(data),
+        State.IN_FACILITY,
+        State.HOME_MONITORING,
+        proj.AWAIT_CHECK,
+        EventKind.HEALTH_CHECK,
+    ]
+    return TokenCheck(params, at, now, data)
+
+
+@functools.cache
+def _token_check_sql() -> str:
+    """The expressions of ``TokenCheck.write``: ``p`` its values, ``w`` the journey's UPDATE, ``e`` the
+    event's INSERT fed by it (the token's row is ``u``, the read's ``r``). The due time and what is
+    awaited are ``CheckPlan.due`` in SQL; the facts are a normal check's (``projection._reading``)."""
+    col = {name: CustodyEvent._meta.get_field(name).column for name in _EVENT_COLUMNS}
+    plan = "j.check_plan"
+    check = f"(GREATEST(p.at, ({plan}->>'start')::timestamptz) + make_interval(secs => ({plan}->>'step')::float8))"
+    other = f"({plan}->>'other_due')::timestamptz"
+    from_row = {
+        "journey": "w.id",
+        "seq": "w.last_seq",
+        "kind": "p.kind",
+        "occurred_at": "p.at",
+        "recorded_at": "w.updated_at",
+        "actor": "u.id",
+        "unit": "w.custodian_id",
+        "data": "p.data",
+        "journey_opened_at": "w.opened_at",
+    }
+    columns = ", ".join(f'"{col[name]}"' for name in _EVENT_COLUMNS)
+    values = ", ".join(from_row[name] for name in _EVENT_COLUMNS)
+    return (
+        "p AS (SELECT %s::timestamptz AS at, %s::text AS at_iso, %s::float8 AS temperature, %s::timestamptz AS now, %s::jsonb AS data, "  # noqa: S608 - fixed names
+        "%s::text AS facility, %s::text AS home, %s::text AS awaiting_check, %s::text AS kind), "
+        f'w AS (UPDATE "{Journey._meta.db_table}" j SET '
+        f"due_at = CASE WHEN {check} <= {other} THEN {check} ELSE {other} END, "
+        f"awaiting = CASE WHEN {check} <= {other} THEN p.awaiting_check ELSE {plan}->>'other_awaiting' END, "
+        "last_seq = j.last_seq + 1, check_plan_seq = j.last_seq + 1, updated_at = p.now, "
+        "facts = (j.facts - 'fever' - 'symptoms') || jsonb_build_object('last_check_at', p.at_iso) "
+        "FROM r, u, p WHERE j.id = r.id AND j.last_seq = r.last_seq AND j.check_plan_seq = j.last_seq AND NOT j.alert_open "
+        f"AND j.state IN (p.facility, p.home) AND u.is_active AND p.temperature < ({plan}->>'fever')::float8 "
+        "AND (j.facts->>'last_check_at' IS NULL OR (j.facts->>'last_check_at')::timestamptz <= p.at) "
+        "RETURNING j.id, j.last_seq, j.custodian_id, j.updated_at, j.opened_at), "
+        f'e AS (INSERT INTO "{CustodyEvent._meta.db_table}" ({columns}) SELECT {values} FROM w, u, p RETURNING id, seq)'
+    )
 
 
 def _fever(j: Journey, temperature: float, symptoms: Sequence[str]) -> bool:

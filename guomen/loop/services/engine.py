@@ -173,17 +173,20 @@ PROJECTED_FIELDS = [
     "facts",
     "alert_open",
     "updated_at",
+    "check_plan",
+    "check_plan_seq",
 ]
 
 
 # What an event that leaves state, custody and room alone can change.
-CHECK_FIELDS = ["due_at", "awaiting", "last_seq", "facts", "alert_open", "updated_at"]
+CHECK_FIELDS = ["due_at", "awaiting", "last_seq", "facts", "alert_open", "updated_at", "check_plan", "check_plan_seq"]
 
 
 def _advance(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, data: dict[str, Any]) -> tuple[CustodyEvent, bool]:
     """Apply one event to the journey in memory. Returns the unsaved event, and whether the
     journey's open overdue alert is answered by it."""
-    p = proj.apply(snapshot(j), proj.Ev(j.last_seq + 1, kind, at, unit.pk, data), rules_of(j), j.risk)
+    rules = rules_of(j)
+    p = proj.apply(snapshot(j), proj.Ev(j.last_seq + 1, kind, at, unit.pk, data), rules, j.risk)
     event = CustodyEvent(
         journey=j, seq=p.last_seq, kind=kind, occurred_at=at, actor=actor if getattr(actor, "pk", None) else None, unit=unit, data=data
     )
@@ -195,10 +198,26 @@ def _advance(j: Journey, kind: str, *, unit: Unit, actor: Any, at: datetime, dat
     j.state, j.state_since, j.due_at, j.awaiting, j.pending_unit_id = p.state, p.state_since, p.due_at, p.awaiting, p.pending_unit_id
     j.expected_at, j.room, j.closed_at, j.last_seq, j.facts = p.expected_at, p.room, p.closed_at, p.last_seq, p.facts
     j.updated_at = timezone.now()
+    j.check_plan = _plan_stored(proj.check_plan(p, rules, j.risk), rules)
+    j.check_plan_seq = p.last_seq if j.check_plan is not None else None
     answered = j.alert_open and (j.closed_at is not None or j.due_at is None or j.due_at > _now())
     if answered:
         j.alert_open = False
     return event, answered
+
+
+def _plan_stored(plan: proj.CheckPlan | None, rules: Rules) -> dict[str, Any] | None:
+    """A journey's ``check_plan`` as stored for the single check's statement (``checks``), with the
+    policy's fever line: at or above it, a check is no normal check."""
+    if plan is None:
+        return None
+    return {
+        "start": plan.start.isoformat(),
+        "step": plan.step.total_seconds(),
+        "other_due": plan.other_due.isoformat(),
+        "other_awaiting": plan.other_awaiting,
+        "fever": rules.fever_celsius,
+    }
 
 
 def _close_overdue_alert(j: Journey, seq: int) -> None:

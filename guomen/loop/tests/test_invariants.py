@@ -1,6 +1,7 @@
 """Property-based: random sequences of flows never break the loop's invariants.
 
-- events of a journey are contiguous (1..n) and the stored projection equals their replay;
+- events of a journey are contiguous (1..n) and the stored projection equals their replay, with
+  the plan of the next normal check;
 - every open journey has exactly one custodian and a due time;
 - after a sweep, every overdue journey has exactly one open alert, and no journey that is not
   overdue keeps one (alerts close themselves when the awaited event arrives);
@@ -9,18 +10,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from guomen.alerts.models import Alert, AlertCount
+from guomen.core.services import token_create
 from guomen.lib import clock as lib_clock
 from guomen.lib.errors import DomainError
 from guomen.lib.localtime import local_day
@@ -29,6 +33,7 @@ from guomen.loop import projection as proj
 from guomen.loop import services as s
 from guomen.loop.alerting import AlertKind
 from guomen.loop.models import CustodyEvent, DailyCount, Disposition, Journey, JourneyCount, State
+from guomen.loop.services.engine import _plan_stored
 from guomen.loop.tests.factories import person, u, who
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +68,7 @@ class LoopMachine(RuleBasedStateMachine):
         self.clock_ctx.__enter__()
         self.units = {k: u(v) for k, v in UNITS.items()}
         self.actors = {k: who(v) for k, v in ACTORS.items()}
+        self.api = {k: Client(HTTP_AUTHORIZATION=f"Bearer {token_create(user=a, name='machine')[1]}") for k, a in self.actors.items()}
         self.rooms = 0
 
     def teardown(self) -> None:
@@ -173,6 +179,20 @@ class LoopMachine(RuleBasedStateMachine):
         self._try(s.health_check_by_code, actor=self.actors[self._holder(j)], code=j.code, temperature=t)
         j.refresh_from_db()
 
+    @rule(j=journeys, t=st.sampled_from([36.5, 37.8]), earlier=st.sampled_from([0, 0, 2]))
+    def check_over_api(self, j, t, earlier):
+        """The API with a personal token: on PostgreSQL a normal check is written in the token's own
+        statement; ``earlier`` hours back, a reading made offline that may arrive after a newer one."""
+        j.refresh_from_db()
+        before = j.last_seq
+        body = {"temperature": t} | ({"occurred_at": (self.clock.t - timedelta(hours=earlier)).isoformat()} if earlier else {})
+        r = self.api[self._holder(j)].post(f"/api/loop/journeys/{j.code}/checks", data=json.dumps(body), content_type="application/json")
+        j.refresh_from_db()
+        if r.status_code == 201:  # a fever adds the offer to hospital after the check
+            assert j.last_seq >= before + 1 and r.json()["seq"] == before + 1, r.content
+        else:  # refused (no custody, not under checks…): nothing changed
+            assert 400 <= r.status_code < 500 and j.last_seq == before, r.content
+
     @rule(j=journeys, positive=st.booleans())
     def test_result(self, j, positive):
         self._try(
@@ -222,6 +242,10 @@ class LoopMachine(RuleBasedStateMachine):
                 j.closed_at,
             )
             assert p.facts == j.facts
+            # what the single check over the API applies in SQL is the projection's own plan, and current
+            rules = s.rules_of(j)
+            plan = _plan_stored(proj.check_plan(p, rules, j.risk), rules)
+            assert (j.check_plan_seq, j.check_plan) == ((j.last_seq if plan else None), plan)
             assert j.jurisdiction_id == j.custodian.jurisdiction_id
 
     @invariant()

@@ -17,6 +17,7 @@ from guomen.loop import queries
 from guomen.loop import services as s
 from guomen.loop.alerting import AlertKind
 from guomen.loop.models import CustodyEvent, EventKind, Journey, State
+from guomen.loop.services.engine import _plan_stored
 from guomen.loop.tests.factories import who
 from guomen.loop.tests.test_flows import arrive, to_facility
 
@@ -45,6 +46,9 @@ def assert_consistent(j: Journey) -> None:
         j.room,
         j.facts,
     )
+    rules = s.rules_of(j)
+    if j.check_plan_seq == j.last_seq:  # the plan the single check applies in SQL, where it holds
+        assert j.check_plan == _plan_stored(proj.check_plan(p, rules, j.risk), rules)
 
 
 def test_a_check_over_http_is_written_once_and_moves_the_due_time(world, api_as):
