@@ -118,9 +118,25 @@ def _authenticate(
     now = clock.now()
     # Record use at most once a minute: a busy device must not turn every read into a write.
     if last_used_at is None or (now - last_used_at).total_seconds() > 60:
-        with transaction.atomic():
-            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        _record_use(token_id, now)
     return user, rest
+
+
+def _record_use(token_id: int, now: Any) -> None:
+    """The token's last use. On PostgreSQL a row another transaction holds is left to it — it is
+    recording a use of the same moment — rather than waited for: a request that has already
+    written (a check sent with the token's lookup locks its journey first) must not wait for a
+    transaction that, holding the token, waits for that journey."""
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+            return
+        table = ApiToken._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(
+                f'UPDATE "{table}" SET "last_used_at" = %s WHERE "id" = (SELECT "id" FROM "{table}" WHERE "id" = %s FOR UPDATE SKIP LOCKED)',  # noqa: S608 - name from the model
+                [now, token_id],
+            )
 
 
 @functools.cache

@@ -498,7 +498,7 @@ def _token_check(request: HttpRequest) -> services.TokenCheck | None:
     None for anything it does not take (the operation then answers as usual)."""
     try:
         payload = CheckIn.model_validate(json.loads(request.body))
-    except (ValueError, ValidationError):
+    except (ValueError, RecursionError, ValidationError):  # a body nested too deep raises RecursionError
         return None
     return services.token_check(temperature=payload.temperature, symptoms=payload.symptoms, occurred_at=payload.occurred_at)
 

@@ -111,8 +111,10 @@ def _now() -> datetime:
 
 def _when(occurred_at: datetime | None) -> datetime:
     """The time an event happened: now, or a time sent from the field within its window
-    (``core.fieldtime``: not older than the window, not ahead of the clock)."""
-    return fieldtime.occurred_at(occurred_at, now=_now())
+    (``core.fieldtime``: not older than the window, not ahead of the clock), in UTC — as the
+    database gives it back, so that what the projection derives from it (``last_check_at``…) reads
+    the same in the stored facts and in a replay of the events, whatever offset the device sent."""
+    return fieldtime.occurred_at(occurred_at, now=_now()).astimezone(UTC)
 
 
 def _counts(jurisdiction_id: int, state: str, delta: int) -> None:

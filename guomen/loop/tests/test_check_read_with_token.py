@@ -189,3 +189,10 @@ def test_the_check_keeps_the_api_s_authentication_in_the_openapi_document(client
     screening = doc["paths"]["/api/loop/journeys/{code}/screenings"]["post"]
     assert check["security"] == screening["security"] == [{"TokenAuth": []}, {"BrowserSession": []}]
     assert set(doc["components"]["securitySchemes"]) == {"TokenAuth", "BrowserSession"}
+
+
+def test_a_body_nested_too_deep_is_refused_not_a_server_error(world, api_as):
+    j = to_facility(arrive())
+    r = api_as("ruili_hotel").post(CHECK.format(j.code), data="[" * 50000, content_type="application/json")
+    assert 400 <= r.status_code < 500, r.status_code
+    assert Journey.objects.get(pk=j.pk).last_seq == j.last_seq

@@ -3,8 +3,9 @@
 On PostgreSQL a normal check is written optimistically (an unlocked read, then one guarded
 statement); everything else takes the locked path. Both must leave the same journey behind."""
 
+import datetime as dt
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -206,3 +207,13 @@ def test_the_checks_read_and_write_are_prepared_once_per_connection_and_still_lo
     assert again.keys() == first.keys() and all(again[k] == first[k] + 1 for k in first)
     assert CustodyEvent.objects.filter(journey=j, kind=EventKind.HEALTH_CHECK).count() == 2
     assert_consistent(j)
+
+
+def test_a_time_sent_with_another_offset_is_kept_as_the_replay_reads_it(world, api_as):
+    j = to_facility(arrive())
+    at = (lib_clock.now() - timedelta(minutes=30)).astimezone(dt.timezone(timedelta(hours=8)))  # a phone in Yunnan
+    r = post(api_as("ruili_hotel"), f"/api/loop/journeys/{j.code}/checks", {"temperature": 36.6, "occurred_at": at.isoformat()})
+    assert r.status_code == 201, r.content
+    j.refresh_from_db()
+    assert datetime.fromisoformat(j.facts["last_check_at"]) == at
+    assert_consistent(j)  # the facts say what a replay of the events says, offset and all
