@@ -123,16 +123,24 @@ def roster(request: HttpRequest) -> HttpResponse:
 @login_required
 def post_detail(request: HttpRequest, code: str) -> HttpResponse:
     scope = Scope.of(request.user)
-    post = scope.get(DutyPost.objects.select_related("unit", "jurisdiction", "passage", "segment"), code=code)
+    return _post_page(request, scope.get(DutyPost.objects.select_related("unit", "jurisdiction", "passage", "segment"), code=code))
+
+
+def _post_page(request: HttpRequest, post: DutyPost, *, shift: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
+    """The post's page; ``shift``: the shift form as sent, with the reason it was refused."""
     now = clock.now()
     shifts = post.shifts.filter(end__gt=now - timedelta(days=1), start__lt=now + timedelta(days=7)).prefetch_related("members")
     cov, _ = queries.coverage_for(DutyPost.objects.filter(pk=post.pk), now, 48)
     gaps = [{"start": timezone.localtime(g.start_at), "end": timezone.localtime(g.end_at), "shortfall": g.shortfall} for g in cov.gaps]
-    return render(
-        request,
-        "duty/post.html",
-        {"post": post, "shifts": shifts, "gaps": gaps, "log": post.log.select_related("author")[:30], "categories": LogCategory.choices},
-    )
+    context = {
+        "post": post,
+        "shifts": shifts,
+        "gaps": gaps,
+        "log": post.log.select_related("author")[:30],
+        "categories": LogCategory.choices,
+        "shift": shift or {},
+    }
+    return render(request, "duty/post.html", context, status=status)
 
 
 @login_required
@@ -140,19 +148,23 @@ def post_detail(request: HttpRequest, code: str) -> HttpResponse:
 @domain_errors
 def shift_add(request: HttpRequest, code: str) -> HttpResponse:
     scope = Scope.of(request.user)
-    post = scope.get(DutyPost.objects.select_related("unit__jurisdiction"), code=code)
-    names = [n for n in request.POST.getlist("members") if n]
-    units = scope.filter(Unit.objects.all())
-    users = list(get_user_model().objects.filter(username__in=names, memberships__unit__in=units).distinct())
-    if len(users) != len(set(names)) or not users:
-        raise DomainError("unknown_user", _("Choose the people on duty from your units."), status=422)
-    services.shift_create(
-        actor=request.user,
-        post=post,
-        start=_local(request.POST.get("start"), "start"),
-        end=_local(request.POST.get("end"), "end"),
-        members=users,
-    )
+    post = scope.get(DutyPost.objects.select_related("unit", "jurisdiction", "passage", "segment"), code=code)
+    names = [n.strip() for n in request.POST.getlist("members") if n.strip()]
+    try:
+        units = scope.filter(Unit.objects.all())
+        users = list(get_user_model().objects.filter(username__in=names, memberships__unit__in=units).distinct())
+        if len(users) != len(set(names)) or not users:
+            raise DomainError("unknown_user", _("Choose the people on duty from your units."), status=422)
+        services.shift_create(
+            actor=request.user,
+            post=post,
+            start=_local(request.POST.get("start"), "start"),
+            end=_local(request.POST.get("end"), "end"),
+            members=users,
+        )
+    except DomainError as exc:  # the post's page again, with the reason and what was typed
+        sent = {"start": request.POST.get("start", ""), "end": request.POST.get("end", ""), "members": [*names, "", ""][:2]}
+        return _post_page(request, post, shift={**sent, "error": exc.message}, status=exc.status if 400 <= exc.status < 500 else 422)
     messages.success(request, _("The shift was added."))
     return redirect("duty:post", code=post.code)
 

@@ -56,12 +56,15 @@ def test_shift_form_shows_the_conflict_and_changes_nothing(client_as):
     (m,) = members(1)
     services.shift_create(actor=who("ruili"), post=a, start=local(2020, 4, 1, 8), end=local(2020, 4, 1, 20), members=[m])
     c = client_as("ruili")
-    r = c.post(
-        f"/duty/posts/{b.code}/shifts/",
-        {"start": "2020-04-01T10:00", "end": "2020-04-01T18:00", "members": [m.username], "next": f"/duty/posts/{b.code}/"},
-        follow=True,
-    )
-    assert "已在" in r.content.decode()
+    r = c.post(f"/duty/posts/{b.code}/shifts/", {"start": "2020-04-01T10:00", "end": "2020-04-01T18:00", "members": [m.username]})
+    html = r.content.decode()
+    # the post's own page again (not another one), with the reason beside the form and what was typed kept
+    assert r.status_code == 409 and r.templates[0].name == "duty/post.html" and r.context["post"] == b
+    assert 'id="shift-error"' in html and "已在" in html
+    assert 'value="2020-04-01T10:00"' in html and 'value="2020-04-01T18:00"' in html and f'value="{m.username}"' in html
+    assert Shift.objects.filter(post=b).count() == 0
+    r = c.post(f"/duty/posts/{b.code}/shifts/", {"start": "2020-04-01T10:00", "end": "", "members": ["nobody-here"]})
+    assert r.status_code == 422 and 'id="shift-error"' in r.content.decode() and 'value="nobody-here"' in r.content.decode()
     assert Shift.objects.filter(post=b).count() == 0
 
 
