@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guomen.lib import clock
 
@@ -136,6 +137,28 @@ class Kind(models.TextChoices):
     TEAM = "team", _("Medical or expert team")
 
 
+# Where a thread stands (``Thread.status``, set by ``handlers``), as the desk shows it.
+THREAD_STATES = {
+    "sent": pgettext_lazy("partner thread", "Sent"),
+    "received": pgettext_lazy("partner thread", "Received"),
+    "notified": pgettext_lazy("partner thread", "Notified"),
+    "traced": pgettext_lazy("partner thread", "Contacts traced"),
+    "isolated": pgettext_lazy("partner thread", "Isolated"),
+    "tested": pgettext_lazy("partner thread", "Tested"),
+    "not_found": pgettext_lazy("partner thread", "Not found"),
+    "offered": pgettext_lazy("partner thread", "Offered"),
+    "accepted": pgettext_lazy("partner thread", "Accepted"),
+    "declined": pgettext_lazy("partner thread", "Declined"),
+    "requested": pgettext_lazy("partner thread", "Requested"),
+    "committed": pgettext_lazy("partner thread", "Committed"),
+    "shipped": pgettext_lazy("partner thread", "Shipped"),
+    "deployed": pgettext_lazy("partner thread", "Deployed"),
+    "arrived": pgettext_lazy("partner thread", "Arrived"),
+    "returned": pgettext_lazy("partner thread", "Returned"),
+    "closed": pgettext_lazy("partner thread", "Closed"),
+}
+
+
 class Thread(models.Model):
     """What a run of messages on one subject is about, as both sides see it: its state and data."""
 
@@ -155,3 +178,8 @@ class Thread(models.Model):
     @property
     def subject(self) -> str:
         return f"{self.kind}:{self.ref}"
+
+    @property
+    def status_label(self) -> str:
+        """The state in the reader's language (the stored word where none is known)."""
+        return str(THREAD_STATES.get(self.status, self.status))

@@ -93,3 +93,30 @@ def test_the_demo_registers_the_three_neighbours_once(world):
     generate_demo_exchange()
     assert sorted(Partner.objects.values_list("authority", flat=True)) == ["la-luangnamtha", "mm-muse", "vn-laocai"]
     assert Partner.objects.get(authority="la-luangnamtha").name_local == "ແຂວງຫຼວງນ້ຳທາ"
+
+
+def test_a_thread_s_state_reads_as_a_word_in_the_reader_s_language(client_as, user):
+    from typing import get_args
+
+    from ..handlers import AFTER, AID_STEPS
+    from ..models import THREAD_STATES, Thread
+    from ..schemas import CaseFollowup
+
+    p, _private = partner()
+    services.current_key()
+    ref = str(uuid.uuid4())
+    body = {
+        "ref": ref,
+        "category": "contact",
+        "person": {"name_latin": "AUNG KYAW", "birth_year": 1988, "nationality": "MMR"},
+        "crossed_at": "2020-04-01T10:00:00+08:00",
+        "port": "Ruili",
+        "text": TEXT,
+    }
+    services.message_send(actor=user("liaison"), partner=p, type="case_notice", body=body)
+    assert Thread.objects.get(ref=ref).status == "notified"
+    html = client_as("liaison").get("/exchange/").content.decode()
+    assert 'data-state="notified">已通报<' in html and ">notified<" not in html
+    states = set(AID_STEPS.values()) | set(get_args(CaseFollowup.model_fields["action"].annotation))
+    states |= {s for after in AFTER.values() for s in after if s} | {"sent", "received", "declined", "arrived", "returned"}
+    assert states <= set(THREAD_STATES), states - set(THREAD_STATES)  # every state a handler sets has its word
