@@ -16,8 +16,15 @@ class Bilingual(models.Model):
 
     @property
     def name(self) -> str:
+        """The name in the reader's language: Chinese, English, or — for the neighbours' languages of
+        the public pages (Burmese, Lao, Vietnamese) — the name in Latin letters with the Chinese one
+        after it, as it is written on the signs on the ground."""
         lang = get_language() or "zh-hans"
-        return self.name_en if lang.startswith("en") and self.name_en else self.name_zh
+        if lang.startswith("zh") or not self.name_en:
+            return self.name_zh
+        if lang.startswith("en") or not self.name_zh or self.name_zh == self.name_en:
+            return self.name_en
+        return f"{self.name_en} ({self.name_zh})"
 
     def __str__(self) -> str:
         return self.name

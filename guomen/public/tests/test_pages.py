@@ -111,6 +111,23 @@ def test_report_form_is_in_burmese_lao_and_vietnamese(world, client):
         assert f'<html lang="{lang}">' in html and word in html, lang
 
 
+def test_the_village_list_reads_in_latin_letters_with_the_chinese_name_for_the_neighbours(world, client):
+    from guomen.places.models import Jurisdiction, Level
+
+    v = Jurisdiction.objects.filter(level=Level.VILLAGE).exclude(name_en="").select_related("parent__parent").first()
+    for lang in ("my", "lo", "vi"):
+        html = client.get(reverse("public:report"), {"lang": lang}).content.decode()
+        assert f"{v.name_en} ({v.name_zh})" in html and f"{v.parent.name_en} ({v.parent.name_zh})" in html, lang
+    assert (
+        f">{v.parent.parent.name_zh} / {v.parent.name_zh} / {v.name_zh}<"
+        in client.get(reverse("public:report"), {"lang": "zh-hans"}).content.decode()
+    )
+    assert (
+        f">{v.parent.parent.name_en} / {v.parent.name_en} / {v.name_en}<"
+        in client.get(reverse("public:report"), {"lang": "en"}).content.decode()
+    )
+
+
 def test_staff_pages_keep_their_two_languages(world, client_as):
     html = client_as("ruili").get("/").content.decode()
     assert "Tiếng Việt" not in html and "မြန်မာ" not in html
