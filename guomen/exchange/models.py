@@ -10,6 +10,15 @@ from django.utils.translation import pgettext_lazy
 
 from guomen.lib import clock
 
+# The languages partners write in, by their codes (``Partner.languages``, texts' keys).
+LANGUAGE_NAMES = {
+    "zh-Hans": pgettext_lazy("language", "Chinese"),
+    "en": pgettext_lazy("language", "English"),
+    "my": pgettext_lazy("language", "Burmese"),
+    "lo": pgettext_lazy("language", "Lao"),
+    "vi": pgettext_lazy("language", "Vietnamese"),
+}
+
 
 class Partner(models.Model):
     """A neighbouring authority we exchange signed messages with (trust is pairwise)."""
@@ -37,6 +46,11 @@ class Partner(models.Model):
     class Meta:
         ordering = ["authority"]
         verbose_name = _("partner")
+
+    @property
+    def language_names(self) -> list[str]:
+        """The partner's languages by name in the reader's language (the code where none is known)."""
+        return [str(LANGUAGE_NAMES.get(code, code)) for code in self.languages]
 
     def __str__(self) -> str:
         return f"{self.name_zh} / {self.name_en}"

@@ -34,6 +34,7 @@ def test_the_desk_shows_partners_fingerprints_messages_and_texts(client_as, user
     assert signing.fingerprint(p.public_key) in html
     assert signing.fingerprint(services.current_key().public_key) in html
     assert "联络台" in html
+    assert "缅甸语" in html and "<td>my</td>" not in html  # the partner's language by name, not its code
 
 
 def test_a_refused_message_is_shown_to_act_on(client_as, user):
