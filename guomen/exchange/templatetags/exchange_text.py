@@ -1,5 +1,6 @@
 from django import template
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -20,3 +21,21 @@ def reason(value: object) -> str:
         return ""
     mine = "zh-Hans" if (get_language() or "").startswith("zh") else "en"
     return str(value.get(mine) or value.get("en") or "")
+
+
+# What the outbox records when a delivery fails (``outbox.send_one``: "Class: detail" or "HTTP n: …"),
+# by the exception's class: the partner could not be reached, or answered with no acknowledgement.
+_UNREACHABLE = {"URLError", "ConnectionRefusedError", "ConnectionResetError", "ConnectionAbortedError", "ConnectionError",
+                "TimeoutError", "timeout", "gaierror", "RemoteDisconnected", "OSError", "SSLError", "SSLCertVerificationError"}  # fmt: skip
+
+
+@register.filter
+def delivery_problem(value: object) -> str:
+    """A failed delivery's recorded error as a sentence in the reader's language."""
+    error = str(value or "")
+    if not error:
+        return ""
+    kind = error.split(":", 1)[0].strip()
+    if kind.startswith("HTTP ") or kind not in _UNREACHABLE:
+        return _("it answered, but with no acknowledgement we could verify")
+    return _("it cannot be reached")

@@ -121,3 +121,17 @@ def test_a_thread_s_state_reads_as_a_word_in_the_reader_s_language(client_as, us
     states = set(AID_STEPS.values()) | set(get_args(CaseFollowup.model_fields["action"].annotation))
     states |= {s for after in AFTER.values() for s in after if s} | {"sent", "received", "declined", "arrived", "returned"}
     assert states <= set(THREAD_STATES), states - set(THREAD_STATES)  # every state a handler sets has its word
+
+
+def test_a_partner_that_cannot_be_reached_is_said_so_in_words(client_as):
+    from django.utils import timezone
+
+    from ..models import Partner
+
+    p, _private = partner()
+    error = "URLError: <urlopen error [Errno 111] Connection refused>"
+    Partner.objects.filter(pk=p.pk).update(failures=3, last_error=error, retry_at=timezone.now())
+    html = client_as("liaison").get("/exchange/").content.decode()
+    assert "无法连接" in html and "Connection refused" in html  # the words first, the detail for the operator after
+    Partner.objects.filter(pk=p.pk).update(last_error="HTTP 502: no verifiable acknowledgement")
+    assert "没有可核实的确认" in client_as("liaison").get("/exchange/").content.decode()
