@@ -174,6 +174,7 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
         "steps": steps,
         "script": script,
         "units": queries.units_in_reach(scope) if may_edit else [],
+        "step_kinds": queries.step_kinds(scope) if may_edit else [],
         "errors": errors,
         "failed": do if errors else "",
         "more_rows": _extra(request) + 5,

@@ -53,7 +53,12 @@ class VersionForm(forms.Form):
 
 class StepForm(forms.Form):
     code = forms.CharField(label=_("step"), max_length=12, required=False)
-    kind = forms.SlugField(label=_("kind of step"), max_length=40, required=False)
+    kind = forms.SlugField(
+        label=_("kind of step"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "step-kinds"}),
+    )
     title_zh = forms.CharField(label=_("what (Chinese)"), max_length=200, required=False)
     title_en = forms.CharField(label=_("what (English)"), max_length=200, required=False)
     role = forms.ChoiceField(label=_("role"), choices=[("", "—"), *Role.choices], required=False)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, DateField, DateTimeField, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateField, DateTimeField, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import get_language
 
 from guomen.command.models import OPEN_TASK_STATES
 from guomen.lib import clock, prepared
@@ -17,7 +18,7 @@ from guomen.lib.prepared import Slot
 from guomen.org.scoping import Scope
 from guomen.places.models import Jurisdiction, Level
 
-from .models import Activation, ActivationStep, ImprovementItem, Plan, PlanVersion, TriggerFiring
+from .models import Activation, ActivationStep, ImprovementItem, Plan, PlanVersion, Step, TriggerFiring
 
 
 def _reach(scope: Scope) -> Q:
@@ -331,6 +332,15 @@ def units_in_reach(scope: Scope, limit: int = 1000) -> list[Any]:
     from guomen.org.models import Unit
 
     return list(scope.filter(Unit.objects.filter(active=True)).select_related("jurisdiction")[:limit])
+
+
+def step_kinds(scope: Scope, limit: int = 300) -> list[tuple[str, str]]:
+    """The kinds of step the plans within reach already use, each with one step's title in the
+    reader's language (the editor's suggestions): drills are compared step kind by step kind, so a
+    kind spelt anew starts a series of its own."""
+    english = (get_language() or "").startswith("en")
+    rows = Step.objects.filter(version__plan__in=plans(scope).values("pk")).values("kind").annotate(zh=Max("title_zh"), en=Max("title_en"))
+    return [(r["kind"], (r["en"] if english and r["en"] else r["zh"])) for r in rows.order_by("kind")[:limit]]
 
 
 def unit_in_reach(scope: Scope, code: str) -> Any:

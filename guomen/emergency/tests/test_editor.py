@@ -172,3 +172,19 @@ def test_the_plan_page_is_scoped_and_only_a_command_over_the_plan_edits_it(clien
     page = client_as("xishuangbanna").get(url).content.decode()  # the prefecture above edits
     assert 'id="version-form"' in page
     assert client_as("mohan_port").get("/emergency/new/").status_code == 403
+
+
+def test_the_editor_suggests_the_kinds_of_step_in_use_within_reach(client_as, all_plans):
+    import re
+
+    from guomen.emergency import queries
+    from guomen.loop.tests.factories import who
+    from guomen.org.scoping import Scope
+
+    page = client_as("xishuangbanna").get("/emergency/plans/mohan-port-positive/").content.decode()
+    listed = set(re.findall(r'<option value="([a-z0-9_-]+)">', page.split('<datalist id="step-kinds">', 1)[1].split("</datalist>", 1)[0]))
+    reach = queries.plans(Scope.of(who("xishuangbanna"))).values("pk")
+    within = set(Step.objects.filter(version__plan__in=reach).values_list("kind", flat=True))
+    beyond = set(Step.objects.exclude(version__plan__in=reach).values_list("kind", flat=True)) - within
+    assert listed == within and within and not (listed & beyond)
+    assert 'list="step-kinds"' in page and 'id="kinds-hint"' in page  # every kind field offers them
